@@ -1,0 +1,179 @@
+//! Reads the catalogues and one edition's city files, keeping every file's text so that
+//! diagnostics can quote it. A file that does not parse becomes a diagnostic, not an abort: the
+//! other files are still read, so one run reports every problem.
+
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+use crate::diagnostics::{Diagnostic, FileIdx, SourceFiles};
+use crate::error::AppError;
+use crate::model::{City, DepartmentFile, SectorFile, SourceFile, TermFile, UnitFile};
+
+/// Everything read from `data/`, parsed as far as it parses.
+pub struct Loaded {
+    pub files: SourceFiles,
+    pub diagnostics: Vec<Diagnostic>,
+    pub sectors: Option<(FileIdx, SectorFile)>,
+    pub departments: Option<(FileIdx, DepartmentFile)>,
+    pub units: Option<(FileIdx, UnitFile)>,
+    pub sources: Option<(FileIdx, SourceFile)>,
+    pub terms: Option<(FileIdx, TermFile)>,
+    /// City files in file-name order, with the file stem (the expected id).
+    pub cities: Vec<(FileIdx, String, City)>,
+    /// Indices of city files that did not parse, with their stems.
+    pub broken_cities: Vec<(FileIdx, String)>,
+}
+
+/// Loads `data_dir/catalogue/*.toml` and `data_dir/<year>/*.toml`.
+pub fn load(data_dir: &Path, year: i32, project_root: &Path) -> Result<Loaded, AppError> {
+    let mut loaded = Loaded {
+        files: SourceFiles::default(),
+        diagnostics: Vec::new(),
+        sectors: None,
+        departments: None,
+        units: None,
+        sources: None,
+        terms: None,
+        cities: Vec::new(),
+        broken_cities: Vec::new(),
+    };
+    let catalogue = data_dir.join("catalogue");
+    loaded.sectors = loaded.parse_file(&catalogue.join("sectors.toml"), project_root)?;
+    loaded.departments = loaded.parse_file(&catalogue.join("departments.toml"), project_root)?;
+    loaded.units = loaded.parse_file(&catalogue.join("units.toml"), project_root)?;
+    loaded.sources = loaded.parse_file(&catalogue.join("sources.toml"), project_root)?;
+    loaded.terms = loaded.parse_file(&catalogue.join("terms.toml"), project_root)?;
+
+    let year_dir = data_dir.join(year.to_string());
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&year_dir)
+        .map_err(|source| AppError::Io {
+            action: "list the edition folder",
+            path: year_dir.clone(),
+            source,
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let before = loaded.files.len();
+        match loaded.parse_file::<City>(&path, project_root)? {
+            Some((idx, city)) => loaded.cities.push((idx, stem, city)),
+            None => loaded.broken_cities.push((before, stem)),
+        }
+    }
+    Ok(loaded)
+}
+
+impl Loaded {
+    /// Reads and parses one file. `Ok(None)` means it was read but has a syntax or shape error,
+    /// which is recorded as a diagnostic.
+    fn parse_file<T: DeserializeOwned>(
+        &mut self,
+        path: &Path,
+        root: &Path,
+    ) -> Result<Option<(FileIdx, T)>, AppError> {
+        let text = std::fs::read_to_string(path).map_err(|source| AppError::Io {
+            action: "read the data file",
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let name = display_name(path, root);
+        let idx = self.files.add(name, text);
+        match toml::from_str::<T>(self.files.text(idx)) {
+            Ok(value) => Ok(Some((idx, value))),
+            Err(e) => {
+                self.diagnostics.push(toml_error(idx, &e));
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// The path shown to users: relative to the project when possible.
+pub fn display_name(path: &Path, root: &Path) -> String {
+    let shown = path.strip_prefix(root).unwrap_or(path);
+    shown.to_string_lossy().replace('\\', "/")
+}
+
+/// Turns a toml/serde error into a diagnostic with a rule name and a hint.
+fn toml_error(file: FileIdx, e: &toml::de::Error) -> Diagnostic {
+    let message = e.message().trim().to_string();
+    let span = e.span();
+    let (rule, hint) = if let Some(rest) = message.strip_prefix("unknown field `") {
+        let (field, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        let options: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        let hint = match closest(field, &options) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None if !options.is_empty() => format!("allowed keys here: {}", options.join(", ")),
+            None => "remove this key".to_string(),
+        };
+        ("unknown-key", Some(hint))
+    } else if message.starts_with("missing field") {
+        (
+            "missing-field",
+            Some("add the field; docs/data-format.md lists what each table needs".to_string()),
+        )
+    } else if message.starts_with("invalid type") || message.starts_with("invalid value") {
+        (
+            "wrong-type",
+            Some("check the value's type: text in quotes, numbers without quotes".to_string()),
+        )
+    } else if message.starts_with("unknown variant") {
+        let hint = message
+            .split_once("expected")
+            .map(|(_, rest)| format!("use one of{rest}"));
+        ("unknown-variant", hint)
+    } else {
+        (
+            "toml-syntax",
+            Some("see https://toml.io for the syntax; strings need quotes".to_string()),
+        )
+    };
+    let mut d = Diagnostic::error(file, span, rule, message);
+    d.hint = hint;
+    d
+}
+
+/// The option nearest to `word` by edit distance, if it is plausibly a typo.
+pub fn closest<'a>(word: &str, options: &[&'a str]) -> Option<&'a str> {
+    options
+        .iter()
+        .map(|o| (levenshtein(word, o), *o))
+        .filter(|(d, o)| *d <= (o.chars().count().max(3) / 3).max(1) + 1)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, o)| o)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closest_finds_typos_and_rejects_strangers() {
+        let opts = ["value", "unit", "target", "completion"];
+        assert_eq!(closest("valeu", &opts), Some("value"));
+        assert_eq!(closest("complition", &opts), Some("completion"));
+        assert_eq!(closest("zzzzzzzz", &opts), None);
+    }
+}

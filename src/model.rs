@@ -1,0 +1,227 @@
+//! The data model: exactly the shapes of the TOML files, as serde types.
+//!
+//! Fields that a validation rule may point at are `Spanned`, so a diagnostic can name the file,
+//! line and column of the offending value. Nothing here checks anything; `validate` does.
+//! Every field's documentation is the data-entry manual (see also `docs/data-format.md`).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_spanned::Spanned;
+
+/// A text in both languages of the book.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bilingual {
+    pub zh: Spanned<String>,
+    pub en: Spanned<String>,
+}
+
+impl Bilingual {
+    pub fn zh(&self) -> &str {
+        self.zh.get_ref()
+    }
+    pub fn en(&self) -> &str {
+        self.en.get_ref()
+    }
+}
+
+/// Plain bilingual text for the rendering stages, which need no spans.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Text {
+    pub zh: String,
+    pub en: String,
+}
+
+impl From<&Bilingual> for Text {
+    fn from(b: &Bilingual) -> Self {
+        Text {
+            zh: b.zh().to_owned(),
+            en: b.en().to_owned(),
+        }
+    }
+}
+
+/// `data/catalogue/sectors.toml`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SectorFile {
+    #[serde(default)]
+    pub sector: Vec<Sector>,
+}
+
+/// A livelihood sector: a chapter of the book and a sheet of the workbook.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sector {
+    pub id: Spanned<String>,
+    /// Position of the chapter in the book.
+    pub order: Spanned<i64>,
+    pub name: Bilingual,
+    /// The department responsible for the sector (id in departments.toml).
+    pub department: Spanned<String>,
+    pub description: Bilingual,
+}
+
+/// `data/catalogue/departments.toml`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentFile {
+    #[serde(default)]
+    pub department: Vec<Department>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Department {
+    pub id: Spanned<String>,
+    pub name: Bilingual,
+    /// Where the department's workbook is sent; only a confirmed address.
+    pub email: Option<Spanned<String>>,
+}
+
+/// `data/catalogue/units.toml`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitFile {
+    #[serde(default)]
+    pub unit: Vec<Unit>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unit {
+    pub id: Spanned<String>,
+    pub zh: Spanned<String>,
+    pub en: Spanned<String>,
+    pub kind: UnitKind,
+}
+
+/// What a unit measures; decides the range checks and how changes are expressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnitKind {
+    Count,
+    Money,
+    Percent,
+    Length,
+    Area,
+    Rate,
+    Rank,
+    Other,
+}
+
+/// `data/catalogue/sources.toml`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceFile {
+    #[serde(default)]
+    pub source: Vec<Source>,
+}
+
+/// A published article that figures are taken from.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub id: Spanned<String>,
+    pub city: Spanned<String>,
+    /// Chinese title exactly as published; English title ours.
+    pub title: Bilingual,
+    pub publication: Option<Bilingual>,
+    /// The period the article covers, as text ("2025", "2019–2024").
+    pub period: String,
+    /// File name of the archived article text.
+    pub seed: String,
+}
+
+/// `data/catalogue/terms.toml`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TermFile {
+    #[serde(default)]
+    pub term: Vec<Term>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Term {
+    pub id: Spanned<String>,
+    pub zh: Spanned<String>,
+    pub en: Spanned<String>,
+    pub definition: Bilingual,
+}
+
+/// `data/<year>/<city>.toml`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct City {
+    /// Must equal the file name.
+    pub id: Spanned<String>,
+    /// Edition year; must equal the folder name.
+    pub year: Spanned<i64>,
+    pub name: Bilingual,
+    pub province: Option<Bilingual>,
+    /// Articles this file draws on.
+    #[serde(default)]
+    pub sources: Vec<Spanned<String>>,
+    pub overview: Bilingual,
+    /// One short text per sector id.
+    #[serde(default)]
+    pub summaries: BTreeMap<Spanned<String>, Bilingual>,
+    #[serde(default, rename = "indicator")]
+    pub indicators: Vec<Indicator>,
+}
+
+/// How an inexact figure relates to the true one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Qualifier {
+    /// 超, 超过, 以上, 余, 多: at least this much.
+    Over,
+    /// 约, 左右.
+    About,
+    /// 近, 将近: a little less.
+    Nearly,
+}
+
+/// One figure of a city, possibly with "of which" parts.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Indicator {
+    pub id: Spanned<String>,
+    /// Sector id; sub-items inherit their parent's.
+    pub sector: Option<Spanned<String>>,
+    pub name: Bilingual,
+    /// Unit id; sub-items inherit their parent's unless given.
+    pub unit: Option<Spanned<String>>,
+    pub value: Spanned<f64>,
+    pub qualifier: Option<Qualifier>,
+    pub reference_year: Option<Spanned<i64>>,
+    pub cumulative_since: Option<Spanned<i64>>,
+    pub as_of: Option<String>,
+    pub target: Option<Spanned<f64>>,
+    /// Completion of the target in %, as reported.
+    pub completion: Option<Spanned<f64>>,
+    /// The earlier value of a before/after pair.
+    pub previous: Option<Spanned<f64>>,
+    pub note: Option<Bilingual>,
+    /// Source id; sub-items inherit their parent's.
+    pub source: Option<Spanned<String>>,
+    /// We computed this figure; `method` says how.
+    #[serde(default)]
+    pub derived: bool,
+    pub method: Option<Bilingual>,
+    #[serde(default)]
+    pub of_which: Vec<Indicator>,
+    #[serde(default, rename = "alternative")]
+    pub alternatives: Vec<Alternative>,
+}
+
+/// A figure for the same thing reported elsewhere, kept for the record.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Alternative {
+    pub value: Spanned<f64>,
+    pub source: Spanned<String>,
+    pub note: Option<Bilingual>,
+}

@@ -1,0 +1,241 @@
+//! Renders the book into Typst source with minijinja templates from `templates/`.
+//!
+//! Data never becomes markup: in markup positions every value is printed as a Typst string
+//! literal (`#"…";`), and in code positions the `typst` filter writes a Typst value literal.
+//! Only the templates themselves are Typst code.
+
+use std::path::Path;
+
+use minijinja::value::{Serde, Value, ValueKind};
+use minijinja::{
+    Environment, Error, ErrorKind, UndefinedBehavior, path_loader, syntax::SyntaxConfig,
+};
+
+use crate::book::Book;
+use crate::error::AppError;
+
+/// The template that produces the whole book.
+pub const MAIN_TEMPLATE: &str = "main.typ.j2";
+
+/// Which languages the edition prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    Bilingual,
+    Zh,
+    En,
+}
+
+/// A Typst string literal that evaluates to exactly `s`.
+pub fn typst_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `s` for a markup position: an embedded string expression. The `;` ends the expression, so
+/// text that follows (`(`, `[`, `.`) cannot be read as a call or field access.
+pub fn typst_markup(s: &str) -> String {
+    format!("#{};", typst_string(s))
+}
+
+/// Any template value as a Typst value literal (string, number, array, dictionary, none).
+pub fn typst_literal(v: &Value) -> Result<String, Error> {
+    Ok(match v.kind() {
+        ValueKind::None | ValueKind::Undefined => "none".to_string(),
+        ValueKind::Bool => if v.is_true() { "true" } else { "false" }.to_string(),
+        ValueKind::String => typst_string(v.as_str().unwrap_or_default()),
+        ValueKind::Number => {
+            if let Some(i) = v.as_i64().filter(|_| v.is_integer()) {
+                i.to_string()
+            } else {
+                let f = f64::try_from(v.clone())?;
+                if f.is_nan() {
+                    "float.nan".into()
+                } else if f.is_infinite() {
+                    if f > 0.0 {
+                        "float.inf".into()
+                    } else {
+                        "-float.inf".into()
+                    }
+                } else {
+                    // Debug formatting always has a `.` or an exponent, so Typst reads a float.
+                    format!("{f:?}")
+                }
+            }
+        }
+        ValueKind::Seq | ValueKind::Iterable => {
+            let items = v
+                .try_iter()?
+                .map(|x| typst_literal(&x))
+                .collect::<Result<Vec<_>, _>>()?;
+            match items.len() {
+                0 => "()".into(),
+                1 => format!("({},)", items[0]),
+                _ => format!("({})", items.join(", ")),
+            }
+        }
+        ValueKind::Map => {
+            let mut parts = Vec::new();
+            for key in v.try_iter()? {
+                let value = v.get_item(&key)?;
+                let name = key
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| key.to_string());
+                parts.push(format!(
+                    "{}: {}",
+                    typst_string(&name),
+                    typst_literal(&value)?
+                ));
+            }
+            if parts.is_empty() {
+                "(:)".into()
+            } else {
+                format!("({})", parts.join(", "))
+            }
+        }
+        other => {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("a {other} value cannot be passed to Typst"),
+            ));
+        }
+    })
+}
+
+/// The template environment: templates from `dir`, strict about undefined values, and a
+/// formatter that makes every printed value a Typst string literal.
+pub fn environment(dir: &Path) -> Result<Environment<'static>, AppError> {
+    let mut env = Environment::new();
+    let dir = std::path::PathBuf::from(dir);
+    env.set_loader(path_loader(dir));
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    let syntax = SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true)
+        .build()
+        .map_err(|e| AppError::Template(e.to_string()))?;
+    env.set_syntax(syntax);
+    env.set_formatter(|out, _state, value| {
+        if value.is_safe() {
+            return out
+                .write_str(value.as_str().unwrap_or_default())
+                .map_err(Error::from);
+        }
+        let text = match value.kind() {
+            ValueKind::String => value.as_str().unwrap_or_default().to_string(),
+            ValueKind::Number | ValueKind::Bool => value.to_string(),
+            ValueKind::None => {
+                return Err(Error::new(
+                    ErrorKind::InvalidOperation,
+                    "cannot print `none`; test the value before printing it",
+                ));
+            }
+            other => {
+                return Err(Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!(
+                        "cannot print a {other} into markup; pass it to Typst code with `|typst`"
+                    ),
+                ));
+            }
+        };
+        out.write_str(&typst_markup(&text)).map_err(Error::from)
+    });
+    env.add_filter("typst", |v: Value| {
+        typst_literal(&v).map(Value::from_safe_string)
+    });
+    Ok(env)
+}
+
+/// Renders the main template with the book.
+pub fn render(env: &Environment<'_>, book: &Book, lang: Lang) -> Result<String, AppError> {
+    let template = env
+        .get_template(MAIN_TEMPLATE)
+        .map_err(|e| template_error(&e))?;
+    let ctx =
+        minijinja::context! { book => Value::from(Serde(book)), lang => Value::from(Serde(lang)) };
+    template.render(ctx).map_err(|e| template_error(&e))
+}
+
+/// Names the template file and line, and the chain of causes.
+fn template_error(e: &Error) -> AppError {
+    let mut msg = String::new();
+    if let (Some(name), Some(line)) = (e.name(), e.line()) {
+        msg.push_str(&format!("templates/{name}:{line}: "));
+    }
+    msg.push_str(&e.kind().to_string());
+    if let Some(detail) = e.detail() {
+        msg.push_str(": ");
+        msg.push_str(detail);
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        msg.push_str(&format!("\n  caused by: {cause}"));
+        source = cause.source();
+    }
+    AppError::Template(msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string_literals_escape_only_what_typst_strings_need() {
+        assert_eq!(typst_string(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(typst_string("x\ny"), r#""x\ny""#);
+        assert_eq!(typst_string("\u{7}"), r#""\u{7}""#);
+        assert_eq!(typst_markup("#panic()"), r##"#"#panic()";"##);
+    }
+
+    #[test]
+    fn values_become_typst_literals() {
+        let v = Value::from(Serde(
+            serde_json::json!({"a": [1, 2.5, "x"], "b": null, "c": [true]}),
+        ));
+        assert_eq!(
+            typst_literal(&v).unwrap(),
+            r#"("a": (1, 2.5, "x"), "b": none, "c": (true,))"#
+        );
+        assert_eq!(typst_literal(&Value::from(1e20)).unwrap(), "1e20");
+        assert_eq!(
+            typst_literal(&Value::from(Serde(serde_json::json!({})))).unwrap(),
+            "(:)"
+        );
+    }
+
+    #[test]
+    fn formatter_prints_data_as_string_literals() {
+        let mut env = environment(Path::new("/nonexistent")).unwrap();
+        env.add_template("t.typ.j2", "= {{ name }}\n#f({{ data|typst }})")
+            .unwrap();
+        let out = env
+            .get_template("t.typ.j2")
+            .unwrap()
+            .render(minijinja::context! { name => "#x", data => vec!["]"] })
+            .unwrap();
+        assert_eq!(out, "= #\"#x\";\n#f((\"]\",))");
+    }
+
+    #[test]
+    fn undefined_values_are_errors() {
+        let mut env = environment(Path::new("/nonexistent")).unwrap();
+        env.add_template("t.typ.j2", "{{ missing }}").unwrap();
+        assert!(env.get_template("t.typ.j2").unwrap().render(()).is_err());
+    }
+}

@@ -1,0 +1,279 @@
+//! Typesetting: a Typst `World` that sees only the rendered book, the project's templates folder
+//! and the bundled fonts, compiled in-process and exported to PDF.
+//!
+//! Nothing here reads the clock or the system's fonts: the date comes from the edition and the
+//! fonts from `fonts/` plus the Latin fonts embedded in typst-kit, so every machine produces the
+//! same bytes.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use typst::diag::{FileError, FileResult, Severity, SourceDiagnostic};
+use typst::foundations::{Bytes, Datetime, Duration, Smart};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World, WorldExt};
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
+
+use crate::config::Date;
+use crate::error::AppError;
+
+/// The fonts the book may use, loaded once.
+pub struct Fonts {
+    book: LazyHash<FontBook>,
+    fonts: Vec<Font>,
+}
+
+impl Fonts {
+    /// Every font file in `dir` (ttf, otf, ttc, otc) plus typst-kit's embedded Latin fonts.
+    pub fn load(dir: &Path) -> Result<Fonts, AppError> {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|source| AppError::Io {
+                action: "list the fonts folder",
+                path: dir.to_path_buf(),
+                source,
+            })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension().and_then(|x| x.to_str()).is_some_and(|x| {
+                    matches!(
+                        x.to_ascii_lowercase().as_str(),
+                        "ttf" | "otf" | "ttc" | "otc"
+                    )
+                })
+            })
+            .collect();
+        paths.sort();
+        let mut fonts = Vec::new();
+        for path in &paths {
+            let data = std::fs::read(path).map_err(|source| AppError::Io {
+                action: "read the font",
+                path: path.clone(),
+                source,
+            })?;
+            fonts.extend(Font::iter(Bytes::new(data)));
+        }
+        fonts.extend(typst_kit::fonts::embedded().map(|(font, _)| font));
+        let book = LazyHash::new(FontBook::from_fonts(&fonts));
+        Ok(Fonts { book, fonts })
+    }
+
+    /// Whether any bundled font has a glyph for `c` (spaces and controls count as printable).
+    pub fn covers(&self, c: char) -> bool {
+        c.is_whitespace()
+            || self
+                .fonts
+                .iter()
+                .any(|f| f.info().coverage.contains(c as u32))
+    }
+
+    pub fn families(&self) -> Vec<String> {
+        self.book
+            .families()
+            .map(|(name, _)| name.to_string())
+            .collect()
+    }
+}
+
+/// PDF standards an edition can claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PdfPreset {
+    /// Plain PDF 1.7.
+    Plain,
+    /// PDF/A-2b: the print edition.
+    #[value(name = "a-2b")]
+    A2b,
+    /// PDF/A-3b with PDF/UA-1: the tagged, accessible archive edition.
+    #[value(name = "a-3b-ua")]
+    A3bUa,
+}
+
+impl PdfPreset {
+    fn standards(self) -> Vec<PdfStandard> {
+        match self {
+            PdfPreset::Plain => vec![],
+            PdfPreset::A2b => vec![PdfStandard::A_2b],
+            PdfPreset::A3bUa => vec![PdfStandard::A_3b, PdfStandard::Ua_1],
+        }
+    }
+
+    /// Tags cost time and size on a 2 000-page book; only editions that need them get them.
+    fn tagged(self) -> bool {
+        matches!(self, PdfPreset::A3bUa)
+    }
+}
+
+/// A compilation input: the rendered main file, the templates folder, fonts and the date.
+pub struct YearbookWorld<'a> {
+    library: LazyHash<Library>,
+    fonts: &'a Fonts,
+    main: FileId,
+    main_source: Source,
+    root: PathBuf,
+    today: Datetime,
+    /// Files served from the templates folder, cached because the compiler asks repeatedly.
+    cache: Mutex<HashMap<FileId, FileResult<Bytes>>>,
+}
+
+impl<'a> YearbookWorld<'a> {
+    pub fn new(
+        main_text: String,
+        templates_dir: &Path,
+        fonts: &'a Fonts,
+        date: Date,
+    ) -> YearbookWorld<'a> {
+        let main = RootedPath::new(
+            VirtualRoot::Project,
+            VirtualPath::new("/main.typ").expect("a valid virtual path"),
+        )
+        .intern();
+        YearbookWorld {
+            library: LazyHash::new(Library::builder().build()),
+            fonts,
+            main,
+            main_source: Source::new(main, main_text),
+            root: templates_dir.to_path_buf(),
+            today: Datetime::from_ymd(date.year, date.month, date.day)
+                .unwrap_or(Datetime::from_ymd(2000, 1, 1).expect("a valid date")),
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn read(&self, id: FileId) -> FileResult<Bytes> {
+        if id.root() != &VirtualRoot::Project {
+            return Err(FileError::Other(Some(
+                "Typst packages are not available: the yearbook builds offline from templates/"
+                    .into(),
+            )));
+        }
+        let mut cache = self.cache.lock().map_err(|_| FileError::Other(None))?;
+        cache
+            .entry(id)
+            .or_insert_with(|| {
+                let path = id.vpath().realize(&self.root).map_err(FileError::Realize)?;
+                std::fs::read(&path)
+                    .map(Bytes::new)
+                    .map_err(|e| FileError::from_io(e, &path))
+            })
+            .clone()
+    }
+
+    /// `file:line:col` of a diagnostic's span, and the source line, for messages.
+    fn locate(&self, d: &SourceDiagnostic) -> Option<(String, usize, usize, String)> {
+        let id = d.span.id()?;
+        let range = self.range(d.span)?;
+        let source = self.source(id).ok()?;
+        let (line, col) = source.lines().byte_to_line_column(range.start)?;
+        let text = source.text().lines().nth(line).unwrap_or("").to_string();
+        let name = if id == self.main {
+            "main.typ (rendered)".to_string()
+        } else {
+            format!("templates{}", id.vpath().get_with_slash())
+        };
+        Some((name, line + 1, col + 1, text))
+    }
+
+    /// Human-readable diagnostics, one block each.
+    pub fn describe(&self, diagnostics: &[SourceDiagnostic]) -> String {
+        let mut out = String::new();
+        for d in diagnostics {
+            let level = if d.severity == Severity::Error {
+                "error"
+            } else {
+                "warning"
+            };
+            match self.locate(d) {
+                Some((file, line, col, text)) => out.push_str(&format!(
+                    "{file}:{line}:{col}: {level}: {}\n  | {}\n",
+                    d.message,
+                    text.trim_end()
+                )),
+                None => out.push_str(&format!("{level}: {}\n", d.message)),
+            }
+            for hint in &d.hints {
+                out.push_str(&format!("  hint: {}\n", hint.v));
+            }
+            for point in &d.trace {
+                out.push_str(&format!("  trace: {}\n", point.v));
+            }
+        }
+        out
+    }
+}
+
+impl World for YearbookWorld<'_> {
+    fn library(&self) -> &LazyHash<Library> {
+        &self.library
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        &self.fonts.book
+    }
+
+    fn main(&self) -> FileId {
+        self.main
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if id == self.main {
+            return Ok(self.main_source.clone());
+        }
+        let bytes = self.read(id)?;
+        let text = std::str::from_utf8(&bytes).map_err(|_| FileError::InvalidUtf8)?;
+        Ok(Source::new(
+            id,
+            text.trim_start_matches('\u{feff}').to_string(),
+        ))
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if id == self.main {
+            return Ok(Bytes::from_string(self.main_source.clone()));
+        }
+        self.read(id)
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        self.fonts.fonts.get(index).cloned()
+    }
+
+    fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
+        Some(self.today)
+    }
+}
+
+/// Compiles the world and exports the PDF. Warnings are errors: an unknown font family or a
+/// missing glyph must never reach print.
+pub fn compile_pdf(
+    world: &YearbookWorld,
+    preset: PdfPreset,
+    ident: &str,
+    date: Date,
+) -> Result<Vec<u8>, AppError> {
+    let warned = typst::compile::<PagedDocument>(world);
+    let document = match warned.output {
+        Ok(doc) if warned.warnings.is_empty() => doc,
+        Ok(_) => return Err(AppError::Typeset(world.describe(&warned.warnings))),
+        Err(errors) => {
+            let mut all: Vec<SourceDiagnostic> = errors.to_vec();
+            all.extend(warned.warnings.iter().cloned());
+            return Err(AppError::Typeset(world.describe(&all)));
+        }
+    };
+    let standards = PdfStandards::new(&preset.standards())
+        .map_err(|e| AppError::Typeset(e.message().to_string()))?;
+    let timestamp =
+        Datetime::from_ymd_hms(date.year, date.month, date.day, 0, 0, 0).map(Timestamp::new_utc);
+    let options = PdfOptions {
+        ident: Smart::Custom(ident.to_string()),
+        creator: Smart::Custom(Some(format!("yearbook {}", env!("CARGO_PKG_VERSION")))),
+        timestamp,
+        standards,
+        tagged: preset.tagged(),
+        ..PdfOptions::default()
+    };
+    typst_pdf::pdf(&document, &options).map_err(|errors| AppError::Typeset(world.describe(&errors)))
+}
