@@ -177,20 +177,12 @@ impl Num {
             Some((i, f)) => (i.to_string(), format!(".{f}")),
             None => (text, String::new()),
         };
-        let grouped = if int.len() >= 5 {
-            group_digits(&int)
-        } else {
-            int
-        };
+        let grouped = if int.len() >= 5 { group_digits(&int) } else { int };
         let negative = raw < 0.0 && text_is_nonzero(&grouped, &frac);
         Num {
             raw,
             decimals,
-            int: if negative {
-                format!("−{grouped}")
-            } else {
-                grouped
-            },
+            int: if negative { format!("−{grouped}") } else { grouped },
             frac,
             mark: String::new(),
             derived: false,
@@ -214,9 +206,7 @@ impl Num {
 }
 
 fn text_is_nonzero(int: &str, frac: &str) -> bool {
-    int.chars()
-        .chain(frac.chars())
-        .any(|c| c.is_ascii_digit() && c != '0')
+    int.chars().chain(frac.chars()).any(|c| c.is_ascii_digit() && c != '0')
 }
 
 fn group_digits(int: &str) -> String {
@@ -245,9 +235,7 @@ pub fn literal_decimals(text: &str, span: std::ops::Range<usize>) -> u8 {
     let literal = text.get(span).unwrap_or("");
     let mantissa = literal.split(['e', 'E']).next().unwrap_or("");
     match mantissa.split_once('.') {
-        Some((_, frac)) => {
-            u8::try_from(frac.chars().filter(char::is_ascii_digit).count()).unwrap_or(6)
-        }
+        Some((_, frac)) => u8::try_from(frac.chars().filter(char::is_ascii_digit).count()).unwrap_or(6),
         None => 0,
     }
 }
@@ -298,18 +286,7 @@ pub fn build(config: &Config, loaded: &Loaded, only: &[String]) -> Book {
         .units
         .iter()
         .flat_map(|(_, f)| &f.unit)
-        .map(|u| {
-            (
-                u.id.get_ref().clone(),
-                (
-                    Text {
-                        zh: u.zh.get_ref().clone(),
-                        en: u.en.get_ref().clone(),
-                    },
-                    u.kind,
-                ),
-            )
-        })
+        .map(|u| (u.id.get_ref().clone(), (Text { zh: u.zh.get_ref().clone(), en: u.en.get_ref().clone() }, u.kind)))
         .collect();
 
     let mut cities: Vec<(usize, &City)> = loaded
@@ -335,10 +312,8 @@ pub fn build(config: &Config, loaded: &Loaded, only: &[String]) -> Book {
             }
         });
     }
-    let city_names: HashMap<&str, Text> = cities
-        .iter()
-        .map(|(_, c)| (c.id.get_ref().as_str(), Text::from(&c.name)))
-        .collect();
+    let city_names: HashMap<&str, Text> =
+        cities.iter().map(|(_, c)| (c.id.get_ref().as_str(), Text::from(&c.name))).collect();
     let mut sources = Vec::new();
     for s in loaded.sources.iter().flat_map(|(_, f)| &f.source) {
         if used_sources.contains(s.id.get_ref()) {
@@ -348,10 +323,7 @@ pub fn build(config: &Config, loaded: &Loaded, only: &[String]) -> Book {
                 city: city_names
                     .get(s.city.get_ref().as_str())
                     .cloned()
-                    .unwrap_or(Text {
-                        zh: s.city.get_ref().clone(),
-                        en: s.city.get_ref().clone(),
-                    }),
+                    .unwrap_or(Text { zh: s.city.get_ref().clone(), en: s.city.get_ref().clone() }),
                 title: (&s.title).into(),
                 publication: s.publication.as_ref().map(Into::into),
                 period: s.period.clone(),
@@ -359,16 +331,8 @@ pub fn build(config: &Config, loaded: &Loaded, only: &[String]) -> Book {
             });
         }
     }
-    let source_codes: HashMap<String, String> = sources
-        .iter()
-        .map(|s| (s.id.clone(), s.code.clone()))
-        .collect();
-    let lookups = Lookups {
-        text: &text_of,
-        units,
-        source_codes,
-        year,
-    };
+    let source_codes: HashMap<String, String> = sources.iter().map(|s| (s.id.clone(), s.code.clone())).collect();
+    let lookups = Lookups { text: &text_of, units, source_codes, year };
 
     let mut symbols: Vec<Symbol> = Vec::new();
     let mut other_years: BTreeSet<i64> = BTreeSet::new();
@@ -393,11 +357,7 @@ pub fn build(config: &Config, loaded: &Loaded, only: &[String]) -> Book {
         for (file, city) in &cities {
             let city_text = Text::from(&city.name);
             let mut rows = Vec::new();
-            for ind in city
-                .indicators
-                .iter()
-                .filter(|i| i.sector.as_ref().is_some_and(|s| s.get_ref() == sid))
-            {
+            for ind in city.indicators.iter().filter(|i| i.sector.as_ref().is_some_and(|s| s.get_ref() == sid)) {
                 flatten(ind, 0, None, *file, city, &lookups, &mut rows, &mut notes);
             }
             if rows.is_empty() {
@@ -409,23 +369,13 @@ pub fn build(config: &Config, loaded: &Loaded, only: &[String]) -> Book {
                     other_years.insert(r.reference_year);
                 }
                 if let (0, Some(c)) = (r.level, &r.completion) {
-                    chart.push(Bar {
-                        label: r.name.clone(),
-                        city: city_text.clone(),
-                        value: c.raw,
-                    });
+                    chart.push(Bar { label: r.name.clone(), city: city_text.clone(), value: c.raw });
                 }
             }
             if let Some((_, t)) = city.summaries.iter().find(|(k, _)| k.get_ref() == sid) {
-                summaries.push(CitySummary {
-                    city: city_text.clone(),
-                    text: t.into(),
-                });
+                summaries.push(CitySummary { city: city_text.clone(), text: t.into() });
             }
-            groups.push(Group {
-                heading: Some(city_text),
-                rows,
-            });
+            groups.push(Group { heading: Some(city_text), rows });
         }
         if groups.is_empty() {
             continue;
@@ -465,10 +415,7 @@ pub fn build(config: &Config, loaded: &Loaded, only: &[String]) -> Book {
             department: departments
                 .get(sector.department.get_ref().as_str())
                 .cloned()
-                .unwrap_or(Text {
-                    zh: String::new(),
-                    en: String::new(),
-                }),
+                .unwrap_or(Text { zh: String::new(), en: String::new() }),
             sheet_name: sheet_name(*sector.order.get_ref(), sector.name.zh()),
             summaries,
             tables,
@@ -512,17 +459,9 @@ pub fn build(config: &Config, loaded: &Loaded, only: &[String]) -> Book {
         })
         .collect();
     let mut index: Vec<IndexEntry> = Vec::new();
-    for row in chapters
-        .iter()
-        .flat_map(|c: &Chapter| &c.tables[0].groups)
-        .flat_map(|g| &g.rows)
-    {
+    for row in chapters.iter().flat_map(|c: &Chapter| &c.tables[0].groups).flat_map(|g| &g.rows) {
         if !index.iter().any(|e| e.key == row.indicator_id) {
-            index.push(IndexEntry {
-                key: row.indicator_id.clone(),
-                zh: row.name.zh.clone(),
-                en: row.name.en.clone(),
-            });
+            index.push(IndexEntry { key: row.indicator_id.clone(), zh: row.name.zh.clone(), en: row.name.en.clone() });
         }
     }
     index.sort_by_key(|e| e.en.to_lowercase());
@@ -567,57 +506,36 @@ fn flatten(
     notes: &mut Vec<Text>,
 ) {
     let text = (l.text)(file);
-    let unit_id = ind
-        .unit
-        .as_ref()
-        .map(|u| u.get_ref().clone())
-        .or_else(|| parent.map(|p| p.unit.clone()))
-        .unwrap_or_default();
+    let unit_id =
+        ind.unit.as_ref().map(|u| u.get_ref().clone()).or_else(|| parent.map(|p| p.unit.clone())).unwrap_or_default();
     let source_id = ind
         .source
         .as_ref()
         .map(|s| s.get_ref().clone())
         .or_else(|| parent.map(|p| p.source.clone()))
         .unwrap_or_default();
-    let (unit, kind) = l.units.get(&unit_id).cloned().unwrap_or((
-        Text {
-            zh: unit_id.clone(),
-            en: unit_id.clone(),
-        },
-        UnitKind::Other,
-    ));
+    let (unit, kind) =
+        l.units.get(&unit_id).cloned().unwrap_or((Text { zh: unit_id.clone(), en: unit_id.clone() }, UnitKind::Other));
     let decimals = literal_decimals(text, ind.value.span());
     let mut value = Num::new(*ind.value.get_ref(), decimals).with_mark(ind.qualifier);
     if ind.derived {
         value = value.derived();
     }
-    let completion = ind
-        .completion
-        .as_ref()
-        .map(|c| Num::new(*c.get_ref(), literal_decimals(text, c.span())));
+    let completion = ind.completion.as_ref().map(|c| Num::new(*c.get_ref(), literal_decimals(text, c.span())));
     let target = match (&ind.target, &ind.completion) {
         (Some(t), _) => Some(Num::new(*t.get_ref(), literal_decimals(text, t.span()))),
-        (None, Some(c)) if ind.qualifier.is_none() => implied_target(
-            *ind.value.get_ref(),
-            *c.get_ref(),
-            literal_decimals(text, c.span()),
-        )
-        .map(|t| Num::new(t, decimals_of(t).max(decimals)).derived()),
+        (None, Some(c)) if ind.qualifier.is_none() => {
+            implied_target(*ind.value.get_ref(), *c.get_ref(), literal_decimals(text, c.span()))
+                .map(|t| Num::new(t, decimals_of(t).max(decimals)).derived())
+        }
         _ => None,
     };
-    let previous = ind
-        .previous
-        .as_ref()
-        .map(|p| Num::new(*p.get_ref(), literal_decimals(text, p.span())));
+    let previous = ind.previous.as_ref().map(|p| Num::new(*p.get_ref(), literal_decimals(text, p.span())));
     let (change, change_unit) = match &previous {
-        Some(p) if kind == UnitKind::Percent => (
-            Some(Num::new(value.raw - p.raw, decimals.max(p.decimals)).derived()),
-            "pp",
-        ),
-        Some(p) if p.raw > 0.0 => (
-            Some(Num::new((value.raw / p.raw - 1.0) * 100.0, 1).derived()),
-            "%",
-        ),
+        Some(p) if kind == UnitKind::Percent => {
+            (Some(Num::new(value.raw - p.raw, decimals.max(p.decimals)).derived()), "pp")
+        }
+        Some(p) if p.raw > 0.0 => (Some(Num::new((value.raw / p.raw - 1.0) * 100.0, 1).derived()), "%"),
         _ => (None, ""),
     };
     let mut note_refs = Vec::new();
@@ -629,44 +547,16 @@ fn flatten(
         add_note(n.into(), notes);
     }
     if let Some(m) = &ind.method {
-        add_note(
-            Text {
-                zh: format!("推算方法：{}", m.zh()),
-                en: format!("Derived: {}", m.en()),
-            },
-            notes,
-        );
+        add_note(Text { zh: format!("推算方法：{}", m.zh()), en: format!("Derived: {}", m.en()) }, notes);
     }
     for alt in &ind.alternatives {
-        let code = l
-            .source_codes
-            .get(alt.source.get_ref())
-            .cloned()
-            .unwrap_or_default();
-        let v = Num::new(
-            *alt.value.get_ref(),
-            literal_decimals(text, alt.value.span()),
-        )
-        .text();
-        let extra = alt
-            .note
-            .as_ref()
-            .map(|n| (format!("；{}", n.zh()), format!("; {}", n.en())))
-            .unwrap_or_default();
+        let code = l.source_codes.get(alt.source.get_ref()).cloned().unwrap_or_default();
+        let v = Num::new(*alt.value.get_ref(), literal_decimals(text, alt.value.span())).text();
+        let extra = alt.note.as_ref().map(|n| (format!("；{}", n.zh()), format!("; {}", n.en()))).unwrap_or_default();
         add_note(
             Text {
-                zh: format!(
-                    "{}另一报道（{code}）为{v}{}{}",
-                    ind.name.zh(),
-                    unit.zh,
-                    extra.0
-                ),
-                en: format!(
-                    "{}: another report ({code}) gives {v} {}{}",
-                    ind.name.en(),
-                    unit.en,
-                    extra.1
-                ),
+                zh: format!("{}另一报道（{code}）为{v}{}{}", ind.name.zh(), unit.zh, extra.0),
+                en: format!("{}: another report ({code}) gives {v} {}{}", ind.name.en(), unit.en, extra.1),
             },
             notes,
         );
@@ -675,11 +565,7 @@ fn flatten(
         add_note(
             Text {
                 zh: format!("{}为{}年以来累计数。", ind.name.zh(), since.get_ref()),
-                en: format!(
-                    "{}: cumulative total since {}.",
-                    ind.name.en(),
-                    since.get_ref()
-                ),
+                en: format!("{}: cumulative total since {}.", ind.name.en(), since.get_ref()),
             },
             notes,
         );
@@ -715,10 +601,7 @@ fn flatten(
         derived: ind.derived,
         cells: Vec::new(),
     });
-    let info = ParentInfo {
-        unit: unit_id,
-        source: source_id,
-    };
+    let info = ParentInfo { unit: unit_id, source: source_id };
     for part in &ind.of_which {
         flatten(part, level + 1, Some(&info), file, city, l, rows, notes);
     }
@@ -732,42 +615,26 @@ fn comparison(detail: &Table, chapter: usize, zh: &str, en: &str) -> Option<Tabl
             by_id.entry(r.indicator_id.as_str()).or_default().push(r);
         }
     }
-    let shared: Vec<(&str, Vec<&Row>)> = by_id
-        .into_iter()
-        .filter(|(_, rows)| rows.len() > 1)
-        .collect();
+    let shared: Vec<(&str, Vec<&Row>)> = by_id.into_iter().filter(|(_, rows)| rows.len() > 1).collect();
     if shared.is_empty() {
         return None;
     }
-    let columns: Vec<Text> = detail
-        .groups
-        .iter()
-        .filter_map(|g| g.heading.clone())
-        .collect();
+    let columns: Vec<Text> = detail.groups.iter().filter_map(|g| g.heading.clone()).collect();
     let rows = shared
         .into_iter()
         .map(|(_, rows)| {
             let mut row = rows[0].clone();
             row.note_refs.clear();
-            row.cells = columns
-                .iter()
-                .map(|c| rows.iter().find(|r| r.city == *c).map(|r| r.value.clone()))
-                .collect();
+            row.cells = columns.iter().map(|c| rows.iter().find(|r| r.city == *c).map(|r| r.value.clone())).collect();
             row
         })
         .collect();
     Some(Table {
         number: format!("{chapter}-2"),
-        title: Text {
-            zh: format!("{zh}可比指标城市对比"),
-            en: format!("{en}: Comparable Indicators by City"),
-        },
+        title: Text { zh: format!("{zh}可比指标城市对比"), en: format!("{en}: Comparable Indicators by City") },
         kind: "comparison",
         columns,
-        groups: vec![Group {
-            heading: None,
-            rows,
-        }],
+        groups: vec![Group { heading: None, rows }],
         notes: Vec::new(),
         sources: detail.sources.clone(),
         has_target: false,
@@ -778,13 +645,8 @@ fn comparison(detail: &Table, chapter: usize, zh: &str, en: &str) -> Option<Tabl
 
 fn row_symbols(r: &Row, year: i64) -> Vec<Symbol> {
     let mut out = Vec::new();
-    let sym = |mark: &str, zh: &str, en: &str| Symbol {
-        mark: mark.into(),
-        meaning: Text {
-            zh: zh.into(),
-            en: en.into(),
-        },
-    };
+    let sym =
+        |mark: &str, zh: &str, en: &str| Symbol { mark: mark.into(), meaning: Text { zh: zh.into(), en: en.into() } };
     match r.value.mark.as_str() {
         ">" => out.push(sym(
             ">",
@@ -792,11 +654,7 @@ fn row_symbols(r: &Row, year: i64) -> Vec<Symbol> {
             "more than the figure shown (source: “over”, “-odd”)",
         )),
         "≈" => out.push(sym("≈", "约数", "approximate figure")),
-        "<" => out.push(sym(
-            "<",
-            "接近但不足所列数值（原文作“近”）",
-            "nearly, just under the figure shown",
-        )),
+        "<" => out.push(sym("<", "接近但不足所列数值（原文作“近”）", "nearly, just under the figure shown")),
         _ => {}
     }
     if r.target.as_ref().is_some_and(|t| t.derived) || r.change.is_some() || r.derived {
@@ -814,11 +672,7 @@ fn row_symbols(r: &Row, year: i64) -> Vec<Symbol> {
         ));
     }
     if r.level > 0 {
-        out.push(sym(
-            "其中 of which",
-            "缩进行为上一行的组成部分",
-            "indented rows are parts of the row above",
-        ));
+        out.push(sym("其中 of which", "缩进行为上一行的组成部分", "indented rows are parts of the row above"));
     }
     if !r.note_refs.is_empty() {
         out.push(sym("①②", "见表下注释", "see the notes under the table"));
@@ -827,18 +681,7 @@ fn row_symbols(r: &Row, year: i64) -> Vec<Symbol> {
 }
 
 fn symbol_order(mark: &str) -> usize {
-    [
-        ">",
-        "≈",
-        "<",
-        "斜体 italic",
-        "年份 year",
-        "其中 of which",
-        "①②",
-    ]
-    .iter()
-    .position(|m| *m == mark)
-    .unwrap_or(99)
+    [">", "≈", "<", "斜体 italic", "年份 year", "其中 of which", "①②"].iter().position(|m| *m == mark).unwrap_or(99)
 }
 
 #[cfg(test)]

@@ -47,12 +47,7 @@ struct RawPaths {
 
 impl Default for RawPaths {
     fn default() -> Self {
-        Self {
-            data: "data".into(),
-            templates: "templates".into(),
-            fonts: "fonts".into(),
-            output: "dist".into(),
-        }
+        Self { data: "data".into(), templates: "templates".into(), fonts: "fonts".into(), output: "dist".into() }
     }
 }
 
@@ -99,11 +94,7 @@ impl Config {
             Some(p) => p.to_path_buf(),
             None => {
                 let local = PathBuf::from(CONFIG_FILE);
-                if local.is_file() {
-                    local
-                } else {
-                    Path::new(env!("CARGO_MANIFEST_DIR")).join(CONFIG_FILE)
-                }
+                if local.is_file() { local } else { Path::new(env!("CARGO_MANIFEST_DIR")).join(CONFIG_FILE) }
             }
         };
         Self::load(&path)
@@ -115,40 +106,21 @@ impl Config {
             path: path.to_path_buf(),
             source,
         })?;
-        let raw: RawConfig = toml::from_str(&text).map_err(|e| AppError::Config {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
+        let raw: RawConfig =
+            toml::from_str(&text).map_err(|e| AppError::Config { path: path.to_path_buf(), message: e.to_string() })?;
         let date = Date::parse(&raw.edition.date).ok_or_else(|| AppError::Config {
             path: path.to_path_buf(),
-            message: format!(
-                "edition.date `{}` is not a date of the form YYYY-MM-DD",
-                raw.edition.date
-            ),
+            message: format!("edition.date `{}` is not a date of the form YYYY-MM-DD", raw.edition.date),
         })?;
         let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let root = if root.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            root
-        };
+        let root = if root.as_os_str().is_empty() { PathBuf::from(".") } else { root };
         let at = |p: &Path| {
-            if p.is_absolute() {
-                p.to_path_buf()
-            } else {
-                root.join(p)
-            }
+            if p.is_absolute() { p.to_path_buf() } else { root.join(p) }
         };
         Ok(Config {
             year: raw.edition.year,
-            title: Text {
-                zh: raw.edition.title.zh,
-                en: raw.edition.title.en,
-            },
-            publisher: Text {
-                zh: raw.edition.publisher.zh,
-                en: raw.edition.publisher.en,
-            },
+            title: Text { zh: raw.edition.title.zh, en: raw.edition.title.en },
+            publisher: Text { zh: raw.edition.publisher.zh, en: raw.edition.publisher.en },
             date,
             data_dir: at(&raw.paths.data),
             templates_dir: at(&raw.paths.templates),

@@ -37,32 +37,12 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(
-        file: FileIdx,
-        span: Option<Range<usize>>,
-        rule: &'static str,
-        message: impl Into<String>,
-    ) -> Self {
-        Self {
-            severity: Severity::Error,
-            file,
-            span,
-            rule,
-            message: message.into(),
-            hint: None,
-        }
+    pub fn error(file: FileIdx, span: Option<Range<usize>>, rule: &'static str, message: impl Into<String>) -> Self {
+        Self { severity: Severity::Error, file, span, rule, message: message.into(), hint: None }
     }
 
-    pub fn warning(
-        file: FileIdx,
-        span: Option<Range<usize>>,
-        rule: &'static str,
-        message: impl Into<String>,
-    ) -> Self {
-        Self {
-            severity: Severity::Warning,
-            ..Self::error(file, span, rule, message)
-        }
+    pub fn warning(file: FileIdx, span: Option<Range<usize>>, rule: &'static str, message: impl Into<String>) -> Self {
+        Self { severity: Severity::Warning, ..Self::error(file, span, rule, message) }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -86,17 +66,11 @@ impl SourceFiles {
     }
 
     pub fn name(&self, file: FileIdx) -> String {
-        self.files
-            .get(file)
-            .map(|f| f.name().clone())
-            .unwrap_or_default()
+        self.files.get(file).map(|f| f.name().clone()).unwrap_or_default()
     }
 
     pub fn text(&self, file: FileIdx) -> &str {
-        self.files
-            .get(file)
-            .map(|f| f.source().as_str())
-            .unwrap_or("")
+        self.files.get(file).map(|f| f.source().as_str()).unwrap_or("")
     }
 
     /// 1-based line and column (in characters, so CJK counts one per character).
@@ -181,9 +155,6 @@ pub fn to_json(files: &SourceFiles, diagnostics: &[Diagnostic]) -> String {
 
 /// Counts errors and warnings, for the closing summary line.
 pub fn count(diagnostics: &[Diagnostic]) -> (usize, usize) {
-    let errors = diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
     (errors, diagnostics.len() - errors)
 }

@@ -56,10 +56,7 @@ pub struct Checked {
 }
 
 /// Loads configuration, fonts and data, and runs every validation rule.
-pub fn load_and_check(
-    config_path: Option<&std::path::Path>,
-    selection: &Selection,
-) -> Result<Checked, AppError> {
+pub fn load_and_check(config_path: Option<&std::path::Path>, selection: &Selection) -> Result<Checked, AppError> {
     let mut config = Config::discover(config_path)?;
     if let Some(data) = &selection.data {
         config.data_dir = data.clone();
@@ -70,15 +67,8 @@ pub fn load_and_check(
     let fonts = Fonts::load(&config.fonts_dir)?;
     let loaded = load::load(&config.data_dir, config.year, &config.root)?;
     let mut diagnostics = loaded.diagnostics.clone();
-    diagnostics.extend(validate::validate(&loaded, config.year, &|c| {
-        fonts.covers(c)
-    }));
-    Ok(Checked {
-        config,
-        fonts,
-        loaded,
-        diagnostics,
-    })
+    diagnostics.extend(validate::validate(&loaded, config.year, &|c| fonts.covers(c)));
+    Ok(Checked { config, fonts, loaded, diagnostics })
 }
 
 fn print_human(checked: &Checked) {
@@ -102,10 +92,7 @@ fn check(cli: &Cli, args: &CheckArgs) -> Result<u8, AppError> {
                 checked.config.year
             );
         }
-        Format::Json => println!(
-            "{}",
-            diagnostics::to_json(&checked.loaded.files, &checked.diagnostics)
-        ),
+        Format::Json => println!("{}", diagnostics::to_json(&checked.loaded.files, &checked.diagnostics)),
     }
     let failed = errors > 0 || (args.deny_warnings && warnings > 0);
     Ok(u8::from(failed))
@@ -121,18 +108,8 @@ fn build(cli: &Cli, args: &BuildArgs) -> Result<(), AppError> {
         return Err(AppError::Data { errors });
     }
     for id in &args.cities {
-        if !checked
-            .loaded
-            .cities
-            .iter()
-            .any(|(_, _, c)| c.id.get_ref() == id)
-        {
-            let known: Vec<&str> = checked
-                .loaded
-                .cities
-                .iter()
-                .map(|(_, _, c)| c.id.get_ref().as_str())
-                .collect();
+        if !checked.loaded.cities.iter().any(|(_, _, c)| c.id.get_ref() == id) {
+            let known: Vec<&str> = checked.loaded.cities.iter().map(|(_, _, c)| c.id.get_ref().as_str()).collect();
             return Err(AppError::Usage(format!(
                 "there is no city `{id}` in the {} edition (cities: {})",
                 checked.config.year,
@@ -143,29 +120,28 @@ fn build(cli: &Cli, args: &BuildArgs) -> Result<(), AppError> {
     let config = &checked.config;
     let book = book::build(config, &checked.loaded, &args.cities);
     if book.chapters.is_empty() {
-        return Err(AppError::Usage(format!(
-            "the {} edition has no figures to print",
-            config.year
-        )));
+        return Err(AppError::Usage(format!("the {} edition has no figures to print", config.year)));
     }
 
     let env = render::environment(&config.templates_dir)?;
     let source = render::render(&env, &book, args.lang)?;
-    let out_dir: PathBuf = args
-        .out
-        .clone()
-        .unwrap_or_else(|| config.output_dir.clone())
-        .join(config.year.to_string());
+    let out_dir: PathBuf = args.out.clone().unwrap_or_else(|| config.output_dir.clone()).join(config.year.to_string());
     let stem = match args.lang {
         render::Lang::Bilingual => format!("yearbook-{}", config.year),
         render::Lang::Zh => format!("yearbook-{}-zh", config.year),
         render::Lang::En => format!("yearbook-{}-en", config.year),
+    };
+    let lang = match args.lang {
+        render::Lang::Bilingual => "bilingual",
+        render::Lang::Zh => "zh",
+        render::Lang::En => "en",
     };
     let world = typeset::YearbookWorld::new(
         source.clone(),
         &config.templates_dir,
         &checked.fonts,
         config.date,
+        &[("lang", lang)],
     );
     let pdf = match typeset::compile_pdf(
         &world,
@@ -186,10 +162,7 @@ fn build(cli: &Cli, args: &BuildArgs) -> Result<(), AppError> {
 
     let mut files = vec![
         (out_dir.join(format!("{stem}.pdf")), pdf),
-        (
-            out_dir.join(format!("yearbook-{}.xlsx", config.year)),
-            workbook,
-        ),
+        (out_dir.join(format!("yearbook-{}.xlsx", config.year)), workbook),
     ];
     if args.keep_typ {
         files.push((out_dir.join(format!("{stem}.typ")), source.into_bytes()));
@@ -205,19 +178,9 @@ fn build(cli: &Cli, args: &BuildArgs) -> Result<(), AppError> {
         book.indicator_count
     );
     for w in &written {
-        let _ = writeln!(
-            stdout,
-            "  {}  ({} bytes, sha256 {})",
-            w.path.display(),
-            w.bytes,
-            &w.sha256[..16]
-        );
+        let _ = writeln!(stdout, "  {}  ({} bytes, sha256 {})", w.path.display(), w.bytes, &w.sha256[..16]);
     }
-    let warnings = checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Warning)
-        .count();
+    let warnings = checked.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
     if warnings > 0 {
         eprintln!("{warnings} warning(s) in the data; run `yearbook check` to list them");
     }

@@ -47,20 +47,13 @@ pub fn load(data_dir: &Path, year: i32, project_root: &Path) -> Result<Loaded, A
 
     let year_dir = data_dir.join(year.to_string());
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&year_dir)
-        .map_err(|source| AppError::Io {
-            action: "list the edition folder",
-            path: year_dir.clone(),
-            source,
-        })?
+        .map_err(|source| AppError::Io { action: "list the edition folder", path: year_dir.clone(), source })?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     paths.sort();
     for path in paths {
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         let before = loaded.files.len();
         match loaded.parse_file::<City>(&path, project_root)? {
             Some((idx, city)) => loaded.cities.push((idx, stem, city)),
@@ -73,11 +66,7 @@ pub fn load(data_dir: &Path, year: i32, project_root: &Path) -> Result<Loaded, A
 impl Loaded {
     /// Reads and parses one file. `Ok(None)` means it was read but has a syntax or shape error,
     /// which is recorded as a diagnostic.
-    fn parse_file<T: DeserializeOwned>(
-        &mut self,
-        path: &Path,
-        root: &Path,
-    ) -> Result<Option<(FileIdx, T)>, AppError> {
+    fn parse_file<T: DeserializeOwned>(&mut self, path: &Path, root: &Path) -> Result<Option<(FileIdx, T)>, AppError> {
         let text = std::fs::read_to_string(path).map_err(|source| AppError::Io {
             action: "read the data file",
             path: path.to_path_buf(),
@@ -115,25 +104,14 @@ fn toml_error(file: FileIdx, e: &toml::de::Error) -> Diagnostic {
         };
         ("unknown-key", Some(hint))
     } else if message.starts_with("missing field") {
-        (
-            "missing-field",
-            Some("add the field; docs/data-format.md lists what each table needs".to_string()),
-        )
+        ("missing-field", Some("add the field; docs/data-format.md lists what each table needs".to_string()))
     } else if message.starts_with("invalid type") || message.starts_with("invalid value") {
-        (
-            "wrong-type",
-            Some("check the value's type: text in quotes, numbers without quotes".to_string()),
-        )
+        ("wrong-type", Some("check the value's type: text in quotes, numbers without quotes".to_string()))
     } else if message.starts_with("unknown variant") {
-        let hint = message
-            .split_once("expected")
-            .map(|(_, rest)| format!("use one of{rest}"));
+        let hint = message.split_once("expected").map(|(_, rest)| format!("use one of{rest}"));
         ("unknown-variant", hint)
     } else {
-        (
-            "toml-syntax",
-            Some("see https://toml.io for the syntax; strings need quotes".to_string()),
-        )
+        ("toml-syntax", Some("see https://toml.io for the syntax; strings need quotes".to_string()))
     };
     let mut d = Diagnostic::error(file, span, rule, message);
     d.hint = hint;

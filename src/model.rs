@@ -35,10 +35,7 @@ pub struct Text {
 
 impl From<&Bilingual> for Text {
     fn from(b: &Bilingual) -> Self {
-        Text {
-            zh: b.zh().to_owned(),
-            en: b.en().to_owned(),
-        }
+        Text { zh: b.zh().to_owned(), en: b.en().to_owned() }
     }
 }
 

@@ -21,13 +21,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
         path: dir.to_path_buf(),
         source,
     })?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|source| AppError::Io {
-            action: "write",
-            path: tmp.path().to_path_buf(),
-            source,
-        })?;
+    tmp.write_all(bytes).and_then(|()| tmp.as_file().sync_all()).map_err(|source| AppError::Io {
+        action: "write",
+        path: tmp.path().to_path_buf(),
+        source,
+    })?;
     tmp.persist(path).map_err(|e| AppError::Io {
         action: "move the finished file to",
         path: path.to_path_buf(),
@@ -49,20 +47,13 @@ pub fn write_all(files: &[(PathBuf, Vec<u8>)]) -> Result<Vec<Written>, AppError>
     let mut out = Vec::new();
     for (path, bytes) in files {
         write_atomic(path, bytes)?;
-        out.push(Written {
-            path: path.clone(),
-            bytes: bytes.len(),
-            sha256: sha256_hex(bytes),
-        });
+        out.push(Written { path: path.clone(), bytes: bytes.len(), sha256: sha256_hex(bytes) });
     }
     Ok(out)
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

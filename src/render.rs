@@ -7,9 +7,7 @@
 use std::path::Path;
 
 use minijinja::value::{Serde, Value, ValueKind};
-use minijinja::{
-    Environment, Error, ErrorKind, UndefinedBehavior, path_loader, syntax::SyntaxConfig,
-};
+use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, path_loader, syntax::SyntaxConfig};
 
 use crate::book::Book;
 use crate::error::AppError;
@@ -65,11 +63,7 @@ pub fn typst_literal(v: &Value) -> Result<String, Error> {
                 if f.is_nan() {
                     "float.nan".into()
                 } else if f.is_infinite() {
-                    if f > 0.0 {
-                        "float.inf".into()
-                    } else {
-                        "-float.inf".into()
-                    }
+                    if f > 0.0 { "float.inf".into() } else { "-float.inf".into() }
                 } else {
                     // Debug formatting always has a `.` or an exponent, so Typst reads a float.
                     format!("{f:?}")
@@ -77,10 +71,7 @@ pub fn typst_literal(v: &Value) -> Result<String, Error> {
             }
         }
         ValueKind::Seq | ValueKind::Iterable => {
-            let items = v
-                .try_iter()?
-                .map(|x| typst_literal(&x))
-                .collect::<Result<Vec<_>, _>>()?;
+            let items = v.try_iter()?.map(|x| typst_literal(&x)).collect::<Result<Vec<_>, _>>()?;
             match items.len() {
                 0 => "()".into(),
                 1 => format!("({},)", items[0]),
@@ -91,27 +82,13 @@ pub fn typst_literal(v: &Value) -> Result<String, Error> {
             let mut parts = Vec::new();
             for key in v.try_iter()? {
                 let value = v.get_item(&key)?;
-                let name = key
-                    .as_str()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| key.to_string());
-                parts.push(format!(
-                    "{}: {}",
-                    typst_string(&name),
-                    typst_literal(&value)?
-                ));
+                let name = key.as_str().map(str::to_owned).unwrap_or_else(|| key.to_string());
+                parts.push(format!("{}: {}", typst_string(&name), typst_literal(&value)?));
             }
-            if parts.is_empty() {
-                "(:)".into()
-            } else {
-                format!("({})", parts.join(", "))
-            }
+            if parts.is_empty() { "(:)".into() } else { format!("({})", parts.join(", ")) }
         }
         other => {
-            return Err(Error::new(
-                ErrorKind::InvalidOperation,
-                format!("a {other} value cannot be passed to Typst"),
-            ));
+            return Err(Error::new(ErrorKind::InvalidOperation, format!("a {other} value cannot be passed to Typst")));
         }
     })
 }
@@ -132,9 +109,7 @@ pub fn environment(dir: &Path) -> Result<Environment<'static>, AppError> {
     env.set_syntax(syntax);
     env.set_formatter(|out, _state, value| {
         if value.is_safe() {
-            return out
-                .write_str(value.as_str().unwrap_or_default())
-                .map_err(Error::from);
+            return out.write_str(value.as_str().unwrap_or_default()).map_err(Error::from);
         }
         let text = match value.kind() {
             ValueKind::String => value.as_str().unwrap_or_default().to_string(),
@@ -148,27 +123,20 @@ pub fn environment(dir: &Path) -> Result<Environment<'static>, AppError> {
             other => {
                 return Err(Error::new(
                     ErrorKind::InvalidOperation,
-                    format!(
-                        "cannot print a {other} into markup; pass it to Typst code with `|typst`"
-                    ),
+                    format!("cannot print a {other} into markup; pass it to Typst code with `|typst`"),
                 ));
             }
         };
         out.write_str(&typst_markup(&text)).map_err(Error::from)
     });
-    env.add_filter("typst", |v: Value| {
-        typst_literal(&v).map(Value::from_safe_string)
-    });
+    env.add_filter("typst", |v: Value| typst_literal(&v).map(Value::from_safe_string));
     Ok(env)
 }
 
 /// Renders the main template with the book.
 pub fn render(env: &Environment<'_>, book: &Book, lang: Lang) -> Result<String, AppError> {
-    let template = env
-        .get_template(MAIN_TEMPLATE)
-        .map_err(|e| template_error(&e))?;
-    let ctx =
-        minijinja::context! { book => Value::from(Serde(book)), lang => Value::from(Serde(lang)) };
+    let template = env.get_template(MAIN_TEMPLATE).map_err(|e| template_error(&e))?;
+    let ctx = minijinja::context! { book => Value::from(Serde(book)), lang => Value::from(Serde(lang)) };
     template.render(ctx).map_err(|e| template_error(&e))
 }
 
@@ -205,25 +173,16 @@ mod tests {
 
     #[test]
     fn values_become_typst_literals() {
-        let v = Value::from(Serde(
-            serde_json::json!({"a": [1, 2.5, "x"], "b": null, "c": [true]}),
-        ));
-        assert_eq!(
-            typst_literal(&v).unwrap(),
-            r#"("a": (1, 2.5, "x"), "b": none, "c": (true,))"#
-        );
+        let v = Value::from(Serde(serde_json::json!({"a": [1, 2.5, "x"], "b": null, "c": [true]})));
+        assert_eq!(typst_literal(&v).unwrap(), r#"("a": (1, 2.5, "x"), "b": none, "c": (true,))"#);
         assert_eq!(typst_literal(&Value::from(1e20)).unwrap(), "1e20");
-        assert_eq!(
-            typst_literal(&Value::from(Serde(serde_json::json!({})))).unwrap(),
-            "(:)"
-        );
+        assert_eq!(typst_literal(&Value::from(Serde(serde_json::json!({})))).unwrap(), "(:)");
     }
 
     #[test]
     fn formatter_prints_data_as_string_literals() {
         let mut env = environment(Path::new("/nonexistent")).unwrap();
-        env.add_template("t.typ.j2", "= {{ name }}\n#f({{ data|typst }})")
-            .unwrap();
+        env.add_template("t.typ.j2", "= {{ name }}\n#f({{ data|typst }})").unwrap();
         let out = env
             .get_template("t.typ.j2")
             .unwrap()

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use typst::diag::{FileError, FileResult, Severity, SourceDiagnostic};
-use typst::foundations::{Bytes, Datetime, Duration, Smart};
+use typst::foundations::{Bytes, Datetime, Dict, Duration, IntoValue, Smart, Str};
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
@@ -31,19 +31,12 @@ impl Fonts {
     /// Every font file in `dir` (ttf, otf, ttc, otc) plus typst-kit's embedded Latin fonts.
     pub fn load(dir: &Path) -> Result<Fonts, AppError> {
         let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|source| AppError::Io {
-                action: "list the fonts folder",
-                path: dir.to_path_buf(),
-                source,
-            })?
+            .map_err(|source| AppError::Io { action: "list the fonts folder", path: dir.to_path_buf(), source })?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
-                p.extension().and_then(|x| x.to_str()).is_some_and(|x| {
-                    matches!(
-                        x.to_ascii_lowercase().as_str(),
-                        "ttf" | "otf" | "ttc" | "otc"
-                    )
-                })
+                p.extension()
+                    .and_then(|x| x.to_str())
+                    .is_some_and(|x| matches!(x.to_ascii_lowercase().as_str(), "ttf" | "otf" | "ttc" | "otc"))
             })
             .collect();
         paths.sort();
@@ -63,18 +56,11 @@ impl Fonts {
 
     /// Whether any bundled font has a glyph for `c` (spaces and controls count as printable).
     pub fn covers(&self, c: char) -> bool {
-        c.is_whitespace()
-            || self
-                .fonts
-                .iter()
-                .any(|f| f.info().coverage.contains(c as u32))
+        c.is_whitespace() || self.fonts.iter().any(|f| f.info().coverage.contains(c as u32))
     }
 
     pub fn families(&self) -> Vec<String> {
-        self.book
-            .families()
-            .map(|(name, _)| name.to_string())
-            .collect()
+        self.book.families().map(|(name, _)| name.to_string()).collect()
     }
 }
 
@@ -119,19 +105,19 @@ pub struct YearbookWorld<'a> {
 }
 
 impl<'a> YearbookWorld<'a> {
+    /// `inputs` become `sys.inputs` (the edition's language, for instance).
     pub fn new(
         main_text: String,
         templates_dir: &Path,
         fonts: &'a Fonts,
         date: Date,
+        inputs: &[(&str, &str)],
     ) -> YearbookWorld<'a> {
-        let main = RootedPath::new(
-            VirtualRoot::Project,
-            VirtualPath::new("/main.typ").expect("a valid virtual path"),
-        )
-        .intern();
+        let inputs: Dict = inputs.iter().map(|(k, v)| (Str::from(*k), v.into_value())).collect();
+        let main = RootedPath::new(VirtualRoot::Project, VirtualPath::new("/main.typ").expect("a valid virtual path"))
+            .intern();
         YearbookWorld {
-            library: LazyHash::new(Library::builder().build()),
+            library: LazyHash::new(Library::builder().with_inputs(inputs).build()),
             fonts,
             main,
             main_source: Source::new(main, main_text),
@@ -145,8 +131,7 @@ impl<'a> YearbookWorld<'a> {
     fn read(&self, id: FileId) -> FileResult<Bytes> {
         if id.root() != &VirtualRoot::Project {
             return Err(FileError::Other(Some(
-                "Typst packages are not available: the yearbook builds offline from templates/"
-                    .into(),
+                "Typst packages are not available: the yearbook builds offline from templates/".into(),
             )));
         }
         let mut cache = self.cache.lock().map_err(|_| FileError::Other(None))?;
@@ -154,9 +139,7 @@ impl<'a> YearbookWorld<'a> {
             .entry(id)
             .or_insert_with(|| {
                 let path = id.vpath().realize(&self.root).map_err(FileError::Realize)?;
-                std::fs::read(&path)
-                    .map(Bytes::new)
-                    .map_err(|e| FileError::from_io(e, &path))
+                std::fs::read(&path).map(Bytes::new).map_err(|e| FileError::from_io(e, &path))
             })
             .clone()
     }
@@ -180,17 +163,11 @@ impl<'a> YearbookWorld<'a> {
     pub fn describe(&self, diagnostics: &[SourceDiagnostic]) -> String {
         let mut out = String::new();
         for d in diagnostics {
-            let level = if d.severity == Severity::Error {
-                "error"
-            } else {
-                "warning"
-            };
+            let level = if d.severity == Severity::Error { "error" } else { "warning" };
             match self.locate(d) {
-                Some((file, line, col, text)) => out.push_str(&format!(
-                    "{file}:{line}:{col}: {level}: {}\n  | {}\n",
-                    d.message,
-                    text.trim_end()
-                )),
+                Some((file, line, col, text)) => {
+                    out.push_str(&format!("{file}:{line}:{col}: {level}: {}\n  | {}\n", d.message, text.trim_end()))
+                }
                 None => out.push_str(&format!("{level}: {}\n", d.message)),
             }
             for hint in &d.hints {
@@ -223,10 +200,7 @@ impl World for YearbookWorld<'_> {
         }
         let bytes = self.read(id)?;
         let text = std::str::from_utf8(&bytes).map_err(|_| FileError::InvalidUtf8)?;
-        Ok(Source::new(
-            id,
-            text.trim_start_matches('\u{feff}').to_string(),
-        ))
+        Ok(Source::new(id, text.trim_start_matches('\u{feff}').to_string()))
     }
 
     fn file(&self, id: FileId) -> FileResult<Bytes> {
@@ -247,12 +221,7 @@ impl World for YearbookWorld<'_> {
 
 /// Compiles the world and exports the PDF. Warnings are errors: an unknown font family or a
 /// missing glyph must never reach print.
-pub fn compile_pdf(
-    world: &YearbookWorld,
-    preset: PdfPreset,
-    ident: &str,
-    date: Date,
-) -> Result<Vec<u8>, AppError> {
+pub fn compile_pdf(world: &YearbookWorld, preset: PdfPreset, ident: &str, date: Date) -> Result<Vec<u8>, AppError> {
     let warned = typst::compile::<PagedDocument>(world);
     let document = match warned.output {
         Ok(doc) if warned.warnings.is_empty() => doc,
@@ -263,10 +232,8 @@ pub fn compile_pdf(
             return Err(AppError::Typeset(world.describe(&all)));
         }
     };
-    let standards = PdfStandards::new(&preset.standards())
-        .map_err(|e| AppError::Typeset(e.message().to_string()))?;
-    let timestamp =
-        Datetime::from_ymd_hms(date.year, date.month, date.day, 0, 0, 0).map(Timestamp::new_utc);
+    let standards = PdfStandards::new(&preset.standards()).map_err(|e| AppError::Typeset(e.message().to_string()))?;
+    let timestamp = Datetime::from_ymd_hms(date.year, date.month, date.day, 0, 0, 0).map(Timestamp::new_utc);
     let options = PdfOptions {
         ident: Smart::Custom(ident.to_string()),
         creator: Smart::Custom(Some(format!("yearbook {}", env!("CARGO_PKG_VERSION")))),

@@ -18,15 +18,8 @@ pub const COMPLETION_TOLERANCE: f64 = 0.5;
 pub const OLDEST_REFERENCE_YEARS: i64 = 10;
 
 /// Runs every rule. `covered` says whether the bundled fonts can print a character.
-pub fn validate(
-    loaded: &Loaded,
-    edition_year: i32,
-    covered: &dyn Fn(char) -> bool,
-) -> Vec<Diagnostic> {
-    let mut v = Validator {
-        out: Vec::new(),
-        covered,
-    };
+pub fn validate(loaded: &Loaded, edition_year: i32, covered: &dyn Fn(char) -> bool) -> Vec<Diagnostic> {
+    let mut v = Validator { out: Vec::new(), covered };
     v.run(loaded, i64::from(edition_year));
     v.out
 }
@@ -43,9 +36,7 @@ fn span<T>(s: &Spanned<T>) -> Option<Range<usize>> {
 /// Ids become parts of file and sheet names: only `[a-z0-9-]`, not starting or ending with `-`.
 pub fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !id.starts_with('-')
         && !id.ends_with('-')
 }
@@ -58,19 +49,13 @@ pub fn sheet_name(order: i64, zh: &str) -> String {
 /// Excel's rules for sheet names.
 pub fn sheet_name_problem(name: &str) -> Option<String> {
     if name.encode_utf16().count() > 31 {
-        return Some(format!(
-            "the sheet name `{name}` is longer than Excel's 31 characters"
-        ));
+        return Some(format!("the sheet name `{name}` is longer than Excel's 31 characters"));
     }
     if let Some(c) = name.chars().find(|c| "[]:*?/\\".contains(*c)) {
-        return Some(format!(
-            "the sheet name `{name}` contains `{c}`, which Excel forbids"
-        ));
+        return Some(format!("the sheet name `{name}` contains `{c}`, which Excel forbids"));
     }
     if name.starts_with('\'') || name.ends_with('\'') {
-        return Some(format!(
-            "the sheet name `{name}` starts or ends with an apostrophe"
-        ));
+        return Some(format!("the sheet name `{name}` starts or ends with an apostrophe"));
     }
     None
 }
@@ -83,16 +68,8 @@ struct Ids {
 }
 
 impl Ids {
-    fn new<'a>(
-        what: &'static str,
-        file: &'static str,
-        ids: impl Iterator<Item = &'a Spanned<String>>,
-    ) -> Ids {
-        Ids {
-            what,
-            file,
-            ids: ids.map(|s| s.get_ref().clone()).collect(),
-        }
+    fn new<'a>(what: &'static str, file: &'static str, ids: impl Iterator<Item = &'a Spanned<String>>) -> Ids {
+        Ids { what, file, ids: ids.map(|s| s.get_ref().clone()).collect() }
     }
     fn contains(&self, id: &str) -> bool {
         self.ids.iter().any(|i| i == id)
@@ -106,54 +83,20 @@ impl Validator<'_> {
 
     fn run(&mut self, loaded: &Loaded, year: i64) {
         let empty = Vec::new();
-        let sectors = loaded
-            .sectors
-            .as_ref()
-            .map(|(_, f)| &f.sector)
-            .unwrap_or(&empty);
+        let sectors = loaded.sectors.as_ref().map(|(_, f)| &f.sector).unwrap_or(&empty);
         let no_departments = Vec::new();
-        let departments = loaded
-            .departments
-            .as_ref()
-            .map(|(_, f)| &f.department)
-            .unwrap_or(&no_departments);
+        let departments = loaded.departments.as_ref().map(|(_, f)| &f.department).unwrap_or(&no_departments);
         let no_units = Vec::new();
-        let units = loaded
-            .units
-            .as_ref()
-            .map(|(_, f)| &f.unit)
-            .unwrap_or(&no_units);
+        let units = loaded.units.as_ref().map(|(_, f)| &f.unit).unwrap_or(&no_units);
         let no_sources = Vec::new();
-        let sources = loaded
-            .sources
-            .as_ref()
-            .map(|(_, f)| &f.source)
-            .unwrap_or(&no_sources);
+        let sources = loaded.sources.as_ref().map(|(_, f)| &f.source).unwrap_or(&no_sources);
 
-        let sector_ids = Ids::new(
-            "sector",
-            "data/catalogue/sectors.toml",
-            sectors.iter().map(|s| &s.id),
-        );
-        let department_ids = Ids::new(
-            "department",
-            "data/catalogue/departments.toml",
-            departments.iter().map(|d| &d.id),
-        );
-        let unit_ids = Ids::new(
-            "unit",
-            "data/catalogue/units.toml",
-            units.iter().map(|u| &u.id),
-        );
-        let source_ids = Ids::new(
-            "source",
-            "data/catalogue/sources.toml",
-            sources.iter().map(|s| &s.id),
-        );
-        let unit_kinds: HashMap<&str, UnitKind> = units
-            .iter()
-            .map(|u| (u.id.get_ref().as_str(), u.kind))
-            .collect();
+        let sector_ids = Ids::new("sector", "data/catalogue/sectors.toml", sectors.iter().map(|s| &s.id));
+        let department_ids =
+            Ids::new("department", "data/catalogue/departments.toml", departments.iter().map(|d| &d.id));
+        let unit_ids = Ids::new("unit", "data/catalogue/units.toml", units.iter().map(|u| &u.id));
+        let source_ids = Ids::new("source", "data/catalogue/sources.toml", sources.iter().map(|s| &s.id));
+        let unit_kinds: HashMap<&str, UnitKind> = units.iter().map(|u| (u.id.get_ref().as_str(), u.kind)).collect();
 
         if let Some((file, f)) = &loaded.sectors {
             self.unique_ids(*file, f.sector.iter().map(|s| &s.id), "sector");
@@ -166,9 +109,7 @@ impl Validator<'_> {
                 if let Some(problem) = sheet_name_problem(&name) {
                     self.push(
                         Diagnostic::error(*file, span(&s.name.zh), "sheet-name", problem)
-                            .with_hint(
-                                "shorten the Chinese sector name; the sheet is named `NN name`",
-                            ),
+                            .with_hint("shorten the Chinese sector name; the sheet is named `NN name`"),
                     );
                 }
                 if sheets.insert(name.to_lowercase(), ()).is_some() {
@@ -190,18 +131,13 @@ impl Validator<'_> {
                 self.bilingual(*file, &d.name);
                 if let Some(email) = &d.email {
                     let e = email.get_ref();
-                    let ok = e.split_once('@').is_some_and(|(l, h)| {
-                        !l.is_empty() && h.contains('.') && !e.contains(char::is_whitespace)
-                    });
+                    let ok = e
+                        .split_once('@')
+                        .is_some_and(|(l, h)| !l.is_empty() && h.contains('.') && !e.contains(char::is_whitespace));
                     if !ok {
                         self.push(
-                            Diagnostic::error(
-                                *file,
-                                span(email),
-                                "email",
-                                format!("`{e}` is not an e-mail address"),
-                            )
-                            .with_hint("write it as name@host.domain, or leave the key out"),
+                            Diagnostic::error(*file, span(email), "email", format!("`{e}` is not an e-mail address"))
+                                .with_hint("write it as name@host.domain, or leave the key out"),
                         );
                     }
                 }
@@ -232,23 +168,13 @@ impl Validator<'_> {
             }
         }
 
-        let refs = Refs {
-            sectors: &sector_ids,
-            units: &unit_ids,
-            sources: &source_ids,
-            unit_kinds: &unit_kinds,
-        };
+        let refs = Refs { sectors: &sector_ids, units: &unit_ids, sources: &source_ids, unit_kinds: &unit_kinds };
         for (file, stem, city) in &loaded.cities {
             self.city(*file, stem, city, year, &refs);
         }
     }
 
-    fn unique_ids<'s>(
-        &mut self,
-        file: FileIdx,
-        ids: impl Iterator<Item = &'s Spanned<String>>,
-        what: &str,
-    ) {
+    fn unique_ids<'s>(&mut self, file: FileIdx, ids: impl Iterator<Item = &'s Spanned<String>>, what: &str) {
         let mut seen: HashSet<&str> = HashSet::new();
         for id in ids {
             self.id_format(file, id, what);
@@ -268,22 +194,15 @@ impl Validator<'_> {
 
     fn id_format(&mut self, file: FileIdx, id: &Spanned<String>, what: &str) {
         if !is_valid_id(id.get_ref()) {
-            let suggestion: String = id
-                .get_ref()
-                .to_lowercase()
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-                .collect();
+            let suggestion: String =
+                id.get_ref().to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
             let suggestion = suggestion.trim_matches('-').to_string();
             self.push(
                 Diagnostic::error(
                     file,
                     span(id),
                     "id-format",
-                    format!(
-                        "the {what} id `{}` may only contain a-z, 0-9 and `-`",
-                        id.get_ref()
-                    ),
+                    format!("the {what} id `{}` may only contain a-z, 0-9 and `-`", id.get_ref()),
                 )
                 .with_hint(if is_valid_id(&suggestion) {
                     format!("for example `{suggestion}`")
@@ -301,10 +220,7 @@ impl Validator<'_> {
         let options: Vec<&str> = known.ids.iter().map(String::as_str).collect();
         let hint = match closest(id.get_ref(), &options) {
             Some(best) => format!("did you mean `{best}`? (ids are listed in {})", known.file),
-            None => format!(
-                "add it to {} or use one of the ids listed there",
-                known.file
-            ),
+            None => format!("add it to {} or use one of the ids listed there", known.file),
         };
         self.push(
             Diagnostic::error(
@@ -336,8 +252,16 @@ impl Validator<'_> {
             let raw = start + offset;
             let span = raw..raw + c.len_utf8();
             self.push(
-                Diagnostic::error(file, Some(span), "missing-glyph", format!("the character `{c}` (U+{:04X}) is not in the bundled fonts and would print as an empty box", c as u32))
-                    .with_hint("replace it with a common character, or add a font that covers it to fonts/"),
+                Diagnostic::error(
+                    file,
+                    Some(span),
+                    "missing-glyph",
+                    format!(
+                        "the character `{c}` (U+{:04X}) is not in the bundled fonts and would print as an empty box",
+                        c as u32
+                    ),
+                )
+                .with_hint("replace it with a common character, or add a font that covers it to fonts/"),
             );
         }
     }
@@ -348,17 +272,11 @@ impl Validator<'_> {
         let has_han = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
         if !b.en().trim().is_empty() && has_han(b.en()) {
             self.push(
-                Diagnostic::warning(
-                    file,
-                    span(&b.en),
-                    "untranslated",
-                    "the English text contains Chinese characters",
-                )
-                .with_hint("translate it; terms.toml lists the agreed English terms"),
+                Diagnostic::warning(file, span(&b.en), "untranslated", "the English text contains Chinese characters")
+                    .with_hint("translate it; terms.toml lists the agreed English terms"),
             );
         }
-        if !b.zh().trim().is_empty() && !has_han(b.zh()) && b.zh().chars().any(char::is_alphabetic)
-        {
+        if !b.zh().trim().is_empty() && !has_han(b.zh()) && b.zh().chars().any(char::is_alphabetic) {
             self.push(
                 Diagnostic::warning(
                     file,
@@ -379,10 +297,7 @@ impl Validator<'_> {
                     file,
                     span(&city.id),
                     "city-id",
-                    format!(
-                        "the city id `{}` differs from the file name `{stem}.toml`",
-                        city.id.get_ref()
-                    ),
+                    format!("the city id `{}` differs from the file name `{stem}.toml`", city.id.get_ref()),
                 )
                 .with_hint(format!("write `id = \"{stem}\"` or rename the file")),
             );
@@ -393,10 +308,7 @@ impl Validator<'_> {
                     file,
                     span(&city.year),
                     "edition-year",
-                    format!(
-                        "the file is in the {year} edition folder but says year {}",
-                        city.year.get_ref()
-                    ),
+                    format!("the file is in the {year} edition folder but says year {}", city.year.get_ref()),
                 )
                 .with_hint(format!("write `year = {year}` or move the file")),
             );
@@ -413,9 +325,7 @@ impl Validator<'_> {
         let mut seen: HashSet<String> = HashSet::new();
         for ind in &city.indicators {
             if let Some(sector) = &ind.sector {
-                used_sectors
-                    .entry(sector.get_ref().clone())
-                    .or_insert(sector.span());
+                used_sectors.entry(sector.get_ref().clone()).or_insert(sector.span());
             }
             self.indicator(file, ind, None, year, refs, &mut seen);
         }
@@ -424,9 +334,7 @@ impl Validator<'_> {
             self.bilingual(file, text);
         }
         for (sector, at) in used_sectors {
-            if refs.sectors.contains(&sector)
-                && !city.summaries.keys().any(|k| *k.get_ref() == sector)
-            {
+            if refs.sectors.contains(&sector) && !city.summaries.keys().any(|k| *k.get_ref() == sector) {
                 self.push(
                     Diagnostic::warning(
                         file,
@@ -434,9 +342,7 @@ impl Validator<'_> {
                         "missing-summary",
                         format!("the city has figures in sector `{sector}` but no summary for it"),
                     )
-                    .with_hint(format!(
-                        "add `{sector} = {{ zh = \"…\", en = \"…\" }}` under [summaries]"
-                    )),
+                    .with_hint(format!("add `{sector} = {{ zh = \"…\", en = \"…\" }}` under [summaries]")),
                 );
             }
         }
@@ -458,10 +364,7 @@ impl Validator<'_> {
                     file,
                     span(&ind.id),
                     "duplicate-id",
-                    format!(
-                        "the indicator id `{}` is used twice in this city",
-                        ind.id.get_ref()
-                    ),
+                    format!("the indicator id `{}` is used twice in this city", ind.id.get_ref()),
                 )
                 .with_hint("ids must be unique within a city, sub-items included"),
             );
@@ -491,13 +394,8 @@ impl Validator<'_> {
             (None, Some(p)) => p.sector.clone(),
             (None, None) => {
                 self.push(
-                    Diagnostic::error(
-                        file,
-                        id_span.clone(),
-                        "missing-field",
-                        "the indicator has no `sector`",
-                    )
-                    .with_hint("add `sector = \"…\"` with an id from data/catalogue/sectors.toml"),
+                    Diagnostic::error(file, id_span.clone(), "missing-field", "the indicator has no `sector`")
+                        .with_hint("add `sector = \"…\"` with an id from data/catalogue/sectors.toml"),
                 );
                 None
             }
@@ -510,13 +408,8 @@ impl Validator<'_> {
             (None, Some(p)) => p.unit.clone(),
             (None, None) => {
                 self.push(
-                    Diagnostic::error(
-                        file,
-                        id_span.clone(),
-                        "missing-field",
-                        "the indicator has no `unit`",
-                    )
-                    .with_hint("add `unit = \"…\"` with an id from data/catalogue/units.toml"),
+                    Diagnostic::error(file, id_span.clone(), "missing-field", "the indicator has no `unit`")
+                        .with_hint("add `unit = \"…\"` with an id from data/catalogue/units.toml"),
                 );
                 None
             }
@@ -525,26 +418,13 @@ impl Validator<'_> {
             (Some(s), _) => self.reference(file, s, refs.sources),
             (None, Some(_)) => {}
             (None, None) => self.push(
-                Diagnostic::error(
-                    file,
-                    id_span.clone(),
-                    "missing-field",
-                    "the indicator has no `source`",
-                )
-                .with_hint(
-                    "add `source = \"…\"` naming the article in data/catalogue/sources.toml",
-                ),
+                Diagnostic::error(file, id_span.clone(), "missing-field", "the indicator has no `source`")
+                    .with_hint("add `source = \"…\"` naming the article in data/catalogue/sources.toml"),
             ),
         }
-        let kind = unit
-            .as_deref()
-            .and_then(|u| refs.unit_kinds.get(u))
-            .copied();
+        let kind = unit.as_deref().and_then(|u| refs.unit_kinds.get(u)).copied();
 
-        for number in [Some(&ind.value), ind.target.as_ref(), ind.previous.as_ref()]
-            .into_iter()
-            .flatten()
-        {
+        for number in [Some(&ind.value), ind.target.as_ref(), ind.previous.as_ref()].into_iter().flatten() {
             self.number(file, number, kind);
         }
         for alt in &ind.alternatives {
@@ -626,26 +506,17 @@ impl Validator<'_> {
         }
 
         // "Of which": parts in the parent's unit must not exceed it.
-        let inherited = Inherited {
-            sector,
-            unit: unit.clone(),
-        };
+        let inherited = Inherited { sector, unit: unit.clone() };
         let parent_value = *ind.value.get_ref();
         let mut sum = 0.0;
         let mut summable = true;
         for part in &ind.of_which {
             self.indicator(file, part, Some(inherited.clone()), year, refs, seen);
-            let same_unit = part
-                .unit
-                .as_ref()
-                .is_none_or(|u| Some(u.get_ref()) == unit.as_ref());
+            let same_unit = part.unit.as_ref().is_none_or(|u| Some(u.get_ref()) == unit.as_ref());
             if same_unit {
                 let v = *part.value.get_ref();
                 sum += v;
-                if v > parent_value
-                    && kind != Some(UnitKind::Rate)
-                    && kind != Some(UnitKind::Percent)
-                {
+                if v > parent_value && kind != Some(UnitKind::Rate) && kind != Some(UnitKind::Percent) {
                     self.push(
                         Diagnostic::error(
                             file,
@@ -653,19 +524,14 @@ impl Validator<'_> {
                             "part-exceeds-total",
                             format!("the part {v} is larger than its total {parent_value}"),
                         )
-                        .with_hint(
-                            "check both figures; an \"of which\" item is a part of its parent",
-                        ),
+                        .with_hint("check both figures; an \"of which\" item is a part of its parent"),
                     );
                 }
             } else {
                 summable = false;
             }
         }
-        let additive = matches!(
-            kind,
-            Some(UnitKind::Count | UnitKind::Money | UnitKind::Length | UnitKind::Area)
-        );
+        let additive = matches!(kind, Some(UnitKind::Count | UnitKind::Money | UnitKind::Length | UnitKind::Area));
         if summable && additive && ind.of_which.len() > 1 && sum > parent_value * 1.005 + 1e-9 {
             self.push(
                 Diagnostic::warning(
@@ -690,7 +556,15 @@ impl Validator<'_> {
         }
         match kind {
             Some(UnitKind::Percent) if !(0.0..=100.0).contains(&v) => {
-                self.push(Diagnostic::error(file, span(n), "percent-range", format!("{v} is outside 0–100 % for a percentage")).with_hint("a completion rate goes in `completion`; a growth rate needs a unit of kind `other`"));
+                self.push(
+                    Diagnostic::error(
+                        file,
+                        span(n),
+                        "percent-range",
+                        format!("{v} is outside 0–100 % for a percentage"),
+                    )
+                    .with_hint("a completion rate goes in `completion`; a growth rate needs a unit of kind `other`"),
+                );
             }
             Some(k) if k != UnitKind::Other && k != UnitKind::Percent && v < 0.0 => {
                 self.push(

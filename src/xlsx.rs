@@ -36,11 +36,7 @@ fn xlsx_err(e: XlsxError) -> AppError {
 }
 
 fn number_format(decimals: u8) -> String {
-    if decimals == 0 {
-        "#,##0".to_string()
-    } else {
-        format!("#,##0.{}", "0".repeat(usize::from(decimals)))
-    }
+    if decimals == 0 { "#,##0".to_string() } else { format!("#,##0.{}", "0".repeat(usize::from(decimals))) }
 }
 
 /// Display width in Excel character units: East Asian wide characters count two.
@@ -58,8 +54,7 @@ impl Widths {
     }
     fn apply(&self, ws: &mut Worksheet, max: f64) -> Result<(), AppError> {
         for (col, w) in self.0.iter().enumerate() {
-            ws.set_column_width(col as u16, w.min(max))
-                .map_err(xlsx_err)?;
+            ws.set_column_width(col as u16, w.min(max)).map_err(xlsx_err)?;
         }
         Ok(())
     }
@@ -69,14 +64,9 @@ impl Widths {
 pub fn workbook(book: &Book) -> Result<Vec<u8>, AppError> {
     let mut wb = Workbook::new();
     let (y, m, d) = date_parts(&book.date);
-    let created = ExcelDateTime::from_ymd(y, m, d)
-        .and_then(|t| t.and_hms(0, 0, 0))
-        .map_err(xlsx_err)?;
+    let created = ExcelDateTime::from_ymd(y, m, d).and_then(|t| t.and_hms(0, 0, 0)).map_err(xlsx_err)?;
     let props = DocProperties::new()
-        .set_title(format!(
-            "{} {} / {} {}",
-            book.title.zh, book.year, book.title.en, book.year
-        ))
+        .set_title(format!("{} {} / {} {}", book.title.zh, book.year, book.title.en, book.year))
         .set_subject("民生统计 Livelihood statistics")
         .set_author(format!("{} {}", book.publisher.zh, book.publisher.en))
         .set_company(&book.publisher.en)
@@ -121,30 +111,21 @@ fn contents_sheet(wb: &mut Workbook, book: &Book, header: &Format) -> Result<(),
     ];
     let mut widths = Widths(vec![0.0; cols.len()]);
     for (c, (zh, en)) in cols.iter().enumerate() {
-        ws.write_with_format(0, c as u16, *zh, header)
-            .map_err(xlsx_err)?;
-        ws.write_with_format(1, c as u16, *en, header)
-            .map_err(xlsx_err)?;
+        ws.write_with_format(0, c as u16, *zh, header).map_err(xlsx_err)?;
+        ws.write_with_format(1, c as u16, *en, header).map_err(xlsx_err)?;
         widths.see(c as u16, zh);
         widths.see(c as u16, en);
     }
-    let link = Format::new()
-        .set_font_color("#1F4E79")
-        .set_underline(rust_xlsxwriter::FormatUnderline::Single);
+    let link = Format::new().set_font_color("#1F4E79").set_underline(rust_xlsxwriter::FormatUnderline::Single);
     for (i, ch) in book.chapters.iter().enumerate() {
         let r = HEADER_ROWS + i as u32;
         ws.write_number(r, 0, ch.number as f64).map_err(xlsx_err)?;
         let target = format!("internal:'{}'!A1", ch.sheet_name);
-        ws.write_url_with_options(r, 1, target.as_str(), &ch.sheet_name, "", Some(&link))
-            .map_err(xlsx_err)?;
+        ws.write_url_with_options(r, 1, target.as_str(), &ch.sheet_name, "", Some(&link)).map_err(xlsx_err)?;
         ws.write(r, 2, &ch.name.zh).map_err(xlsx_err)?;
         ws.write(r, 3, &ch.name.en).map_err(xlsx_err)?;
-        ws.write(r, 4, format!("{} {}", ch.department.zh, ch.department.en))
-            .map_err(xlsx_err)?;
-        let figures: usize = ch
-            .tables
-            .first()
-            .map_or(0, |t| t.groups.iter().map(|g| g.rows.len()).sum());
+        ws.write(r, 4, format!("{} {}", ch.department.zh, ch.department.en)).map_err(xlsx_err)?;
+        let figures: usize = ch.tables.first().map_or(0, |t| t.groups.iter().map(|g| g.rows.len()).sum());
         ws.write_number(r, 5, figures as f64).map_err(xlsx_err)?;
         widths.see(1, &ch.sheet_name);
         widths.see(2, &ch.name.zh);
@@ -153,11 +134,8 @@ fn contents_sheet(wb: &mut Workbook, book: &Book, header: &Format) -> Result<(),
     }
     widths.apply(ws, 60.0)?;
     ws.set_freeze_panes(HEADER_ROWS, 0).map_err(xlsx_err)?;
-    let last = (HEADER_ROWS + book.chapters.len() as u32)
-        .saturating_sub(1)
-        .max(HEADER_ROWS - 1);
-    ws.autofilter(HEADER_ROWS - 1, 0, last, (cols.len() - 1) as u16)
-        .map_err(xlsx_err)?;
+    let last = (HEADER_ROWS + book.chapters.len() as u32).saturating_sub(1).max(HEADER_ROWS - 1);
+    ws.autofilter(HEADER_ROWS - 1, 0, last, (cols.len() - 1) as u16).map_err(xlsx_err)?;
     Ok(())
 }
 
@@ -166,25 +144,17 @@ fn write_num(ws: &mut Worksheet, r: u32, c: u16, n: &Num, italic: bool) -> Resul
     if italic || n.derived {
         f = f.set_italic();
     }
-    ws.write_number_with_format(r, c, n.raw, &f)
-        .map_err(xlsx_err)?;
+    ws.write_number_with_format(r, c, n.raw, &f).map_err(xlsx_err)?;
     Ok(())
 }
 
-fn sector_sheet(
-    wb: &mut Workbook,
-    book: &Book,
-    chapter: &Chapter,
-    header: &Format,
-) -> Result<(), AppError> {
+fn sector_sheet(wb: &mut Workbook, book: &Book, chapter: &Chapter, header: &Format) -> Result<(), AppError> {
     let ws = wb.add_worksheet();
     ws.set_name(&chapter.sheet_name).map_err(xlsx_err)?;
     let mut widths = Widths(vec![0.0; HEADERS.len()]);
     for (c, (zh, en)) in HEADERS.iter().enumerate() {
-        ws.write_with_format(0, c as u16, *zh, header)
-            .map_err(xlsx_err)?;
-        ws.write_with_format(1, c as u16, *en, header)
-            .map_err(xlsx_err)?;
+        ws.write_with_format(0, c as u16, *zh, header).map_err(xlsx_err)?;
+        ws.write_with_format(1, c as u16, *en, header).map_err(xlsx_err)?;
         widths.see(c as u16, zh);
         widths.see(c as u16, en);
     }
@@ -241,11 +211,9 @@ fn sector_sheet(
                     "+0.0\"%\";−0.0\"%\"".to_string()
                 };
                 let f = Format::new().set_num_format(fmt).set_italic();
-                ws.write_number_with_format(r, 11, c.raw, &f)
-                    .map_err(xlsx_err)?;
+                ws.write_number_with_format(r, 11, c.raw, &f).map_err(xlsx_err)?;
             }
-            ws.write_number(r, 12, row.reference_year as f64)
-                .map_err(xlsx_err)?;
+            ws.write_number(r, 12, row.reference_year as f64).map_err(xlsx_err)?;
             ws.write(r, 13, &row.source).map_err(xlsx_err)?;
             if let Some(n) = &row.note {
                 let note = format!("{} / {}", n.zh, n.en);
@@ -257,19 +225,11 @@ fn sector_sheet(
     }
     widths.apply(ws, 48.0)?;
     ws.set_freeze_panes(HEADER_ROWS, 3).map_err(xlsx_err)?;
-    ws.autofilter(
-        HEADER_ROWS - 1,
-        0,
-        r.saturating_sub(1).max(HEADER_ROWS - 1),
-        (HEADERS.len() - 1) as u16,
-    )
-    .map_err(xlsx_err)?;
+    ws.autofilter(HEADER_ROWS - 1, 0, r.saturating_sub(1).max(HEADER_ROWS - 1), (HEADERS.len() - 1) as u16)
+        .map_err(xlsx_err)?;
     ws.set_landscape();
     ws.set_repeat_rows(0, HEADER_ROWS - 1).map_err(xlsx_err)?;
-    ws.set_header(format!(
-        "&L{} {}&R{} {}",
-        chapter.name.zh, chapter.name.en, book.title.zh, book.year
-    ));
+    ws.set_header(format!("&L{} {}&R{} {}", chapter.name.zh, chapter.name.en, book.title.zh, book.year));
     Ok(())
 }
 
@@ -286,10 +246,8 @@ fn sources_sheet(wb: &mut Workbook, book: &Book, header: &Format) -> Result<(), 
     ];
     let mut widths = Widths(vec![0.0; cols.len()]);
     for (c, (zh, en)) in cols.iter().enumerate() {
-        ws.write_with_format(0, c as u16, *zh, header)
-            .map_err(xlsx_err)?;
-        ws.write_with_format(1, c as u16, *en, header)
-            .map_err(xlsx_err)?;
+        ws.write_with_format(0, c as u16, *zh, header).map_err(xlsx_err)?;
+        ws.write_with_format(1, c as u16, *en, header).map_err(xlsx_err)?;
         widths.see(c as u16, en);
     }
     for (i, s) in book.sources.iter().enumerate() {
@@ -312,9 +270,7 @@ fn sources_sheet(wb: &mut Workbook, book: &Book, header: &Format) -> Result<(), 
     ws.autofilter(
         HEADER_ROWS - 1,
         0,
-        (HEADER_ROWS + book.sources.len() as u32)
-            .saturating_sub(1)
-            .max(HEADER_ROWS - 1),
+        (HEADER_ROWS + book.sources.len() as u32).saturating_sub(1).max(HEADER_ROWS - 1),
         (cols.len() - 1) as u16,
     )
     .map_err(xlsx_err)?;

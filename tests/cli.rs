@@ -1,0 +1,183 @@
+//! End-to-end tests: the real binary on real data, outputs read back with independent readers
+//! (calamine for the workbook, lopdf for the PDF).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use calamine::{Data, Reader, Xlsx, open_workbook};
+
+const BIN: &str = env!("CARGO_BIN_EXE_yearbook");
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(args: &[&str], cwd: &Path) -> Output {
+    Command::new(BIN).args(args).current_dir(cwd).env("NO_COLOR", "1").output().expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A throw-away project: the shipped catalogues, templates and fonts, plus the given cities.
+fn project(cities: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = repo();
+    let config = format!(
+        "[edition]\nyear = 2025\ntitle = {{ zh = \"测试年鉴\", en = \"Test Yearbook\" }}\npublisher = {{ zh = \"测试\", en = \"Test\" }}\ndate = \"2026-03-31\"\n\n[paths]\ndata = \"data\"\ntemplates = {:?}\nfonts = {:?}\noutput = \"dist\"\n",
+        root.join("templates").display().to_string(),
+        root.join("fonts").display().to_string()
+    );
+    std::fs::write(dir.path().join("yearbook.toml"), config).unwrap();
+    let cat = dir.path().join("data/catalogue");
+    std::fs::create_dir_all(&cat).unwrap();
+    for entry in std::fs::read_dir(root.join("data/catalogue")).unwrap() {
+        let p = entry.unwrap().path();
+        std::fs::copy(&p, cat.join(p.file_name().unwrap())).unwrap();
+    }
+    std::fs::create_dir_all(dir.path().join("data/2025")).unwrap();
+    for (id, body) in cities {
+        std::fs::write(dir.path().join(format!("data/2025/{id}.toml")), body).unwrap();
+    }
+    dir
+}
+
+fn mini_city() -> String {
+    std::fs::read_to_string(repo().join("tests/fixtures/mini/data/2025/testcity.toml")).unwrap()
+}
+
+/// All text of a PDF, as pdf-extract (on lopdf) reads it through the fonts' ToUnicode maps,
+/// with whitespace removed so that digit grouping and line breaks do not matter.
+fn pdf_text(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap();
+    let raw = pdf_extract::extract_text_from_mem(&bytes).expect("pdf-extract reads the PDF");
+    raw.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn sheet_rows(path: &Path, sheet: &str) -> Vec<Vec<Data>> {
+    let mut wb: Xlsx<_> = open_workbook(path).expect("calamine reads the workbook");
+    let range = wb.worksheet_range(sheet).expect("the sheet exists");
+    range.rows().map(<[Data]>::to_vec).collect()
+}
+
+#[test]
+fn shipped_data_builds_a_pdf_and_a_workbook_with_sanmenxia_figures() {
+    let out = tempfile::tempdir().unwrap();
+    let o = run(&["build", "--out", out.path().to_str().unwrap()], &repo());
+    assert!(o.status.success(), "build failed:\n{}", text(&o.stderr));
+    let pdf = out.path().join("2025/yearbook-2025.pdf");
+    let xlsx = out.path().join("2025/yearbook-2025.xlsx");
+    assert!(text(&o.stdout).contains("yearbook-2025.pdf"), "the build names its outputs");
+
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    let all = pdf_text(&pdf);
+    for needle in ["三门峡", "Sanmenxia", "59178", "147.95", "就业与劳动保障", "Employment"] {
+        assert!(all.contains(needle), "the PDF text lacks {needle:?}");
+    }
+
+    let mut wb: Xlsx<_> = open_workbook(&xlsx).unwrap();
+    let names = wb.sheet_names();
+    let employment = names.iter().find(|n| n.contains("就业")).expect("an employment sheet").clone();
+    let rows = sheet_rows(&xlsx, &employment);
+    assert_eq!(rows[0][0], Data::String("城市".into()));
+    assert_eq!(rows[1][0], Data::String("City".into()));
+    let row = rows
+        .iter()
+        .find(|r| matches!(&r[0], Data::String(s) if s.contains("三门峡")) && r[5] == Data::Float(59178.0))
+        .expect("Sanmenxia's skills training row");
+    assert_eq!(row[3], Data::String("人".into()));
+    assert_eq!(row[9], Data::Float(147.95));
+    assert_eq!(row[8], Data::String("是 yes".into()), "the target is marked as derived");
+    assert_eq!(row[7], Data::Float(40000.0), "the implied target is rounded honestly");
+}
+
+#[test]
+fn building_twice_gives_identical_bytes() {
+    let dir = project(&[("testcity", &mini_city())]);
+    let hash = |_: u8| {
+        let o = run(&["build"], dir.path());
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let pdf = std::fs::read(dir.path().join("dist/2025/yearbook-2025.pdf")).unwrap();
+        let xlsx = std::fs::read(dir.path().join("dist/2025/yearbook-2025.xlsx")).unwrap();
+        (pdf, xlsx)
+    };
+    let first = hash(1);
+    let second = hash(2);
+    assert!(first.0 == second.0, "the PDF differs between builds");
+    assert!(first.1 == second.1, "the workbook differs between builds");
+}
+
+#[test]
+fn data_text_prints_literally_and_never_runs_as_typst() {
+    let nasty =
+        [r#"#panic("x")"#, "]", "$x$", "@ref", "<label>", "// c", "/* c", r"\", "\"", "http://a", "*b* _i_", "= h"];
+    let joined = nasty.join(" ");
+    let escaped = joined.replace('\\', "\\\\").replace('"', "\\\"");
+    let city = mini_city()
+        .replace(
+            r#"name = { zh = "测试市", en = "Testcity" }"#,
+            &format!(r#"name = {{ zh = "测试市", en = "{escaped}" }}"#),
+        )
+        .replace(r#"en = "Skills training""#, &format!(r#"en = "{escaped}""#));
+    let dir = project(&[("testcity", &city)]);
+    let o = run(&["build"], dir.path());
+    assert!(o.status.success(), "build failed:\n{}", text(&o.stderr));
+    let all = pdf_text(&dir.path().join("dist/2025/yearbook-2025.pdf"));
+    for piece in nasty {
+        let piece: String = piece.chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(all.contains(&piece), "{piece:?} did not print literally");
+    }
+}
+
+#[test]
+fn broken_data_is_reported_at_its_place_and_nothing_is_written() {
+    let dir = project(&[("testcity", &mini_city())]);
+    let o = run(&["build"], dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let pdf = dir.path().join("dist/2025/yearbook-2025.pdf");
+    let before = std::fs::read(&pdf).unwrap();
+
+    let broken = mini_city().replace("unit = \"km\"", "unit = \"kmm\"").replace("value = 804", "valeu = 804");
+    std::fs::write(dir.path().join("data/2025/testcity.toml"), broken).unwrap();
+    let o = run(&["build"], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("data/2025/testcity.toml"), "{err}");
+    assert!(err.contains("unknown field `valeu`"), "{err}");
+    assert!(err.contains("did you mean `value`?"), "{err}");
+    assert_eq!(std::fs::read(&pdf).unwrap(), before, "the previous PDF must stay untouched");
+}
+
+#[test]
+fn check_reports_every_semantic_error_with_line_and_column() {
+    let broken = mini_city()
+        .replace("unit = \"km\"", "unit = \"kmm\"")
+        .replace("target = 800", "target = 700")
+        .replace("value = 689", "value = 900");
+    let dir = project(&[("testcity", &broken)]);
+    let o = run(&["check", "--format", "json"], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let json: serde_json::Value = serde_json::from_str(&text(&o.stdout)).unwrap();
+    let rules: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"unknown-reference"), "{rules:?}");
+    assert!(rules.contains(&"completion-mismatch"), "{rules:?}");
+    assert!(rules.contains(&"part-exceeds-total"), "{rules:?}");
+    let unit = json.as_array().unwrap().iter().find(|d| d["rule"] == "unknown-reference").unwrap();
+    assert_eq!(unit["file"], "data/2025/testcity.toml");
+    assert_eq!((unit["line"].as_u64(), unit["column"].as_u64()), (Some(25), Some(8)));
+    assert!(unit["hint"].as_str().unwrap().contains("did you mean `km`?"));
+}
+
+#[test]
+fn check_on_the_shipped_data_is_clean() {
+    let o = run(&["check", "--deny-warnings"], &repo());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}
