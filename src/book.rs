@@ -526,7 +526,7 @@ fn flatten(
         (Some(t), _) => Some(Num::new(*t.get_ref(), literal_decimals(text, t.span()))),
         (None, Some(c)) if ind.qualifier.is_none() => {
             implied_target(*ind.value.get_ref(), *c.get_ref(), literal_decimals(text, c.span()))
-                .map(|t| Num::new(t, decimals_of(t).max(decimals)).derived())
+                .map(|t| Num::new(t, decimals_of(t)).derived())
         }
         _ => None,
     };
