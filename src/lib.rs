@@ -123,32 +123,55 @@ fn build(cli: &Cli, args: &BuildArgs) -> Result<(), AppError> {
         return Err(AppError::Usage(format!("the {} edition has no figures to print", config.year)));
     }
 
-    let env = render::environment(&config.templates_dir)?;
-    let source = render::render(&env, &book, args.lang)?;
-    let out_dir: PathBuf = args.out.clone().unwrap_or_else(|| config.output_dir.clone()).join(config.year.to_string());
+    let workbook = xlsx::workbook(&book)?;
+    let xlsx_name = format!("yearbook-{}.xlsx", config.year);
+    let lang = args.lang.code();
     let stem = match args.lang {
         render::Lang::Bilingual => format!("yearbook-{}", config.year),
-        render::Lang::Zh => format!("yearbook-{}-zh", config.year),
-        render::Lang::En => format!("yearbook-{}-en", config.year),
+        _ => format!("yearbook-{}-{lang}", config.year),
     };
-    let lang = match args.lang {
-        render::Lang::Bilingual => "bilingual",
-        render::Lang::Zh => "zh",
-        render::Lang::En => "en",
-    };
-    let world = typeset::YearbookWorld::new(
+    let stem = if args.pdf_standard.attaches_sources() { format!("{stem}-archive") } else { stem };
+
+    // The archive edition carries its own sources: every data file read, and the workbook.
+    let mut attachments = Vec::new();
+    let mut attached_bytes = Vec::new();
+    if args.pdf_standard.attaches_sources() {
+        for idx in 0..checked.loaded.files.len() {
+            let name = checked.loaded.files.name(idx);
+            // Flat, recognisable names: `sanmenxia.toml`, `catalogue-units.toml`.
+            let file = name.rsplit('/').next().unwrap_or(&name);
+            let flat = if name.contains("/catalogue/") { format!("catalogue-{file}") } else { file.to_string() };
+            attachments.push(render::Attachment {
+                path: format!("/{flat}"),
+                relationship: "source",
+                mime: "application/toml",
+                description: format!("Edition data 年鉴数据: {name}"),
+            });
+            attached_bytes.push(checked.loaded.files.text(idx).as_bytes().to_vec());
+        }
+        attachments.push(render::Attachment {
+            path: format!("/{xlsx_name}"),
+            relationship: "data",
+            mime: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            description: format!("Workbook of the {} edition, one sheet per sector 分领域数据工作簿", config.year),
+        });
+        attached_bytes.push(workbook.clone());
+    }
+
+    let env = render::environment(&config.templates_dir)?;
+    let source = render::render(&env, &book, args.lang, &attachments)?;
+    let out_dir: PathBuf = args.out.clone().unwrap_or_else(|| config.output_dir.clone()).join(config.year.to_string());
+    let mut world = typeset::YearbookWorld::new(
         source.clone(),
         &config.templates_dir,
         &checked.fonts,
         config.date,
         &[("lang", lang)],
     );
-    let pdf = match typeset::compile_pdf(
-        &world,
-        args.pdf_standard,
-        &format!("{stem}-{:?}", args.pdf_standard),
-        config.date,
-    ) {
+    for (a, bytes) in attachments.iter().zip(attached_bytes) {
+        world.add_virtual_file(&a.path, bytes)?;
+    }
+    let pdf = match typeset::compile_pdf(&world, args.pdf_standard, &stem, config.date) {
         Ok(pdf) => pdf,
         Err(e) => {
             // Keep the generated source so the reported line can be looked at.
@@ -158,7 +181,6 @@ fn build(cli: &Cli, args: &BuildArgs) -> Result<(), AppError> {
             return Err(e);
         }
     };
-    let workbook = xlsx::workbook(&book)?;
 
     let mut files = vec![
         (out_dir.join(format!("{stem}.pdf")), pdf),

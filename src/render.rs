@@ -24,6 +24,16 @@ pub enum Lang {
     En,
 }
 
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Bilingual => "bilingual",
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+}
+
 /// A Typst string literal that evaluates to exactly `s`.
 pub fn typst_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -133,10 +143,25 @@ pub fn environment(dir: &Path) -> Result<Environment<'static>, AppError> {
     Ok(env)
 }
 
+/// A file embedded in the archive edition as a PDF/A-3 associated file.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Attachment {
+    /// Absolute virtual path under which the typesetter serves the bytes.
+    pub path: String,
+    /// `source` for the data the book was made from, `data` for the workbook.
+    pub relationship: &'static str,
+    pub mime: &'static str,
+    pub description: String,
+}
+
 /// Renders the main template with the book.
-pub fn render(env: &Environment<'_>, book: &Book, lang: Lang) -> Result<String, AppError> {
+pub fn render(env: &Environment<'_>, book: &Book, lang: Lang, attachments: &[Attachment]) -> Result<String, AppError> {
     let template = env.get_template(MAIN_TEMPLATE).map_err(|e| template_error(&e))?;
-    let ctx = minijinja::context! { book => Value::from(Serde(book)), lang => Value::from(Serde(lang)) };
+    let ctx = minijinja::context! {
+        book => Value::from(Serde(book)),
+        lang => Value::from(Serde(lang)),
+        attachments => Value::from(Serde(attachments)),
+    };
     template.render(ctx).map_err(|e| template_error(&e))
 }
 

@@ -87,7 +87,12 @@ impl PdfPreset {
     }
 
     /// Tags cost time and size on a 2 000-page book; only editions that need them get them.
-    fn tagged(self) -> bool {
+    pub fn tagged(self) -> bool {
+        matches!(self, PdfPreset::A3bUa)
+    }
+
+    /// Only PDF/A-3 may carry the edition's sources and workbook as associated files.
+    pub fn attaches_sources(self) -> bool {
         matches!(self, PdfPreset::A3bUa)
     }
 }
@@ -102,6 +107,8 @@ pub struct YearbookWorld<'a> {
     today: Datetime,
     /// Files served from the templates folder, cached because the compiler asks repeatedly.
     cache: Mutex<HashMap<FileId, FileResult<Bytes>>>,
+    /// Files that exist only in memory (attachments of the archive edition).
+    virtual_files: HashMap<FileId, Bytes>,
 }
 
 impl<'a> YearbookWorld<'a> {
@@ -125,10 +132,22 @@ impl<'a> YearbookWorld<'a> {
             today: Datetime::from_ymd(date.year, date.month, date.day)
                 .unwrap_or(Datetime::from_ymd(2000, 1, 1).expect("a valid date")),
             cache: Mutex::new(HashMap::new()),
+            virtual_files: HashMap::new(),
         }
     }
 
+    /// Serves `bytes` at the absolute virtual path `path` (e.g. `/attachments/data.toml`).
+    pub fn add_virtual_file(&mut self, path: &str, bytes: Vec<u8>) -> Result<(), AppError> {
+        let vpath = VirtualPath::new(path)
+            .map_err(|e| AppError::Typeset(format!("invalid attachment path `{path}`: {e:?}")))?;
+        self.virtual_files.insert(RootedPath::new(VirtualRoot::Project, vpath).intern(), Bytes::new(bytes));
+        Ok(())
+    }
+
     fn read(&self, id: FileId) -> FileResult<Bytes> {
+        if let Some(bytes) = self.virtual_files.get(&id) {
+            return Ok(bytes.clone());
+        }
         if id.root() != &VirtualRoot::Project {
             return Err(FileError::Other(Some(
                 "Typst packages are not available: the yearbook builds offline from templates/".into(),

@@ -181,3 +181,41 @@ fn check_on_the_shipped_data_is_clean() {
     let o = run(&["check", "--deny-warnings"], &repo());
     assert!(o.status.success(), "{}", text(&o.stderr));
 }
+
+/// The archive edition: PDF/A-3b + PDF/UA-1 claimed in the XMP, tagged, and carrying the data
+/// files and the workbook as associated files.
+#[test]
+fn archive_edition_claims_its_standards_and_carries_its_sources() {
+    let dir = project(&[("testcity", &mini_city())]);
+    let o = run(&["build", "--pdf-standard", "a-3b-ua"], dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let path = dir.path().join("dist/2025/yearbook-2025-archive.pdf");
+    let doc = lopdf::Document::load(&path).unwrap();
+    let catalog = doc.catalog().unwrap();
+
+    let metadata = catalog.get(b"Metadata").and_then(|m| m.as_reference()).unwrap();
+    let stream = doc.get_object(metadata).unwrap().as_stream().unwrap();
+    let xmp = String::from_utf8_lossy(&stream.content).into_owned();
+    let squeezed: String = xmp.chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(squeezed.contains("pdfaid:part=\"3\"") || squeezed.contains("<pdfaid:part>3</pdfaid:part>"), "{xmp}");
+    assert!(
+        squeezed.contains("pdfaid:conformance=\"B\"")
+            || squeezed.contains("<pdfaid:conformance>B</pdfaid:conformance>")
+    );
+    assert!(squeezed.contains("pdfuaid:part=\"1\"") || squeezed.contains("<pdfuaid:part>1</pdfuaid:part>"));
+    assert!(catalog.get(b"StructTreeRoot").is_ok(), "the archive edition is tagged");
+    assert_eq!(catalog.get(b"Lang").unwrap().as_str().unwrap(), b"zh-CN");
+
+    let af = catalog.get(b"AF").unwrap().as_array().unwrap();
+    let mut names = Vec::new();
+    for spec in af {
+        let spec = doc.get_object(spec.as_reference().unwrap()).unwrap().as_dict().unwrap();
+        let name = String::from_utf8_lossy(spec.get(b"F").unwrap().as_str().unwrap()).into_owned();
+        let relationship = spec.get(b"AFRelationship").unwrap().as_name().unwrap().to_vec();
+        assert!(spec.get(b"Desc").is_ok(), "{name} has a description");
+        names.push((name, String::from_utf8(relationship).unwrap()));
+    }
+    assert!(names.contains(&("testcity.toml".into(), "Source".into())), "{names:?}");
+    assert!(names.contains(&("catalogue-units.toml".into(), "Source".into())), "{names:?}");
+    assert!(names.contains(&("yearbook-2025.xlsx".into(), "Data".into())), "{names:?}");
+}
