@@ -92,7 +92,11 @@ impl SourceFiles {
 /// Output style for `check` and `build`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Snippets with the source line and a caret under the value.
     Human,
+    /// One line per finding: `file:line:col: severity[rule]: message (hint: …)`.
+    Short,
+    /// A JSON array, for editors and CI annotations.
     Json,
 }
 
@@ -114,6 +118,24 @@ pub fn emit_human(out: &mut dyn WriteColor, files: &SourceFiles, diagnostics: &[
         // A write error on stderr leaves nothing better to do than to go on.
         let _ = term::emit(out, &config, &files.files, &cs);
     }
+}
+
+/// One line per diagnostic, for grep, editors and exact test expectations.
+pub fn to_short(files: &SourceFiles, diagnostics: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in diagnostics {
+        let (line, column) = files.line_col(d.file, d.span.as_ref().map_or(0, |s| s.start));
+        let severity = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        out.push_str(&format!("{}:{line}:{column}: {severity}[{}]: {}", files.name(d.file), d.rule, d.message));
+        if let Some(hint) = &d.hint {
+            out.push_str(&format!(" (hint: {hint})"));
+        }
+        out.push('\n');
+    }
+    out
 }
 
 #[derive(Serialize)]

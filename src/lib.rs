@@ -92,6 +92,7 @@ fn check(cli: &Cli, args: &CheckArgs) -> Result<u8, AppError> {
                 checked.config.year
             );
         }
+        Format::Short => print!("{}", diagnostics::to_short(&checked.loaded.files, &checked.diagnostics)),
         Format::Json => println!("{}", diagnostics::to_json(&checked.loaded.files, &checked.diagnostics)),
     }
     let failed = errors > 0 || (args.deny_warnings && warnings > 0);

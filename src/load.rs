@@ -92,7 +92,13 @@ pub fn display_name(path: &Path, root: &Path) -> String {
 
 /// Turns a toml/serde error into a diagnostic with a rule name and a hint.
 fn toml_error(file: FileIdx, e: &toml::de::Error) -> Diagnostic {
-    let message = e.message().trim().to_string();
+    // serde names Rust types; the clerk reading this knows numbers and text.
+    let message = e
+        .message()
+        .trim()
+        .replace("expected f64", "expected a number")
+        .replace("expected i64", "expected a whole number")
+        .replace("expected a string", "expected text in quotes");
     let span = e.span();
     let (rule, hint) = if let Some(rest) = message.strip_prefix("unknown field `") {
         let (field, expected) = rest.split_once('`').unwrap_or((rest, ""));
@@ -108,7 +114,7 @@ fn toml_error(file: FileIdx, e: &toml::de::Error) -> Diagnostic {
     } else if message.starts_with("invalid type") || message.starts_with("invalid value") {
         ("wrong-type", Some("check the value's type: text in quotes, numbers without quotes".to_string()))
     } else if message.starts_with("unknown variant") {
-        let hint = message.split_once("expected").map(|(_, rest)| format!("use one of{rest}"));
+        let hint = message.split_once("expected").map(|(_, rest)| format!("use{rest}"));
         ("unknown-variant", hint)
     } else {
         ("toml-syntax", Some("see https://toml.io for the syntax; strings need quotes".to_string()))

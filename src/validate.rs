@@ -65,14 +65,21 @@ struct Ids {
     what: &'static str,
     file: &'static str,
     ids: Vec<String>,
+    /// False when the catalogue did not parse: its error is reported once, not at every use.
+    loaded: bool,
 }
 
 impl Ids {
-    fn new<'a>(what: &'static str, file: &'static str, ids: impl Iterator<Item = &'a Spanned<String>>) -> Ids {
-        Ids { what, file, ids: ids.map(|s| s.get_ref().clone()).collect() }
+    fn new<'a>(
+        what: &'static str,
+        file: &'static str,
+        loaded: bool,
+        ids: impl Iterator<Item = &'a Spanned<String>>,
+    ) -> Ids {
+        Ids { what, file, ids: ids.map(|s| s.get_ref().clone()).collect(), loaded }
     }
     fn contains(&self, id: &str) -> bool {
-        self.ids.iter().any(|i| i == id)
+        !self.loaded || self.ids.iter().any(|i| i == id)
     }
 }
 
@@ -91,11 +98,18 @@ impl Validator<'_> {
         let no_sources = Vec::new();
         let sources = loaded.sources.as_ref().map(|(_, f)| &f.source).unwrap_or(&no_sources);
 
-        let sector_ids = Ids::new("sector", "data/catalogue/sectors.toml", sectors.iter().map(|s| &s.id));
-        let department_ids =
-            Ids::new("department", "data/catalogue/departments.toml", departments.iter().map(|d| &d.id));
-        let unit_ids = Ids::new("unit", "data/catalogue/units.toml", units.iter().map(|u| &u.id));
-        let source_ids = Ids::new("source", "data/catalogue/sources.toml", sources.iter().map(|s| &s.id));
+        let sector_ids =
+            Ids::new("sector", "data/catalogue/sectors.toml", loaded.sectors.is_some(), sectors.iter().map(|s| &s.id));
+        let department_ids = Ids::new(
+            "department",
+            "data/catalogue/departments.toml",
+            loaded.departments.is_some(),
+            departments.iter().map(|d| &d.id),
+        );
+        let unit_ids =
+            Ids::new("unit", "data/catalogue/units.toml", loaded.units.is_some(), units.iter().map(|u| &u.id));
+        let source_ids =
+            Ids::new("source", "data/catalogue/sources.toml", loaded.sources.is_some(), sources.iter().map(|s| &s.id));
         let unit_kinds: HashMap<&str, UnitKind> = units.iter().map(|u| (u.id.get_ref().as_str(), u.kind)).collect();
 
         if let Some((file, f)) = &loaded.sectors {

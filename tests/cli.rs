@@ -1,51 +1,13 @@
 //! End-to-end tests: the real binary on real data, outputs read back with independent readers
 //! (calamine for the workbook, lopdf for the PDF).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
 
-const BIN: &str = env!("CARGO_BIN_EXE_yearbook");
+mod common;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run(args: &[&str], cwd: &Path) -> Output {
-    Command::new(BIN).args(args).current_dir(cwd).env("NO_COLOR", "1").output().expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A throw-away project: the shipped catalogues, templates and fonts, plus the given cities.
-fn project(cities: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let root = repo();
-    let config = format!(
-        "[edition]\nyear = 2025\ntitle = {{ zh = \"测试年鉴\", en = \"Test Yearbook\" }}\npublisher = {{ zh = \"测试\", en = \"Test\" }}\ndate = \"2026-03-31\"\n\n[paths]\ndata = \"data\"\ntemplates = {:?}\nfonts = {:?}\noutput = \"dist\"\n",
-        root.join("templates").display().to_string(),
-        root.join("fonts").display().to_string()
-    );
-    std::fs::write(dir.path().join("yearbook.toml"), config).unwrap();
-    let cat = dir.path().join("data/catalogue");
-    std::fs::create_dir_all(&cat).unwrap();
-    for entry in std::fs::read_dir(root.join("data/catalogue")).unwrap() {
-        let p = entry.unwrap().path();
-        std::fs::copy(&p, cat.join(p.file_name().unwrap())).unwrap();
-    }
-    std::fs::create_dir_all(dir.path().join("data/2025")).unwrap();
-    for (id, body) in cities {
-        std::fs::write(dir.path().join(format!("data/2025/{id}.toml")), body).unwrap();
-    }
-    dir
-}
-
-fn mini_city() -> String {
-    std::fs::read_to_string(repo().join("tests/fixtures/mini/data/2025/testcity.toml")).unwrap()
-}
+use common::{mini_city, project, repo, run, text};
 
 /// All text of a PDF, as pdf-extract (on lopdf) reads it through the fonts' ToUnicode maps,
 /// with whitespace removed so that digit grouping and line breaks do not matter.
