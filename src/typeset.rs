@@ -238,6 +238,16 @@ impl World for YearbookWorld<'_> {
     }
 }
 
+/// Compiles the world without exporting: for checks and tests.
+pub fn compile_only(world: &YearbookWorld) -> Result<usize, AppError> {
+    let warned = typst::compile::<PagedDocument>(world);
+    match warned.output {
+        Ok(doc) if warned.warnings.is_empty() => Ok(doc.pages().len()),
+        Ok(_) => Err(AppError::Typeset(world.describe(&warned.warnings))),
+        Err(errors) => Err(AppError::Typeset(world.describe(&errors))),
+    }
+}
+
 /// Compiles the world and exports the PDF. Warnings are errors: an unknown font family or a
 /// missing glyph must never reach print.
 pub fn compile_pdf(world: &YearbookWorld, preset: PdfPreset, ident: &str, date: Date) -> Result<Vec<u8>, AppError> {
