@@ -27,6 +27,16 @@ pub enum Command {
     Build(BuildArgs),
     /// Check the data and report every problem; writes nothing
     Check(CheckArgs),
+    /// Create data/<year>/<ID>.toml with every sector and the required fields, ready to fill in
+    NewCity(NewCityArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NewCityArgs {
+    /// The city id: lower-case letters, digits and `-` (it becomes the file name)
+    pub id: String,
+    #[command(flatten)]
+    pub selection: Selection,
 }
 
 #[derive(Debug, Args)]

@@ -15,6 +15,7 @@ pub mod load;
 pub mod model;
 pub mod output;
 pub mod render;
+pub mod scaffold;
 pub mod typeset;
 pub mod validate;
 pub mod xlsx;
@@ -37,6 +38,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match &cli.command {
         Command::Build(args) => build(&cli, args).map(|()| 0),
         Command::Check(args) => check(&cli, args),
+        Command::NewCity(args) => scaffold::new_city(&cli, args).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -181,3 +181,30 @@ fn archive_edition_claims_its_standards_and_carries_its_sources() {
     assert!(names.contains(&("catalogue-units.toml".into(), "Source".into())), "{names:?}");
     assert!(names.contains(&("yearbook-2025.xlsx".into(), "Data".into())), "{names:?}");
 }
+
+#[test]
+fn new_city_scaffold_fails_check_until_filled_in_then_passes() {
+    let dir = project(&[("testcity", &mini_city())]);
+    let o = run(&["new-city", "lanzhou"], dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let path = dir.path().join("data/2025/lanzhou.toml");
+    let scaffold = std::fs::read_to_string(&path).unwrap();
+
+    let o = run(&["check", "--format", "short"], dir.path());
+    assert_eq!(o.status.code(), Some(1), "blank texts must fail the check");
+    assert!(text(&o.stdout).contains("data/2025/lanzhou.toml:"), "{}", text(&o.stdout));
+
+    let filled = scaffold
+        .replace("zh = \"\"", "zh = \"兰州市\"")
+        .replace("en = \"\"", "en = \"Lanzhou\"")
+        .replace("sources = []", "sources = [\"sanmenxia-2025-progress\"]");
+    std::fs::write(&path, filled).unwrap();
+    let o = run(&["check", "--format", "short", "--deny-warnings"], dir.path());
+    assert!(o.status.success(), "{}{}", text(&o.stdout), text(&o.stderr));
+
+    let again = run(&["new-city", "lanzhou"], dir.path());
+    assert_eq!(again.status.code(), Some(2), "an existing file is never overwritten");
+    let bad = run(&["new-city", "Lan_zhou"], dir.path());
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(!dir.path().join("data/2025/Lan_zhou.toml").exists());
+}
