@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Scale benchmark: build editions of 1x, 10x, ... the shipped cities and print a table of median
+wall time, peak memory, pages and PDF size.
+
+    python3 benches/scale.py [--copies 1,10,50] [--runs 3] [--profile release] [--standard a-2b]
+
+Each copy of a city gets a new id (`sanmenxia-c7`), so the book really grows: more chapters rows,
+more tables, more pages. The binary is built once with cargo in the chosen profile.
+"""
+import argparse
+import os
+import pathlib
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def make_edition(dest: pathlib.Path, copies: int) -> int:
+    data = dest / "data"
+    shutil.copytree(ROOT / "data" / "catalogue", data / "catalogue")
+    (data / "2025").mkdir(parents=True)
+    cities = 0
+    for src in sorted((ROOT / "data" / "2025").glob("*.toml")):
+        text = src.read_text(encoding="utf-8")
+        for k in range(copies):
+            cid = src.stem if k == 0 else f"{src.stem}-c{k}"
+            body = re.sub(r'^id = "[^"]*"', f'id = "{cid}"', text, count=1, flags=re.M)
+            if k:
+                body = re.sub(r'^(name = \{ zh = ")([^"]*)(", en = ")([^"]*)(")', rf'\g<1>\g<2>{k}\g<3>\g<4> {k}\g<5>', body, count=1, flags=re.M)
+            (data / "2025" / f"{cid}.toml").write_text(body, encoding="utf-8")
+            cities += 1
+    (dest / "yearbook.toml").write_text(
+        (ROOT / "yearbook.toml").read_text(encoding="utf-8")
+        .replace('templates = "templates"', f'templates = "{ROOT / "templates"}"')
+        .replace('fonts = "fonts"', f'fonts = "{ROOT / "fonts"}"'),
+        encoding="utf-8")
+    return cities
+
+
+def run_once(binary: str, cwd: pathlib.Path, standard: str):
+    start = time.perf_counter()
+    proc = subprocess.Popen([binary, "build", "--pdf-standard", standard], cwd=cwd,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"build failed in {cwd}:\n{proc.stderr.read().decode()}")
+    return elapsed, usage.ru_maxrss / 1024  # ru_maxrss is KiB on Linux
+
+
+def pages(pdf: pathlib.Path) -> int:
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--copies", default="1,10,50")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--profile", default="release")
+    ap.add_argument("--standard", default="a-2b")
+    a = ap.parse_args()
+    flag = ["--release"] if a.profile == "release" else []
+    subprocess.run(["cargo", "build", "-q", *flag], cwd=ROOT, check=True)
+    binary = str(ROOT / "target" / ("release" if a.profile == "release" else "debug") / "yearbook")
+    print(f"profile={a.profile} standard={a.standard} runs={a.runs} (median)")
+    print(f"{'cities':>7} {'pages':>6} {'seconds':>8} {'peak MiB':>9} {'PDF MiB':>8}")
+    for copies in [int(c) for c in a.copies.split(",")]:
+        with tempfile.TemporaryDirectory() as tmp:
+            dest = pathlib.Path(tmp)
+            cities = make_edition(dest, copies)
+            results = [run_once(binary, dest, a.standard) for _ in range(a.runs)]
+            pdf = next((dest / "dist" / "2025").glob("*.pdf"))
+            secs = statistics.median(r[0] for r in results)
+            mem = statistics.median(r[1] for r in results)
+            print(f"{cities:>7} {pages(pdf):>6} {secs:>8.2f} {mem:>9.0f} {pdf.stat().st_size / 2**20:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()
