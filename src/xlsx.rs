@@ -119,14 +119,15 @@ fn contents_sheet(wb: &mut Workbook, book: &Book, header: &Format) -> Result<(),
     let link = Format::new().set_font_color("#1F4E79").set_underline(rust_xlsxwriter::FormatUnderline::Single);
     for (i, ch) in book.chapters.iter().enumerate() {
         let r = HEADER_ROWS + i as u32;
-        ws.write_number(r, 0, ch.number as f64).map_err(xlsx_err)?;
+        let integer = Format::new().set_num_format("0");
+        ws.write_number_with_format(r, 0, ch.number as f64, &integer).map_err(xlsx_err)?;
         let target = format!("internal:'{}'!A1", ch.sheet_name);
         ws.write_url_with_options(r, 1, target.as_str(), &ch.sheet_name, "", Some(&link)).map_err(xlsx_err)?;
         ws.write(r, 2, &ch.name.zh).map_err(xlsx_err)?;
         ws.write(r, 3, &ch.name.en).map_err(xlsx_err)?;
         ws.write(r, 4, format!("{} {}", ch.department.zh, ch.department.en)).map_err(xlsx_err)?;
         let figures: usize = ch.tables.first().map_or(0, |t| t.groups.iter().map(|g| g.rows.len()).sum());
-        ws.write_number(r, 5, figures as f64).map_err(xlsx_err)?;
+        ws.write_number_with_format(r, 5, figures as f64, &integer).map_err(xlsx_err)?;
         widths.see(1, &ch.sheet_name);
         widths.see(2, &ch.name.zh);
         widths.see(3, &ch.name.en);
@@ -213,7 +214,9 @@ fn sector_sheet(wb: &mut Workbook, book: &Book, chapter: &Chapter, header: &Form
                 let f = Format::new().set_num_format(fmt).set_italic();
                 ws.write_number_with_format(r, 11, c.raw, &f).map_err(xlsx_err)?;
             }
-            ws.write_number(r, 12, row.reference_year as f64).map_err(xlsx_err)?;
+            // A year is a label, not a quantity: no digit grouping.
+            ws.write_number_with_format(r, 12, row.reference_year as f64, &Format::new().set_num_format("0"))
+                .map_err(xlsx_err)?;
             ws.write(r, 13, &row.source).map_err(xlsx_err)?;
             if let Some(n) = &row.note {
                 let note = format!("{} / {}", n.zh, n.en);
