@@ -134,6 +134,8 @@ fn contents_sheet(wb: &mut Workbook, book: &Book, header: &Format) -> Result<(),
         widths.see(4, &format!("{} {}", ch.department.zh, ch.department.en));
     }
     widths.apply(ws, 60.0)?;
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
     ws.set_freeze_panes(HEADER_ROWS, 0).map_err(xlsx_err)?;
     let last = (HEADER_ROWS + book.chapters.len() as u32).saturating_sub(1).max(HEADER_ROWS - 1);
     ws.autofilter(HEADER_ROWS - 1, 0, last, (cols.len() - 1) as u16).map_err(xlsx_err)?;
@@ -231,6 +233,7 @@ fn sector_sheet(wb: &mut Workbook, book: &Book, chapter: &Chapter, header: &Form
     ws.autofilter(HEADER_ROWS - 1, 0, r.saturating_sub(1).max(HEADER_ROWS - 1), (HEADERS.len() - 1) as u16)
         .map_err(xlsx_err)?;
     ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
     ws.set_repeat_rows(0, HEADER_ROWS - 1).map_err(xlsx_err)?;
     ws.set_header(format!("&L{} {}&R{} {}", chapter.name.zh, chapter.name.en, book.title.zh, book.year));
     Ok(())
@@ -269,6 +272,8 @@ fn sources_sheet(wb: &mut Workbook, book: &Book, header: &Format) -> Result<(), 
         }
     }
     widths.apply(ws, 70.0)?;
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
     ws.set_freeze_panes(HEADER_ROWS, 0).map_err(xlsx_err)?;
     ws.autofilter(
         HEADER_ROWS - 1,

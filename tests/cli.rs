@@ -208,3 +208,15 @@ fn new_city_scaffold_fails_check_until_filled_in_then_passes() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(!dir.path().join("data/2025/Lan_zhou.toml").exists());
 }
+
+#[test]
+fn single_language_editions_print_only_their_language() {
+    let dir = project(&[("testcity", &mini_city())]);
+    for (lang, wanted, unwanted) in [("en", "Chapter1", "第1章"), ("zh", "第1章", "Chapter1")] {
+        let o = run(&["build", "--lang", lang], dir.path());
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let all = pdf_text(&dir.path().join(format!("dist/2025/yearbook-2025-{lang}.pdf")));
+        assert!(all.contains(wanted), "the {lang} edition lacks {wanted:?}");
+        assert!(!all.contains(unwanted), "the {lang} edition contains {unwanted:?}");
+    }
+}
