@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
+use serde_spanned::Spanned;
+use toml::de::{DeTable, DeValue};
 
 use crate::diagnostics::{Diagnostic, FileIdx, SourceFiles};
 use crate::error::AppError;
@@ -64,9 +66,14 @@ pub fn load(data_dir: &Path, year: i32, project_root: &Path) -> Result<Loaded, A
 }
 
 impl Loaded {
-    /// Reads and parses one file. `Ok(None)` means it was read but has a syntax or shape error,
-    /// which is recorded as a diagnostic.
-    fn parse_file<T: DeserializeOwned>(&mut self, path: &Path, root: &Path) -> Result<Option<(FileIdx, T)>, AppError> {
+    /// Reads and parses one file. `Ok(None)` means it was read but has syntax or shape errors,
+    /// which are recorded as diagnostics: every syntax error, and every broken element of the
+    /// file's main array (`[[indicator]]`, `[[sector]]` …), not just the first.
+    fn parse_file<T: DeserializeOwned + HasElements>(
+        &mut self,
+        path: &Path,
+        root: &Path,
+    ) -> Result<Option<(FileIdx, T)>, AppError> {
         let text = std::fs::read_to_string(path).map_err(|source| AppError::Io {
             action: "read the data file",
             path: path.to_path_buf(),
@@ -74,15 +81,97 @@ impl Loaded {
         })?;
         let name = display_name(path, root);
         let idx = self.files.add(name, text);
-        match toml::from_str::<T>(self.files.text(idx)) {
+        let text = self.files.text(idx);
+        let (table, syntax_errors) = DeTable::parse_recoverable(text);
+        if !syntax_errors.is_empty() {
+            self.diagnostics.extend(syntax_errors.iter().map(|e| toml_error(idx, e)));
+            return Ok(None);
+        }
+        let whole = T::deserialize(toml::de::Deserializer::from(table.clone()));
+        match whole {
             Ok(value) => Ok(Some((idx, value))),
-            Err(e) => {
-                self.diagnostics.push(toml_error(idx, &e));
-                Ok(None)
+            Err(first) => {
+                // Keep what does parse, so the later rules still check it and every problem of
+                // the file shows in one run; the errors already stop any build.
+                let (partial, more) = T::recover(&table);
+                let mut seen = std::collections::HashSet::new();
+                for e in std::iter::once(first).chain(more) {
+                    if seen.insert((e.span(), e.message().to_string())) {
+                        self.diagnostics.push(toml_error(idx, &e));
+                    }
+                }
+                Ok(partial.map(|p| (idx, p)))
             }
         }
     }
 }
+
+/// Files whose body is an array of tables: their elements are deserialized one by one, so one
+/// broken element neither hides the errors of the others nor keeps them from being checked.
+pub trait HasElements: Sized {
+    /// The file without its broken parts (if the rest parses), and the errors found.
+    fn recover(table: &Spanned<DeTable<'_>>) -> (Option<Self>, Vec<toml::de::Error>);
+}
+
+/// Deserializes each element of the array `key` on its own: the good ones and the errors.
+fn elements_of<E: DeserializeOwned>(table: &Spanned<DeTable<'_>>, key: &str) -> (Vec<E>, Vec<toml::de::Error>) {
+    let mut good = Vec::new();
+    let mut out = Vec::new();
+    for (k, v) in table.get_ref().iter() {
+        if &**k.get_ref() != key {
+            continue;
+        }
+        if let DeValue::Array(items) = v.get_ref() {
+            for item in items.iter() {
+                match E::deserialize(toml::de::ValueDeserializer::from(item.clone())) {
+                    Ok(e) => good.push(e),
+                    Err(e) => out.push(e),
+                }
+            }
+        }
+    }
+    (good, out)
+}
+
+/// The table without `key`, deserialized as `T`: finds errors outside the main array.
+fn rest_of<T: DeserializeOwned>(table: &Spanned<DeTable<'_>>, key: &str) -> Result<T, toml::de::Error> {
+    let span = table.span();
+    let mut rest = DeTable::new();
+    for (k, v) in table.get_ref().iter() {
+        if &**k.get_ref() != key {
+            rest.insert(k.clone(), v.clone());
+        }
+    }
+    T::deserialize(toml::de::Deserializer::from(Spanned::new(span, rest)))
+}
+
+macro_rules! recover_elements {
+    ($file:ty, $field:ident, $element:ty, $key:literal) => {
+        impl HasElements for $file {
+            fn recover(table: &Spanned<DeTable<'_>>) -> (Option<Self>, Vec<toml::de::Error>) {
+                let (good, mut errors) = elements_of::<$element>(table, $key);
+                let partial = match rest_of::<$file>(table, $key) {
+                    Ok(mut rest) => {
+                        rest.$field = good;
+                        Some(rest)
+                    }
+                    Err(e) => {
+                        errors.insert(0, e);
+                        None
+                    }
+                };
+                (partial, errors)
+            }
+        }
+    };
+}
+
+recover_elements!(City, indicators, crate::model::Indicator, "indicator");
+recover_elements!(SectorFile, sector, crate::model::Sector, "sector");
+recover_elements!(DepartmentFile, department, crate::model::Department, "department");
+recover_elements!(UnitFile, unit, crate::model::Unit, "unit");
+recover_elements!(SourceFile, source, crate::model::Source, "source");
+recover_elements!(TermFile, term, crate::model::Term, "term");
 
 /// The path shown to users: relative to the project when possible.
 pub fn display_name(path: &Path, root: &Path) -> String {
