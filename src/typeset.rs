@@ -182,7 +182,7 @@ impl<'a> YearbookWorld<'a> {
     pub fn describe(&self, diagnostics: &[SourceDiagnostic]) -> String {
         let mut out = String::new();
         for d in diagnostics {
-            let level = if d.severity == Severity::Error { "error" } else { "warning" };
+            let level = if d.severity == Severity::Error { "error" } else { "warning, treated as an error" };
             match self.locate(d) {
                 Some((file, line, col, text)) => {
                     out.push_str(&format!("{file}:{line}:{col}: {level}: {}\n  | {}\n", d.message, text.trim_end()))

@@ -220,3 +220,44 @@ fn single_language_editions_print_only_their_language() {
         assert!(!all.contains(unwanted), "the {lang} edition contains {unwanted:?}");
     }
 }
+
+/// A project whose templates are a copy of the shipped ones with `main.typ.j2` edited.
+fn project_with_template(edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    let dir = project(&[("testcity", &mini_city())]);
+    let templates = dir.path().join("templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    for name in ["main.typ.j2", "yearbook.typ"] {
+        std::fs::copy(repo().join("templates").join(name), templates.join(name)).unwrap();
+    }
+    let main = templates.join("main.typ.j2");
+    std::fs::write(&main, edit(std::fs::read_to_string(&main).unwrap())).unwrap();
+    let config = dir.path().join("yearbook.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let shipped = format!("templates = {:?}", repo().join("templates").display().to_string());
+    std::fs::write(&config, text.replace(&shipped, "templates = \"templates\"")).unwrap();
+    dir
+}
+
+#[test]
+fn template_errors_name_the_template_line_and_write_nothing() {
+    let dir = project_with_template(|t| t.replace("{% for city in book.cities %}", "{% for city in book.citiez %}"));
+    let o = run(&["build"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("templates/main.typ.j2:"), "{err}");
+    assert!(err.contains("undefined"), "{err}");
+    assert!(!dir.path().join("dist").exists(), "nothing may be written");
+}
+
+#[test]
+fn typst_errors_and_warnings_stop_the_build_with_a_location() {
+    // An unknown font family is only a warning in Typst; here it must fail the build.
+    let dir = project_with_template(|t| t.replace("#let lang = ", "#set text(font: \"No Such Font\")\n#let lang = "));
+    let o = run(&["build", "--keep-typ"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("unknown font family"), "{err}");
+    assert!(err.contains("main.typ (rendered):3:17: warning, treated as an error: unknown font family"), "{err}");
+    assert!(dir.path().join("dist/2025/yearbook-2025.typ").exists(), "--keep-typ keeps the source to look at");
+    assert!(!dir.path().join("dist/2025/yearbook-2025.pdf").exists());
+}
