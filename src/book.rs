@@ -246,9 +246,11 @@ pub fn implied_target(value: f64, rate: f64, rate_decimals: u8) -> Option<f64> {
     if rate <= 0.0 || value <= 0.0 {
         return None;
     }
-    let half = 0.5 * 10f64.powi(-i32::from(rate_decimals));
-    let lo = value / ((rate + half) / 100.0);
-    let hi = value / ((rate - half).max(1e-9) / 100.0);
+    // Reports round or truncate the rate: the true rate lies within half a unit below and one
+    // unit above the printed digits.
+    let unit = 10f64.powi(-i32::from(rate_decimals));
+    let lo = value / ((rate + unit) / 100.0);
+    let hi = value / ((rate - unit / 2.0).max(1e-9) / 100.0);
     let mid = value / (rate / 100.0);
     let top = mid.abs().log10().floor() as i32 + 1;
     for exp in (-2..=top).rev() {
@@ -715,6 +717,10 @@ mod tests {
         assert_eq!(implied_target(129.0, 129.0, 0), Some(100.0));
         // 3 at 150 %: 2.
         assert_eq!(implied_target(3.0, 150.0, 0), Some(2.0));
+        // 71 at 120.33 % (71 / 59 = 120.34 %, truncated in the report): 59.
+        assert_eq!(implied_target(71.0, 120.33, 2), Some(59.0));
+        // 3.54 (10 000 person-times) at 101 %: 3.5.
+        assert_eq!(implied_target(3.54, 101.0, 0), Some(3.5));
         assert_eq!(implied_target(5.0, 0.0, 0), None);
     }
 }
