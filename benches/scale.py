@@ -20,12 +20,12 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
-def make_edition(dest: pathlib.Path, copies: int) -> int:
+def make_edition(dest: pathlib.Path, copies: int, source: pathlib.Path) -> int:
     data = dest / "data"
-    shutil.copytree(ROOT / "data" / "catalogue", data / "catalogue")
+    shutil.copytree(source / "catalogue", data / "catalogue")
     (data / "2025").mkdir(parents=True)
     cities = 0
-    for src in sorted((ROOT / "data" / "2025").glob("*.toml")):
+    for src in sorted((source / "2025").glob("*.toml")):
         text = src.read_text(encoding="utf-8")
         for k in range(copies):
             cid = src.stem if k == 0 else f"{src.stem}-c{k}"
@@ -53,8 +53,12 @@ def run_once(binary: str, cwd: pathlib.Path, standard: str):
     return elapsed, usage.ru_maxrss / 1024  # ru_maxrss is KiB on Linux
 
 
-def pages(pdf: pathlib.Path) -> int:
-    return len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+def pages(pdf: pathlib.Path) -> str:
+    try:
+        out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        return re.search(r"^Pages:\s+(\d+)", out, re.M).group(1)
+    except (OSError, subprocess.CalledProcessError, AttributeError):
+        return "?"
 
 
 def main():
@@ -63,6 +67,7 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--profile", default="release")
     ap.add_argument("--standard", default="a-2b")
+    ap.add_argument("--data", default=str(ROOT / "data"), help="data folder to multiply")
     a = ap.parse_args()
     flag = ["--release"] if a.profile == "release" else []
     subprocess.run(["cargo", "build", "-q", *flag], cwd=ROOT, check=True)
@@ -72,7 +77,7 @@ def main():
     for copies in [int(c) for c in a.copies.split(",")]:
         with tempfile.TemporaryDirectory() as tmp:
             dest = pathlib.Path(tmp)
-            cities = make_edition(dest, copies)
+            cities = make_edition(dest, copies, pathlib.Path(a.data))
             results = [run_once(binary, dest, a.standard) for _ in range(a.runs)]
             pdf = next((dest / "dist" / "2025").glob("*.pdf"))
             secs = statistics.median(r[0] for r in results)
