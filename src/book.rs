@@ -611,13 +611,14 @@ fn flatten(
 
 /// Indicators that two or more cities report, side by side.
 fn comparison(detail: &Table, chapter: usize, zh: &str, en: &str) -> Option<Table> {
-    let mut by_id: BTreeMap<&str, Vec<&Row>> = BTreeMap::new();
+    // The same id in the same unit: figures in different units are not comparable.
+    let mut by_id: BTreeMap<(&str, &str), Vec<&Row>> = BTreeMap::new();
     for g in &detail.groups {
         for r in g.rows.iter().filter(|r| r.level == 0) {
-            by_id.entry(r.indicator_id.as_str()).or_default().push(r);
+            by_id.entry((r.indicator_id.as_str(), r.unit.zh.as_str())).or_default().push(r);
         }
     }
-    let shared: Vec<(&str, Vec<&Row>)> = by_id.into_iter().filter(|(_, rows)| rows.len() > 1).collect();
+    let shared: Vec<(_, Vec<&Row>)> = by_id.into_iter().filter(|(_, rows)| rows.len() > 1).collect();
     if shared.is_empty() {
         return None;
     }

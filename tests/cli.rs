@@ -53,6 +53,30 @@ fn shipped_data_builds_a_pdf_and_a_workbook_with_sanmenxia_figures() {
     assert_eq!(row[9], Data::Float(147.95));
     assert_eq!(row[8], Data::String("是 yes".into()), "the target is marked as derived");
     assert_eq!(row[7], Data::Float(40000.0), "the implied target is rounded honestly");
+
+    // All four cities, side by side: every city's name in the PDF, every city in the
+    // elderly-care sheet, and a comparison table for the indicators they share.
+    for needle in ["金昌市", "Jinchang", "嘉峪关市", "Jiayuguan", "武威市", "Wuwei", "可比指标城市对比"]
+    {
+        assert!(all.contains(needle), "the PDF text lacks {needle:?}");
+    }
+    let elderly = names.iter().find(|n| n.contains("养老服务")).expect("an elderly-care sheet").clone();
+    let rows = sheet_rows(&xlsx, &elderly);
+    for city in ["金昌市", "嘉峪关市", "三门峡市", "武威市"] {
+        assert!(rows.iter().any(|r| matches!(&r[0], Data::String(s) if s.starts_with(city))), "{city} is missing");
+    }
+    // Jiayuguan's article reports 2024: the reference year says so.
+    let jiayuguan = rows.iter().find(|r| matches!(&r[0], Data::String(s) if s.starts_with("嘉峪关市"))).unwrap();
+    assert_eq!(jiayuguan[12], Data::Float(2024.0));
+    // Jinchang's two articles disagree on village mutual-aid homes: 97 is kept, 93 noted.
+    let homes = rows
+        .iter()
+        .find(|r| {
+            matches!(&r[0], Data::String(s) if s.starts_with("金昌市")) && r[1] == Data::String("农村互助幸福院".into())
+        })
+        .expect("Jinchang's mutual-aid homes");
+    assert_eq!(homes[5], Data::Float(97.0));
+    assert!(all.contains("另一报道") && all.contains("93"), "the alternative figure is noted");
 }
 
 #[test]
