@@ -90,6 +90,25 @@ pub fn workbook(book: &Book) -> Result<Vec<u8>, AppError> {
     wb.save_to_buffer().map_err(xlsx_err)
 }
 
+/// Adds a sheet with its two header rows (Chinese, English) and returns it with the header widths.
+fn sheet_with_headers<'a>(
+    wb: &'a mut Workbook,
+    name: &str,
+    cols: &[(&str, &str)],
+    header: &Format,
+) -> Result<(&'a mut Worksheet, Widths), AppError> {
+    let ws = wb.add_worksheet();
+    ws.set_name(name).map_err(xlsx_err)?;
+    let mut widths = Widths(vec![0.0; cols.len()]);
+    for (c, (zh, en)) in cols.iter().enumerate() {
+        ws.write_with_format(0, c as u16, *zh, header).map_err(xlsx_err)?;
+        ws.write_with_format(1, c as u16, *en, header).map_err(xlsx_err)?;
+        widths.see(c as u16, zh);
+        widths.see(c as u16, en);
+    }
+    Ok((ws, widths))
+}
+
 fn date_parts(date: &str) -> (u16, u8, u8) {
     let mut it = date.split('-').map(|p| p.parse::<u16>().unwrap_or(1));
     let y = it.next().unwrap_or(2000);
@@ -99,8 +118,6 @@ fn date_parts(date: &str) -> (u16, u8, u8) {
 }
 
 fn contents_sheet(wb: &mut Workbook, book: &Book, header: &Format) -> Result<(), AppError> {
-    let ws = wb.add_worksheet();
-    ws.set_name("目录 Contents").map_err(xlsx_err)?;
     let cols = [
         ("章", "Chapter"),
         ("工作表", "Sheet"),
@@ -109,13 +126,7 @@ fn contents_sheet(wb: &mut Workbook, book: &Book, header: &Format) -> Result<(),
         ("责任部门", "Department"),
         ("指标数", "Figures"),
     ];
-    let mut widths = Widths(vec![0.0; cols.len()]);
-    for (c, (zh, en)) in cols.iter().enumerate() {
-        ws.write_with_format(0, c as u16, *zh, header).map_err(xlsx_err)?;
-        ws.write_with_format(1, c as u16, *en, header).map_err(xlsx_err)?;
-        widths.see(c as u16, zh);
-        widths.see(c as u16, en);
-    }
+    let (ws, mut widths) = sheet_with_headers(wb, "目录 Contents", &cols, header)?;
     let link = Format::new().set_font_color("#1F4E79").set_underline(rust_xlsxwriter::FormatUnderline::Single);
     for (i, ch) in book.chapters.iter().enumerate() {
         let r = HEADER_ROWS + i as u32;
@@ -152,15 +163,7 @@ fn write_num(ws: &mut Worksheet, r: u32, c: u16, n: &Num, italic: bool) -> Resul
 }
 
 fn sector_sheet(wb: &mut Workbook, book: &Book, chapter: &Chapter, header: &Format) -> Result<(), AppError> {
-    let ws = wb.add_worksheet();
-    ws.set_name(&chapter.sheet_name).map_err(xlsx_err)?;
-    let mut widths = Widths(vec![0.0; HEADERS.len()]);
-    for (c, (zh, en)) in HEADERS.iter().enumerate() {
-        ws.write_with_format(0, c as u16, *zh, header).map_err(xlsx_err)?;
-        ws.write_with_format(1, c as u16, *en, header).map_err(xlsx_err)?;
-        widths.see(c as u16, zh);
-        widths.see(c as u16, en);
-    }
+    let (ws, mut widths) = sheet_with_headers(wb, &chapter.sheet_name, &HEADERS, header)?;
     let indent = Format::new().set_indent(2);
     let mut r = HEADER_ROWS;
     let detail = &chapter.tables[0];
@@ -240,8 +243,6 @@ fn sector_sheet(wb: &mut Workbook, book: &Book, chapter: &Chapter, header: &Form
 }
 
 fn sources_sheet(wb: &mut Workbook, book: &Book, header: &Format) -> Result<(), AppError> {
-    let ws = wb.add_worksheet();
-    ws.set_name("资料来源 Sources").map_err(xlsx_err)?;
     let cols = [
         ("代码", "Code"),
         ("城市", "City"),
@@ -250,12 +251,7 @@ fn sources_sheet(wb: &mut Workbook, book: &Book, header: &Format) -> Result<(), 
         ("时期", "Period"),
         ("存档文件", "Archived text"),
     ];
-    let mut widths = Widths(vec![0.0; cols.len()]);
-    for (c, (zh, en)) in cols.iter().enumerate() {
-        ws.write_with_format(0, c as u16, *zh, header).map_err(xlsx_err)?;
-        ws.write_with_format(1, c as u16, *en, header).map_err(xlsx_err)?;
-        widths.see(c as u16, en);
-    }
+    let (ws, mut widths) = sheet_with_headers(wb, "资料来源 Sources", &cols, header)?;
     for (i, s) in book.sources.iter().enumerate() {
         let r = HEADER_ROWS + i as u32;
         let cells = [
