@@ -418,7 +418,8 @@ pub fn build(config: &Config, loaded: &Loaded, only: &[String]) -> Book {
                 .get(sector.department.get_ref().as_str())
                 .cloned()
                 .unwrap_or(Text { zh: String::new(), en: String::new() }),
-            sheet_name: sheet_name(*sector.order.get_ref(), sector.name.zh()),
+            // Sheets carry the chapter number, so the workbook and the book agree.
+            sheet_name: sheet_name(number as i64, sector.name.zh()),
             summaries,
             tables,
             completion_chart: chart,
