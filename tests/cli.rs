@@ -285,3 +285,17 @@ fn typst_errors_and_warnings_stop_the_build_with_a_location() {
     assert!(dir.path().join("dist/2025/yearbook-2025.typ").exists(), "--keep-typ keeps the source to look at");
     assert!(!dir.path().join("dist/2025/yearbook-2025.pdf").exists());
 }
+
+#[test]
+fn city_selection_builds_only_those_cities_and_rejects_unknown_ids() {
+    let out = tempfile::tempdir().unwrap();
+    let o = run(&["build", "--city", "wuwei", "--out", out.path().to_str().unwrap()], &repo());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("1 cities"), "{}", text(&o.stdout));
+    let all = pdf_text(&out.path().join("2025/yearbook-2025.pdf"));
+    assert!(all.contains("武威市") && !all.contains("三门峡市"));
+
+    let o = run(&["build", "--city", "lanzhou", "--out", out.path().to_str().unwrap()], &repo());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("there is no city `lanzhou`"), "{}", text(&o.stderr));
+}
