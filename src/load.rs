@@ -23,8 +23,6 @@ pub struct Loaded {
     pub terms: Option<(FileIdx, TermFile)>,
     /// City files in file-name order, with the file stem (the expected id).
     pub cities: Vec<(FileIdx, String, City)>,
-    /// Indices of city files that did not parse, with their stems.
-    pub broken_cities: Vec<(FileIdx, String)>,
 }
 
 /// Loads `data_dir/catalogue/*.toml` and `data_dir/<year>/*.toml`.
@@ -38,7 +36,6 @@ pub fn load(data_dir: &Path, year: i32, project_root: &Path) -> Result<Loaded, A
         sources: None,
         terms: None,
         cities: Vec::new(),
-        broken_cities: Vec::new(),
     };
     let catalogue = data_dir.join("catalogue");
     loaded.sectors = loaded.parse_file(&catalogue.join("sectors.toml"), project_root)?;
@@ -56,10 +53,9 @@ pub fn load(data_dir: &Path, year: i32, project_root: &Path) -> Result<Loaded, A
     paths.sort();
     for path in paths {
         let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        let before = loaded.files.len();
-        match loaded.parse_file::<City>(&path, project_root)? {
-            Some((idx, city)) => loaded.cities.push((idx, stem, city)),
-            None => loaded.broken_cities.push((before, stem)),
+        // A file that does not parse at all has its diagnostics already; nothing more to check.
+        if let Some((idx, city)) = loaded.parse_file::<City>(&path, project_root)? {
+            loaded.cities.push((idx, stem, city));
         }
     }
     Ok(loaded)

@@ -58,10 +58,6 @@ impl Fonts {
     pub fn covers(&self, c: char) -> bool {
         c.is_whitespace() || self.fonts.iter().any(|f| f.info().coverage.contains(c as u32))
     }
-
-    pub fn families(&self) -> Vec<String> {
-        self.book.families().map(|(name, _)| name.to_string()).collect()
-    }
 }
 
 /// PDF standards an edition can claim.
