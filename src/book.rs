@@ -1,14 +1,16 @@
-//! The resolved edition: validated data turned into what a reader sees — chapters, numbered
-//! tables, formatted numbers, derived columns, notes and symbols. Both the PDF templates and the
-//! workbook are written from this one structure, so they cannot disagree.
+//! What a reader sees: the resolved edition laid out as chapters, numbered tables, formatted
+//! numbers, derived columns, notes and symbols. Both the PDF templates and the workbook are
+//! written from this one structure, so they cannot disagree; the columns of a table are one
+//! list ([`Col`]) that the Typst table and the workbook writer both follow.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde::Serialize;
 
-use crate::config::Config;
-use crate::load::Loaded;
-use crate::model::{City, Indicator, Qualifier, Text, UnitKind};
+use crate::config::Date;
+use crate::model::{Qualifier, Text, UnitKind};
+use crate::plan::Plan;
+use crate::resolve::{City, Figure, Number, Resolved};
 use crate::validate::sheet_name;
 
 #[derive(Debug, Serialize)]
@@ -16,13 +18,13 @@ pub struct Book {
     pub year: i32,
     pub title: Text,
     pub publisher: Text,
-    /// Publication date, `YYYY-MM-DD`.
-    pub date: String,
+    /// Publication date.
+    pub date: Date,
     pub cities: Vec<CityEntry>,
     pub chapters: Vec<Chapter>,
     pub sources: Vec<SourceEntry>,
     pub terms: Vec<TermEntry>,
-    /// Only the symbols that the tables actually use.
+    /// Only the symbols that the tables actually use, in legend order.
     pub symbols: Vec<Symbol>,
     /// Reference years other than the edition year that occur in the data.
     pub other_reference_years: Vec<i64>,
@@ -45,7 +47,7 @@ pub struct CityEntry {
     pub province: Option<Text>,
     pub overview: Text,
     pub indicator_count: usize,
-    /// A few figures for the city-profile panel: those with the largest completion, else the first.
+    /// A few figures for the city-profile panel.
     pub key_figures: Vec<Row>,
 }
 
@@ -55,10 +57,14 @@ pub struct Chapter {
     pub id: String,
     pub name: Text,
     pub description: Text,
+    pub department_id: String,
     pub department: Text,
     pub sheet_name: String,
     pub summaries: Vec<CitySummary>,
-    pub tables: Vec<Table>,
+    /// Table N-1: every figure of every city.
+    pub detail: Table,
+    /// Table N-2: indicators that two or more cities report, side by side.
+    pub comparison: Option<Table>,
     /// Completion rates of this chapter's indicators, for the chart.
     pub completion_chart: Vec<Bar>,
 }
@@ -76,22 +82,135 @@ pub struct Bar {
     pub value: f64,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TableKind {
+    Detail,
+    Comparison,
+}
+
 #[derive(Debug, Serialize)]
 pub struct Table {
     /// Chapter-scoped number, e.g. `3-1`.
     pub number: String,
     pub title: Text,
-    /// `detail`: every figure of every city; `comparison`: shared indicators side by side.
-    pub kind: &'static str,
-    /// City columns of a comparison table.
-    pub columns: Vec<Text>,
+    pub kind: TableKind,
+    /// The printed columns, left to right.
+    pub columns: Vec<Column>,
     pub groups: Vec<Group>,
     pub notes: Vec<Text>,
     /// Source codes (S1, S2 …) the table draws on.
     pub sources: Vec<String>,
-    pub has_target: bool,
-    pub has_completion: bool,
-    pub has_change: bool,
+}
+
+/// A column of a table: what it holds, its header and its width.
+#[derive(Debug, Clone, Serialize)]
+pub struct Column {
+    pub key: Col,
+    pub header: Text,
+    /// Width in em; `None` takes the remaining width.
+    pub width: Option<f64>,
+    /// For a city column of a comparison: its position in each row's `cells`.
+    pub cell: Option<usize>,
+}
+
+/// What a column holds. The one list both writers follow: the Typst table draws a cell per
+/// printed column by its key, the workbook writes a cell per workbook column; adding a column
+/// is a variant here, its headers, and its cell in each writer (the compiler finds the writer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Col {
+    City,
+    Item,
+    Unit,
+    Value,
+    Qualifier,
+    Target,
+    TargetDerived,
+    Completion,
+    Before,
+    Change,
+    Year,
+    Source,
+    Note,
+    /// One city's value in a comparison table.
+    CityValue,
+}
+
+impl Col {
+    /// The workbook's sector sheets, left to right.
+    pub const WORKBOOK: [Col; 13] = [
+        Col::City,
+        Col::Item,
+        Col::Unit,
+        Col::Value,
+        Col::Qualifier,
+        Col::Target,
+        Col::TargetDerived,
+        Col::Completion,
+        Col::Before,
+        Col::Change,
+        Col::Year,
+        Col::Source,
+        Col::Note,
+    ];
+
+    /// Header in the printed table.
+    pub fn print_header(self) -> (&'static str, &'static str) {
+        match self {
+            Col::City | Col::CityValue => ("城市", "City"),
+            Col::Item => ("指标", "Item"),
+            Col::Unit => ("单位", "Unit"),
+            Col::Value => ("数值", "Value"),
+            Col::Qualifier => ("限定", "Qualifier"),
+            Col::Target => ("目标", "Target"),
+            Col::TargetDerived => ("目标为推算", "Target derived"),
+            Col::Completion => ("完成率(%)", "Completion (%)"),
+            Col::Before => ("原值", "Before"),
+            Col::Change => ("增减", "Change"),
+            Col::Year => ("年份", "Year"),
+            Col::Source => ("来源", "Source"),
+            Col::Note => ("备注", "Note"),
+        }
+    }
+
+    /// Headers in the workbook: text columns split into a Chinese and an English column.
+    pub fn workbook_headers(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Col::City | Col::CityValue => &[("城市", "City")],
+            Col::Item => &[("指标", "Indicator"), ("指标（英文）", "Indicator (English)")],
+            Col::Unit => &[("单位", "Unit"), ("单位（英文）", "Unit (English)")],
+            Col::Value => &[("数值", "Value")],
+            Col::Qualifier => &[("限定", "Qualifier")],
+            Col::Target => &[("目标", "Target")],
+            Col::TargetDerived => &[("目标为推算", "Target derived")],
+            Col::Completion => &[("完成率（%）", "Completion (%)")],
+            Col::Before => &[("原值", "Value before")],
+            Col::Change => &[("增减", "Change")],
+            Col::Year => &[("数据年份", "Reference year")],
+            Col::Source => &[("资料来源", "Source")],
+            Col::Note => &[("备注", "Note")],
+        }
+    }
+
+    /// Printed width in em; `None` for the flexible item column.
+    fn print_width(self) -> Option<f64> {
+        match self {
+            Col::Item => None,
+            Col::Unit => Some(5.6),
+            Col::Value | Col::Target | Col::Before => Some(6.2),
+            Col::Completion => Some(5.4),
+            Col::Change => Some(5.0),
+            Col::CityValue => Some(6.4),
+            Col::City | Col::Qualifier | Col::TargetDerived | Col::Note => Some(6.0),
+            Col::Year | Col::Source => Some(3.0),
+        }
+    }
+
+    fn column(self) -> Column {
+        let (zh, en) = self.print_header();
+        Column { key: self, header: Text { zh: zh.into(), en: en.into() }, width: self.print_width(), cell: None }
+    }
 }
 
 /// Rows under one heading (a city in detail tables; a single unnamed group in comparisons).
@@ -101,31 +220,41 @@ pub struct Group {
     pub rows: Vec<Row>,
 }
 
+/// How a change is expressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeUnit {
+    /// Relative change of an amount, in per cent.
+    Percent,
+    /// Difference of two rates, in percentage points.
+    Points,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
     pub indicator_id: String,
     pub city_id: String,
     pub city: Text,
-    /// 0 for a figure, 1 for an "of which" part.
-    pub level: u8,
+    /// 0 for a figure, 1 for an "of which" part, and so on.
+    pub level: usize,
     pub name: Text,
     pub unit: Text,
     pub value: Num,
     pub target: Option<Num>,
     pub completion: Option<Num>,
-    pub previous: Option<Num>,
+    pub before: Option<Num>,
     pub change: Option<Num>,
-    /// `%` or `pp`, for the change column.
-    pub change_unit: &'static str,
+    pub change_unit: Option<ChangeUnit>,
     pub reference_year: i64,
     pub cumulative_since: Option<i64>,
     pub as_of: Option<String>,
+    /// Source code (S1 …).
     pub source: String,
     /// Note numbers (1-based, within the table) attached to this row.
     pub note_refs: Vec<usize>,
     pub note: Option<Text>,
     pub derived: bool,
-    /// One value per comparison column.
+    /// One value per city column of a comparison table.
     pub cells: Vec<Option<Num>>,
 }
 
@@ -138,8 +267,9 @@ pub struct Num {
     pub int: String,
     /// Decimal separator and digits, or empty.
     pub frac: String,
-    /// Qualifier mark printed before the number (`>`, `≈`, `<`), or empty.
-    pub mark: String,
+    pub qualifier: Option<Qualifier>,
+    /// The qualifier's mark printed before the number (`>`, `≈`, `<`), or empty.
+    pub mark: &'static str,
     /// Computed by us rather than reported: printed in italics.
     pub derived: bool,
 }
@@ -162,10 +292,49 @@ pub struct TermEntry {
     pub definition: Text,
 }
 
+/// A symbol of the legend; the declaration order is the legend's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SymbolKind {
+    Over,
+    About,
+    Nearly,
+    Derived,
+    ReferenceYear,
+    OfWhich,
+    Notes,
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Symbol {
-    pub mark: String,
+    pub kind: SymbolKind,
+    pub mark: &'static str,
     pub meaning: Text,
+}
+
+impl SymbolKind {
+    fn symbol(self) -> Symbol {
+        let (mark, zh, en) = match self {
+            SymbolKind::Over => {
+                (">", "超过所列数值（原文作“超”“余”“以上”等）", "more than the figure shown (source: “over”, “-odd”)")
+            }
+            SymbolKind::About => ("≈", "约数", "approximate figure"),
+            SymbolKind::Nearly => ("<", "接近但不足所列数值（原文作“近”）", "nearly, just under the figure shown"),
+            SymbolKind::Derived => {
+                ("斜体 italic", "推算数，由本书根据原文数据计算", "derived by the editors from the reported figures")
+            }
+            SymbolKind::ReferenceYear => (
+                "年份 year",
+                "数据所属年份不同于本版年份时在“年份”栏注明",
+                "the Year column gives the reference year when it differs from the edition",
+            ),
+            SymbolKind::OfWhich => {
+                ("其中 of which", "缩进行为上一行的组成部分", "indented rows are parts of the row above")
+            }
+            SymbolKind::Notes => ("①②", "见表下注释", "see the notes under the table"),
+        };
+        Symbol { kind: self, mark, meaning: Text { zh: zh.into(), en: en.into() } }
+    }
 }
 
 const THIN_SPACE: char = '\u{2009}';
@@ -184,13 +353,19 @@ impl Num {
             decimals,
             int: if negative { format!("−{grouped}") } else { grouped },
             frac,
-            mark: String::new(),
+            qualifier: None,
+            mark: "",
             derived: false,
         }
     }
 
-    fn with_mark(mut self, q: Option<Qualifier>) -> Num {
-        self.mark = qualifier_mark(q).to_string();
+    fn of(n: Number) -> Num {
+        Num::new(n.value, n.decimals)
+    }
+
+    fn with_qualifier(mut self, q: Option<Qualifier>) -> Num {
+        self.qualifier = q;
+        self.mark = qualifier_mark(q);
         self
     }
 
@@ -230,16 +405,6 @@ pub fn qualifier_mark(q: Option<Qualifier>) -> &'static str {
     }
 }
 
-/// The decimals a number was typed with, read from its TOML literal.
-pub fn literal_decimals(text: &str, span: std::ops::Range<usize>) -> u8 {
-    let literal = text.get(span).unwrap_or("");
-    let mantissa = literal.split(['e', 'E']).next().unwrap_or("");
-    match mantissa.split_once('.') {
-        Some((_, frac)) => u8::try_from(frac.chars().filter(char::is_ascii_digit).count()).unwrap_or(6),
-        None => 0,
-    }
-}
-
 /// The target implied by a value and a reported completion rate, rounded honestly: the roundest
 /// number consistent with the rate's own rounding (147.95 % means 147.945–147.955 %).
 pub fn implied_target(value: f64, rate: f64, rate_decimals: u8) -> Option<f64> {
@@ -252,6 +417,9 @@ pub fn implied_target(value: f64, rate: f64, rate_decimals: u8) -> Option<f64> {
     let lo = value / ((rate + unit) / 100.0);
     let hi = value / ((rate - unit / 2.0).max(1e-9) / 100.0);
     let mid = value / (rate / 100.0);
+    if !mid.is_finite() {
+        return None;
+    }
     let top = mid.abs().log10().floor() as i32 + 1;
     for exp in (-2..=top).rev() {
         let step = 10f64.powi(exp);
@@ -273,345 +441,290 @@ fn decimals_of(x: f64) -> u8 {
     4
 }
 
-struct Lookups<'a> {
-    text: &'a dyn Fn(usize) -> &'a str,
-    units: HashMap<String, (Text, UnitKind)>,
-    source_codes: HashMap<String, String>,
-    year: i64,
-}
-
-/// Builds the book from validated data. `cities` filters by id when not empty.
-pub fn build(config: &Config, loaded: &Loaded, only: &[String]) -> Book {
-    let year = i64::from(config.year);
-    let text_of = |file: usize| loaded.files.text(file);
-    let units: HashMap<String, (Text, UnitKind)> = loaded
-        .units
-        .iter()
-        .flat_map(|(_, f)| &f.unit)
-        .map(|u| (u.id.get_ref().clone(), (Text { zh: u.zh.get_ref().clone(), en: u.en.get_ref().clone() }, u.kind)))
-        .collect();
-
-    let mut cities: Vec<(usize, &City)> = loaded
-        .cities
-        .iter()
-        .filter(|(_, _, c)| only.is_empty() || only.iter().any(|o| o == c.id.get_ref()))
-        .map(|(f, _, c)| (*f, c))
-        .collect();
-    cities.sort_by(|a, b| a.1.name.en().cmp(b.1.name.en()));
+/// Lays out the resolved edition for the plan's cities.
+pub fn build(plan: &Plan, edition: &Resolved) -> Book {
+    let year = i64::from(edition.year);
+    let mut cities: Vec<&City> =
+        edition.cities.iter().filter(|c| plan.cities.is_empty() || plan.cities.contains(&c.id)).collect();
+    cities.sort_by(|a, b| a.name.en.cmp(&b.name.en));
 
     // Sources in catalogue order, numbered S1, S2 … among those the selected cities use.
-    let mut used_sources: BTreeSet<String> = BTreeSet::new();
-    for (_, c) in &cities {
-        c.sources.iter().for_each(|s| {
-            used_sources.insert(s.get_ref().clone());
-        });
-        walk(&c.indicators, &mut |i| {
-            if let Some(s) = &i.source {
-                used_sources.insert(s.get_ref().clone());
-            }
-            for a in &i.alternatives {
-                used_sources.insert(a.source.get_ref().clone());
-            }
+    let mut used: HashSet<&str> = HashSet::new();
+    for c in &cities {
+        walk(&c.figures, &mut |f| {
+            used.insert(&f.source);
+            used.extend(f.alternatives.iter().map(|a| a.source.as_str()));
         });
     }
-    let city_names: HashMap<&str, Text> =
-        cities.iter().map(|(_, c)| (c.id.get_ref().as_str(), Text::from(&c.name))).collect();
-    let mut sources = Vec::new();
-    for s in loaded.sources.iter().flat_map(|(_, f)| &f.source) {
-        if used_sources.contains(s.id.get_ref()) {
-            sources.push(SourceEntry {
-                code: format!("S{}", sources.len() + 1),
-                id: s.id.get_ref().clone(),
-                city: city_names
-                    .get(s.city.get_ref().as_str())
-                    .cloned()
-                    .unwrap_or(Text { zh: s.city.get_ref().clone(), en: s.city.get_ref().clone() }),
-                title: (&s.title).into(),
-                publication: s.publication.as_ref().map(Into::into),
-                period: s.period.clone(),
-                seed: s.seed.clone(),
-            });
-        }
-    }
-    let source_codes: HashMap<String, String> = sources.iter().map(|s| (s.id.clone(), s.code.clone())).collect();
-    let lookups = Lookups { text: &text_of, units, source_codes, year };
-
-    let mut symbols: Vec<Symbol> = Vec::new();
-    let mut other_years: BTreeSet<i64> = BTreeSet::new();
-    let mut sectors: Vec<_> = loaded.sectors.iter().flat_map(|(_, f)| &f.sector).collect();
-    sectors.sort_by_key(|s| *s.order.get_ref());
-    let departments: HashMap<&str, Text> = loaded
-        .departments
+    let sources: Vec<SourceEntry> = edition
+        .sources
         .iter()
-        .flat_map(|(_, f)| &f.department)
-        .map(|d| (d.id.get_ref().as_str(), Text::from(&d.name)))
+        .filter(|s| used.contains(s.id.as_str()))
+        .enumerate()
+        .map(|(i, s)| SourceEntry {
+            code: format!("S{}", i + 1),
+            id: s.id.clone(),
+            city: s.city.clone(),
+            title: s.title.clone(),
+            publication: s.publication.clone(),
+            period: s.period.clone(),
+            seed: s.seed.clone(),
+        })
         .collect();
+    let rows = Rows { codes: sources.iter().map(|s| (s.id.as_str(), s.code.as_str())).collect() };
 
+    let mut symbols: BTreeSet<SymbolKind> = BTreeSet::new();
+    let mut other_years: BTreeSet<i64> = BTreeSet::new();
     let mut chapters = Vec::new();
-    for sector in sectors {
-        let sid = sector.id.get_ref();
+    for sector in &edition.sectors {
         let number = chapters.len() + 1;
         let mut groups = Vec::new();
         let mut notes: Vec<Text> = Vec::new();
-        let mut table_sources: BTreeSet<String> = BTreeSet::new();
         let mut summaries = Vec::new();
         let mut chart = Vec::new();
-        for (file, city) in &cities {
-            let city_text = Text::from(&city.name);
-            let mut rows = Vec::new();
-            for ind in city.indicators.iter().filter(|i| i.sector.as_ref().is_some_and(|s| s.get_ref() == sid)) {
-                flatten(ind, 0, None, *file, city, &lookups, &mut rows, &mut notes);
+        for city in &cities {
+            let mut group = Vec::new();
+            for f in city.figures.iter().filter(|f| f.sector == sector.id) {
+                rows.flatten(f, 0, None, city, &mut group, &mut notes);
             }
-            if rows.is_empty() {
+            if group.is_empty() {
                 continue;
             }
-            for r in &rows {
-                table_sources.insert(r.source.clone());
+            for r in &group {
                 if r.reference_year != year {
                     other_years.insert(r.reference_year);
                 }
                 if let (0, Some(c)) = (r.level, &r.completion) {
-                    chart.push(Bar { label: r.name.clone(), city: city_text.clone(), value: c.raw });
+                    chart.push(Bar { label: r.name.clone(), city: city.name.clone(), value: c.raw });
                 }
+                symbols.extend(row_symbols(r, year));
             }
-            if let Some((_, t)) = city.summaries.iter().find(|(k, _)| k.get_ref() == sid) {
-                summaries.push(CitySummary { city: city_text.clone(), text: t.into() });
+            if let Some(t) = city.summaries.get(&sector.id) {
+                summaries.push(CitySummary { city: city.name.clone(), text: t.clone() });
             }
-            groups.push(Group { heading: Some(city_text), rows });
+            groups.push(Group { heading: Some(city.name.clone()), rows: group });
         }
         if groups.is_empty() {
             continue;
         }
-        let all_rows = || groups.iter().flat_map(|g| &g.rows);
-        for r in all_rows() {
-            for sym in row_symbols(r, year) {
-                if !symbols.contains(&sym) {
-                    symbols.push(sym);
-                }
-            }
-        }
-        let detail = Table {
-            number: format!("{number}-1"),
-            title: Text {
-                zh: format!("{}主要指标", sector.name.zh()),
-                en: format!("Main Indicators of {}", sector.name.en()),
-            },
-            kind: "detail",
-            columns: Vec::new(),
-            has_target: all_rows().any(|r| r.target.is_some()),
-            has_completion: all_rows().any(|r| r.completion.is_some()),
-            has_change: all_rows().any(|r| r.change.is_some()),
-            sources: table_sources.iter().cloned().collect(),
-            notes,
-            groups,
-        };
-        let mut tables = vec![detail];
-        if let Some(cmp) = comparison(&tables[0], number, sector.name.zh(), sector.name.en()) {
-            tables.push(cmp);
-        }
+        let detail = detail_table(number, &sector.name, groups, notes);
+        let comparison = comparison(&detail, number, &sector.name);
         chapters.push(Chapter {
             number,
-            id: sid.clone(),
-            name: (&sector.name).into(),
-            description: (&sector.description).into(),
-            department: departments
-                .get(sector.department.get_ref().as_str())
-                .cloned()
-                .unwrap_or(Text { zh: String::new(), en: String::new() }),
+            id: sector.id.clone(),
+            name: sector.name.clone(),
+            description: sector.description.clone(),
+            department_id: sector.department.id.clone(),
+            department: sector.department.name.clone(),
             // Sheets carry the chapter number, so the workbook and the book agree.
-            sheet_name: sheet_name(number as i64, sector.name.zh()),
+            sheet_name: sheet_name(number as i64, &sector.name.zh),
             summaries,
-            tables,
+            detail,
+            comparison,
             completion_chart: chart,
         });
     }
-    symbols.sort_by_key(|s| symbol_order(&s.mark));
 
-    let mut indicator_count = 0;
-    let city_entries = cities
+    let city_entries: Vec<CityEntry> = cities
         .iter()
-        .map(|(file, c)| {
-            let mut rows = Vec::new();
-            let mut scratch = Vec::new();
-            for ind in &c.indicators {
-                flatten(ind, 0, None, *file, c, &lookups, &mut rows, &mut scratch);
-            }
-            indicator_count += rows.len();
-            let count = rows.len();
-            let mut top: Vec<Row> = rows.into_iter().filter(|r| r.level == 0).collect();
-            top.truncate(6);
+        .map(|c| {
+            let mut count = 0;
+            walk(&c.figures, &mut |_| count += 1);
             CityEntry {
-                id: c.id.get_ref().clone(),
-                name: (&c.name).into(),
-                province: c.province.as_ref().map(Into::into),
-                overview: (&c.overview).into(),
+                id: c.id.clone(),
+                name: c.name.clone(),
+                province: c.province.clone(),
+                overview: c.overview.clone(),
                 indicator_count: count,
-                key_figures: top,
+                key_figures: c.figures.iter().take(6).map(|f| rows.row(f, 0, c)).collect(),
             }
         })
         .collect();
 
-    let terms = loaded
-        .terms
+    let mut seen = HashSet::new();
+    let mut index: Vec<IndexEntry> = chapters
         .iter()
-        .flat_map(|(_, f)| &f.term)
-        .map(|t| TermEntry {
-            zh: t.zh.get_ref().clone(),
-            en: t.en.get_ref().clone(),
-            definition: (&t.definition).into(),
-        })
+        .flat_map(|c| &c.detail.groups)
+        .flat_map(|g| &g.rows)
+        .filter(|r| seen.insert(r.indicator_id.as_str()))
+        .map(|r| IndexEntry { key: r.indicator_id.clone(), zh: r.name.zh.clone(), en: r.name.en.clone() })
         .collect();
-    let mut index: Vec<IndexEntry> = Vec::new();
-    for row in chapters.iter().flat_map(|c: &Chapter| &c.tables[0].groups).flat_map(|g| &g.rows) {
-        if !index.iter().any(|e| e.key == row.indicator_id) {
-            index.push(IndexEntry { key: row.indicator_id.clone(), zh: row.name.zh.clone(), en: row.name.en.clone() });
-        }
-    }
     index.sort_by_key(|e| e.en.to_lowercase());
-    let d = config.date;
     Book {
         index,
-        year: config.year,
-        title: config.title.clone(),
-        publisher: config.publisher.clone(),
-        date: format!("{:04}-{:02}-{:02}", d.year, d.month, d.day),
+        year: edition.year,
+        title: plan.config.title.clone(),
+        publisher: plan.config.publisher.clone(),
+        date: plan.config.date,
+        indicator_count: city_entries.iter().map(|c| c.indicator_count).sum(),
         cities: city_entries,
         chapters,
         sources,
-        terms,
-        symbols,
+        terms: edition
+            .terms
+            .iter()
+            .map(|t| TermEntry { zh: t.zh.clone(), en: t.en.clone(), definition: t.definition.clone() })
+            .collect(),
+        symbols: symbols.into_iter().map(SymbolKind::symbol).collect(),
         other_reference_years: other_years.into_iter().collect(),
-        indicator_count,
     }
 }
 
-fn walk<'a>(inds: &'a [Indicator], f: &mut dyn FnMut(&'a Indicator)) {
-    for i in inds {
-        f(i);
-        walk(&i.of_which, f);
+fn walk<'a>(figures: &'a [Figure], f: &mut dyn FnMut(&'a Figure)) {
+    for x in figures {
+        f(x);
+        walk(&x.parts, f);
     }
 }
 
-struct ParentInfo {
-    unit: String,
-    source: String,
+/// Turns figures into rows: the source codes are all it needs.
+struct Rows<'a> {
+    codes: BTreeMap<&'a str, &'a str>,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn flatten(
-    ind: &Indicator,
-    level: u8,
-    parent: Option<&ParentInfo>,
-    file: usize,
-    city: &City,
-    l: &Lookups,
-    rows: &mut Vec<Row>,
-    notes: &mut Vec<Text>,
-) {
-    let text = (l.text)(file);
-    let unit_id =
-        ind.unit.as_ref().map(|u| u.get_ref().clone()).or_else(|| parent.map(|p| p.unit.clone())).unwrap_or_default();
-    let source_id = ind
-        .source
-        .as_ref()
-        .map(|s| s.get_ref().clone())
-        .or_else(|| parent.map(|p| p.source.clone()))
-        .unwrap_or_default();
-    let (unit, kind) =
-        l.units.get(&unit_id).cloned().unwrap_or((Text { zh: unit_id.clone(), en: unit_id.clone() }, UnitKind::Other));
-    let decimals = literal_decimals(text, ind.value.span());
-    let mut value = Num::new(*ind.value.get_ref(), decimals).with_mark(ind.qualifier);
-    if ind.derived {
-        value = value.derived();
+impl Rows<'_> {
+    fn code(&self, source: &str) -> String {
+        self.codes.get(source).map_or_else(String::new, |c| (*c).to_string())
     }
-    let completion = ind.completion.as_ref().map(|c| Num::new(*c.get_ref(), literal_decimals(text, c.span())));
-    let target = match (&ind.target, &ind.completion) {
-        (Some(t), _) => Some(Num::new(*t.get_ref(), literal_decimals(text, t.span()))),
-        (None, Some(c)) if ind.qualifier.is_none() => {
-            implied_target(*ind.value.get_ref(), *c.get_ref(), literal_decimals(text, c.span()))
-                .map(|t| Num::new(t, decimals_of(t)).derived())
+
+    /// One figure as a row, without its notes.
+    fn row(&self, f: &Figure, level: usize, city: &City) -> Row {
+        let mut value = Num::of(f.value).with_qualifier(f.qualifier);
+        if f.derived {
+            value = value.derived();
         }
-        _ => None,
-    };
-    let previous = ind.previous.as_ref().map(|p| Num::new(*p.get_ref(), literal_decimals(text, p.span())));
-    let (change, change_unit) = match &previous {
-        Some(p) if kind == UnitKind::Percent => {
-            (Some(Num::new(value.raw - p.raw, decimals.max(p.decimals)).derived()), "pp")
+        let completion = f.completion.map(Num::of);
+        let target = match (f.target, f.completion) {
+            (Some(t), _) => Some(Num::of(t)),
+            // An approximate value gives no honest target.
+            (None, Some(c)) if f.qualifier.is_none() => {
+                implied_target(f.value.value, c.value, c.decimals).map(|t| Num::new(t, decimals_of(t)).derived())
+            }
+            _ => None,
+        };
+        let before = f.before.map(Num::of);
+        let (change, change_unit) = match f.before {
+            Some(b) if f.unit.kind == UnitKind::Percent => (
+                Some(Num::new(f.value.value - b.value, f.value.decimals.max(b.decimals)).derived()),
+                Some(ChangeUnit::Points),
+            ),
+            Some(b) if b.value > 0.0 => {
+                (Some(Num::new((f.value.value / b.value - 1.0) * 100.0, 1).derived()), Some(ChangeUnit::Percent))
+            }
+            _ => (None, None),
+        };
+        let (change, change_unit) = match change {
+            Some(c) if c.raw.is_finite() => (Some(c), change_unit),
+            _ => (None, None),
+        };
+        Row {
+            indicator_id: f.id.clone(),
+            city_id: city.id.clone(),
+            city: city.name.clone(),
+            level,
+            name: f.name.clone(),
+            unit: f.unit.text.clone(),
+            value,
+            target,
+            completion,
+            before,
+            change,
+            change_unit,
+            reference_year: f.reference_year,
+            cumulative_since: f.cumulative_since,
+            as_of: f.as_of.clone(),
+            source: self.code(&f.source),
+            note_refs: Vec::new(),
+            note: f.note.clone(),
+            derived: f.derived,
+            cells: Vec::new(),
         }
-        Some(p) if p.raw > 0.0 => (Some(Num::new((value.raw / p.raw - 1.0) * 100.0, 1).derived()), "%"),
-        _ => (None, ""),
-    };
-    let mut note_refs = Vec::new();
-    let mut add_note = |t: Text, notes: &mut Vec<Text>| {
-        notes.push(t);
-        note_refs.push(notes.len());
-    };
-    if let Some(n) = &ind.note {
-        add_note(n.into(), notes);
     }
-    if let Some(m) = &ind.method {
-        add_note(Text { zh: format!("推算方法：{}", m.zh()), en: format!("Derived: {}", m.en()) }, notes);
+
+    /// The figure and its parts as rows, their notes numbered within the table.
+    fn flatten(
+        &self,
+        f: &Figure,
+        level: usize,
+        parent: Option<&Figure>,
+        city: &City,
+        rows: &mut Vec<Row>,
+        notes: &mut Vec<Text>,
+    ) {
+        let mut row = self.row(f, level, city);
+        for note in self.notes(f, parent) {
+            notes.push(note);
+            row.note_refs.push(notes.len());
+        }
+        rows.push(row);
+        for part in &f.parts {
+            self.flatten(part, level + 1, Some(f), city, rows, notes);
+        }
     }
-    for alt in &ind.alternatives {
-        let code = l.source_codes.get(alt.source.get_ref()).cloned().unwrap_or_default();
-        let v = Num::new(*alt.value.get_ref(), literal_decimals(text, alt.value.span())).text();
-        let extra = alt.note.as_ref().map(|n| (format!("；{}", n.zh()), format!("; {}", n.en()))).unwrap_or_default();
-        add_note(
-            Text {
-                zh: format!("{}另一报道（{code}）为{v}{}{}", ind.name.zh(), unit.zh, extra.0),
-                en: format!("{}: another report ({code}) gives {v} {}{}", ind.name.en(), unit.en, extra.1),
-            },
-            notes,
-        );
+
+    /// The notes a figure adds under its table. What a part inherits was said for its parent.
+    fn notes(&self, f: &Figure, parent: Option<&Figure>) -> Vec<Text> {
+        let mut out = Vec::new();
+        if let Some(n) = &f.note {
+            out.push(n.clone());
+        }
+        if let Some(m) = &f.method {
+            out.push(Text { zh: format!("推算方法：{}", m.zh), en: format!("Derived: {}", m.en) });
+        }
+        for alt in &f.alternatives {
+            let code = self.code(&alt.source);
+            let v = Num::of(alt.value).text();
+            let (zh_extra, en_extra) =
+                alt.note.as_ref().map(|n| (format!("；{}", n.zh), format!("; {}", n.en))).unwrap_or_default();
+            out.push(Text {
+                zh: format!("{}另一报道（{code}）为{v}{}{zh_extra}", f.name.zh, f.unit.text.zh),
+                en: format!("{}: another report ({code}) gives {v} {}{en_extra}", f.name.en, f.unit.text.en),
+            });
+        }
+        if let Some(since) = f.cumulative_since.filter(|s| parent.is_none_or(|p| p.cumulative_since != Some(*s))) {
+            out.push(Text {
+                zh: format!("{}为{since}年以来累计数。", f.name.zh),
+                en: format!("{}: cumulative total since {since}.", f.name.en),
+            });
+        }
+        if let Some(as_of) = f.as_of.as_ref().filter(|a| parent.is_none_or(|p| p.as_of.as_ref() != Some(*a))) {
+            out.push(Text {
+                zh: format!("{}统计截至{as_of}。", f.name.zh),
+                en: format!("{}: figures up to {as_of}.", f.name.en),
+            });
+        }
+        out
     }
-    if let Some(since) = &ind.cumulative_since {
-        add_note(
-            Text {
-                zh: format!("{}为{}年以来累计数。", ind.name.zh(), since.get_ref()),
-                en: format!("{}: cumulative total since {}.", ind.name.en(), since.get_ref()),
-            },
-            notes,
-        );
+}
+
+fn detail_table(number: usize, sector: &Text, groups: Vec<Group>, notes: Vec<Text>) -> Table {
+    let rows = || groups.iter().flat_map(|g| &g.rows);
+    let sources: BTreeSet<String> = rows().map(|r| r.source.clone()).collect();
+    let mut columns = vec![Col::Item.column(), Col::Unit.column(), Col::Value.column()];
+    // Optional columns print only when a row has something to put in them.
+    for (col, used) in [
+        (Col::Target, rows().any(|r| r.target.is_some())),
+        (Col::Completion, rows().any(|r| r.completion.is_some())),
+        (Col::Change, rows().any(|r| r.change.is_some())),
+    ] {
+        if used {
+            columns.push(col.column());
+        }
     }
-    if let Some(as_of) = &ind.as_of {
-        add_note(
-            Text {
-                zh: format!("{}统计截至{as_of}。", ind.name.zh()),
-                en: format!("{}: figures up to {as_of}.", ind.name.en()),
-            },
-            notes,
-        );
-    }
-    rows.push(Row {
-        indicator_id: ind.id.get_ref().clone(),
-        city_id: city.id.get_ref().clone(),
-        city: (&city.name).into(),
-        level,
-        name: (&ind.name).into(),
-        unit,
-        value,
-        target,
-        completion,
-        previous,
-        change,
-        change_unit,
-        reference_year: ind.reference_year.as_ref().map_or(l.year, |y| *y.get_ref()),
-        cumulative_since: ind.cumulative_since.as_ref().map(|s| *s.get_ref()),
-        as_of: ind.as_of.clone(),
-        source: l.source_codes.get(&source_id).cloned().unwrap_or_default(),
-        note_refs,
-        note: ind.note.as_ref().map(Into::into),
-        derived: ind.derived,
-        cells: Vec::new(),
-    });
-    let info = ParentInfo { unit: unit_id, source: source_id };
-    for part in &ind.of_which {
-        flatten(part, level + 1, Some(&info), file, city, l, rows, notes);
+    columns.extend([Col::Year.column(), Col::Source.column()]);
+    Table {
+        number: format!("{number}-1"),
+        title: Text { zh: format!("{}主要指标", sector.zh), en: format!("Main Indicators of {}", sector.en) },
+        kind: TableKind::Detail,
+        columns,
+        sources: sources.into_iter().collect(),
+        notes,
+        groups,
     }
 }
 
 /// Indicators that two or more cities report, side by side.
-fn comparison(detail: &Table, chapter: usize, zh: &str, en: &str) -> Option<Table> {
+fn comparison(detail: &Table, chapter: usize, sector: &Text) -> Option<Table> {
     // The same id in the same unit: figures in different units are not comparable.
     let mut by_id: BTreeMap<(&str, &str), Vec<&Row>> = BTreeMap::new();
     for g in &detail.groups {
@@ -619,73 +732,64 @@ fn comparison(detail: &Table, chapter: usize, zh: &str, en: &str) -> Option<Tabl
             by_id.entry((r.indicator_id.as_str(), r.unit.zh.as_str())).or_default().push(r);
         }
     }
-    let shared: Vec<(_, Vec<&Row>)> = by_id.into_iter().filter(|(_, rows)| rows.len() > 1).collect();
+    let shared: Vec<Vec<&Row>> = by_id.into_values().filter(|rows| rows.len() > 1).collect();
     if shared.is_empty() {
         return None;
     }
-    let columns: Vec<Text> = detail.groups.iter().filter_map(|g| g.heading.clone()).collect();
+    // Cities are matched by id: two cities may share a name, never an id.
+    let cities: Vec<(&str, &Text)> =
+        detail.groups.iter().filter_map(|g| g.rows.first().map(|r| (r.city_id.as_str(), &r.city))).collect();
+    let mut columns = vec![Col::Item.column(), Col::Unit.column()];
+    columns.extend(cities.iter().enumerate().map(|(i, (_, name))| Column {
+        header: (*name).clone(),
+        cell: Some(i),
+        ..Col::CityValue.column()
+    }));
     let rows = shared
         .into_iter()
-        .map(|(_, rows)| {
+        .map(|rows| {
             let mut row = rows[0].clone();
             row.note_refs.clear();
-            row.cells = columns.iter().map(|c| rows.iter().find(|r| r.city == *c).map(|r| r.value.clone())).collect();
+            row.cells =
+                cities.iter().map(|(id, _)| rows.iter().find(|r| r.city_id == *id).map(|r| r.value.clone())).collect();
             row
         })
         .collect();
     Some(Table {
         number: format!("{chapter}-2"),
-        title: Text { zh: format!("{zh}可比指标城市对比"), en: format!("{en}: Comparable Indicators by City") },
-        kind: "comparison",
+        title: Text {
+            zh: format!("{}可比指标城市对比", sector.zh),
+            en: format!("{}: Comparable Indicators by City", sector.en),
+        },
+        kind: TableKind::Comparison,
         columns,
         groups: vec![Group { heading: None, rows }],
         notes: Vec::new(),
         sources: detail.sources.clone(),
-        has_target: false,
-        has_completion: false,
-        has_change: false,
     })
 }
 
-fn row_symbols(r: &Row, year: i64) -> Vec<Symbol> {
+fn row_symbols(r: &Row, year: i64) -> Vec<SymbolKind> {
     let mut out = Vec::new();
-    let sym =
-        |mark: &str, zh: &str, en: &str| Symbol { mark: mark.into(), meaning: Text { zh: zh.into(), en: en.into() } };
-    match r.value.mark.as_str() {
-        ">" => out.push(sym(
-            ">",
-            "超过所列数值（原文作“超”“余”“以上”等）",
-            "more than the figure shown (source: “over”, “-odd”)",
-        )),
-        "≈" => out.push(sym("≈", "约数", "approximate figure")),
-        "<" => out.push(sym("<", "接近但不足所列数值（原文作“近”）", "nearly, just under the figure shown")),
-        _ => {}
+    match r.value.qualifier {
+        Some(Qualifier::Over) => out.push(SymbolKind::Over),
+        Some(Qualifier::About) => out.push(SymbolKind::About),
+        Some(Qualifier::Nearly) => out.push(SymbolKind::Nearly),
+        None => {}
     }
     if r.target.as_ref().is_some_and(|t| t.derived) || r.change.is_some() || r.derived {
-        out.push(sym(
-            "斜体 italic",
-            "推算数，由本书根据原文数据计算",
-            "derived by the editors from the reported figures",
-        ));
+        out.push(SymbolKind::Derived);
     }
     if r.reference_year != year {
-        out.push(sym(
-            "年份 year",
-            "数据所属年份不同于本版年份时在“年份”栏注明",
-            "the Year column gives the reference year when it differs from the edition",
-        ));
+        out.push(SymbolKind::ReferenceYear);
     }
     if r.level > 0 {
-        out.push(sym("其中 of which", "缩进行为上一行的组成部分", "indented rows are parts of the row above"));
+        out.push(SymbolKind::OfWhich);
     }
     if !r.note_refs.is_empty() {
-        out.push(sym("①②", "见表下注释", "see the notes under the table"));
+        out.push(SymbolKind::Notes);
     }
     out
-}
-
-fn symbol_order(mark: &str) -> usize {
-    [">", "≈", "<", "斜体 italic", "年份 year", "其中 of which", "①②"].iter().position(|m| *m == mark).unwrap_or(99)
 }
 
 #[cfg(test)]
@@ -700,13 +804,6 @@ mod tests {
         assert_eq!((n.int.as_str(), n.frac.as_str()), ("160", ".97"));
         assert_eq!(Num::new(1.5, 2).frac, ".50");
         assert_eq!(Num::new(-3.25, 1).text(), "−3.2");
-    }
-
-    #[test]
-    fn decimals_come_from_the_literal() {
-        let src = "value = 1.50\nother = 3";
-        assert_eq!(literal_decimals(src, 8..12), 2);
-        assert_eq!(literal_decimals(src, 21..22), 0);
     }
 
     #[test]

@@ -4,14 +4,15 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use serde_spanned::Spanned;
 
 use crate::error::AppError;
-use crate::model::Text;
+use crate::model::{Bilingual, Text};
 
-/// File name searched for in the working directory.
+/// File name searched for in the working folder and the folders above it.
 pub const CONFIG_FILE: &str = "yearbook.toml";
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     edition: RawEdition,
@@ -19,21 +20,14 @@ struct RawConfig {
     paths: RawPaths,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawEdition {
-    year: i32,
-    title: RawText,
-    publisher: RawText,
+    year: Spanned<i32>,
+    title: Bilingual,
+    publisher: Bilingual,
     /// Publication date `YYYY-MM-DD`; stamped into the PDF and XLSX instead of the clock.
-    date: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawText {
-    zh: String,
-    en: String,
+    date: Spanned<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -60,25 +54,66 @@ pub struct Date {
 }
 
 impl Date {
+    /// A calendar date `YYYY-MM-DD` that a PDF and a workbook can carry: the day must exist in
+    /// its month, and the year must lie in 1900–9999 (Excel's dates start in 1900).
     pub fn parse(s: &str) -> Option<Date> {
         let mut parts = s.split('-');
-        let year = parts.next()?.parse().ok()?;
-        let month: u8 = parts.next()?.parse().ok()?;
-        let day: u8 = parts.next()?.parse().ok()?;
-        if parts.next().is_some() || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
+            return None;
+        }
+        let all_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+        if !(all_digits(y) && all_digits(m) && all_digits(d)) {
+            return None;
+        }
+        let (year, month, day): (i32, u8, u8) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+        if !(1900..=9999).contains(&year) || !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
             return None;
         }
         Some(Date { year, month, day })
+    }
+
+    /// `YYYY-MM-DD`.
+    pub fn iso(self) -> String {
+        format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+fn days_in_month(year: i32, month: u8) -> u8 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+impl serde::Serialize for Date {
+    /// As the templates use it: `{ year, month, day, iso }`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Date", 4)?;
+        st.serialize_field("year", &self.year)?;
+        st.serialize_field("month", &self.month)?;
+        st.serialize_field("day", &self.day)?;
+        st.serialize_field("iso", &self.iso())?;
+        st.end()
     }
 }
 
 /// The resolved configuration every command works from.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// The file it was read from, and its text (diagnostics quote it).
+    pub path: PathBuf,
+    pub text: String,
     pub year: i32,
     pub title: Text,
     pub publisher: Text,
+    /// The title and publisher with their places in the file, for the printable-text rules.
+    pub printed: Vec<Spanned<String>>,
     pub date: Date,
+    /// The folder of the config file; relative paths start here.
     pub root: PathBuf,
     pub data_dir: PathBuf,
     pub templates_dir: PathBuf,
@@ -87,17 +122,17 @@ pub struct Config {
 }
 
 impl Config {
-    /// Finds the config: the given path, else `./yearbook.toml`, else the one shipped beside the
-    /// crate's sources, so that `cargo run -- build` works from anywhere in a checkout.
-    pub fn discover(explicit: Option<&Path>) -> Result<Config, AppError> {
-        let path = match explicit {
-            Some(p) => p.to_path_buf(),
-            None => {
-                let local = PathBuf::from(CONFIG_FILE);
-                if local.is_file() { local } else { Path::new(env!("CARGO_MANIFEST_DIR")).join(CONFIG_FILE) }
-            }
-        };
-        Self::load(&path)
+    /// Finds the config as cargo finds `Cargo.toml`: the given file, else `yearbook.toml` in
+    /// `cwd` or the nearest folder above it. Never a path built into the binary: an installed
+    /// binary works in any checkout, and only there.
+    pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<Config, AppError> {
+        if let Some(p) = explicit {
+            return Self::load(p);
+        }
+        match cwd.ancestors().map(|d| d.join(CONFIG_FILE)).find(|p| p.is_file()) {
+            Some(path) => Self::load(&path),
+            None => Err(AppError::NoConfig { searched: cwd.to_path_buf() }),
+        }
     }
 
     pub fn load(path: &Path) -> Result<Config, AppError> {
@@ -106,27 +141,108 @@ impl Config {
             path: path.to_path_buf(),
             source,
         })?;
-        let raw: RawConfig =
-            toml::from_str(&text).map_err(|e| AppError::Config { path: path.to_path_buf(), message: e.to_string() })?;
-        let date = Date::parse(&raw.edition.date).ok_or_else(|| AppError::Config {
+        // A UTF-8 byte-order mark is what Notepad writes; it is not part of the TOML.
+        let text = text.strip_prefix('\u{feff}').map(str::to_owned).unwrap_or(text);
+        let raw: RawConfig = toml::from_str(&text).map_err(|e| AppError::Config {
             path: path.to_path_buf(),
-            message: format!("edition.date `{}` is not a date of the form YYYY-MM-DD", raw.edition.date),
+            message: match e.span() {
+                Some(span) => format!("{}: {}", line_col(&text, span.start), e.message().trim()),
+                None => e.message().trim().to_string(),
+            },
         })?;
+        let date = Date::parse(raw.edition.date.get_ref()).ok_or_else(|| AppError::Config {
+            path: path.to_path_buf(),
+            message: format!(
+                "{}: edition.date `{}` is not a real calendar date; write it as YYYY-MM-DD, e.g. \"2026-03-31\" \
+                 (year 1900–9999)",
+                line_col(&text, raw.edition.date.span().start),
+                raw.edition.date.get_ref()
+            ),
+        })?;
+        let year = *raw.edition.year.get_ref();
+        if !(1900..=9999).contains(&year) {
+            return Err(AppError::Config {
+                path: path.to_path_buf(),
+                message: format!(
+                    "{}: edition.year {year} is not a plausible edition year",
+                    line_col(&text, raw.edition.year.span().start)
+                ),
+            });
+        }
         let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let root = if root.as_os_str().is_empty() { PathBuf::from(".") } else { root };
         let at = |p: &Path| {
             if p.is_absolute() { p.to_path_buf() } else { root.join(p) }
         };
+        let (title, publisher) = (&raw.edition.title, &raw.edition.publisher);
         Ok(Config {
-            year: raw.edition.year,
-            title: Text { zh: raw.edition.title.zh, en: raw.edition.title.en },
-            publisher: Text { zh: raw.edition.publisher.zh, en: raw.edition.publisher.en },
+            path: path.to_path_buf(),
+            year,
+            title: title.into(),
+            publisher: publisher.into(),
+            printed: vec![title.zh.clone(), title.en.clone(), publisher.zh.clone(), publisher.en.clone()],
             date,
             data_dir: at(&raw.paths.data),
             templates_dir: at(&raw.paths.templates),
             fonts_dir: at(&raw.paths.fonts),
             output_dir: at(&raw.paths.output),
             root,
+            text,
         })
+    }
+}
+
+/// `line:col` (1-based, columns in characters) of a byte offset.
+fn line_col(text: &str, byte: usize) -> String {
+    let before = &text[..byte.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!("line {line}, column {col}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_must_exist_in_the_calendar() {
+        assert_eq!(Date::parse("2026-03-31"), Some(Date { year: 2026, month: 3, day: 31 }));
+        assert_eq!(Date::parse("2024-02-29").map(|d| d.day), Some(29));
+        for bad in [
+            "2026-02-31",
+            "2025-02-29",
+            "2026-13-01",
+            "0000-01-01",
+            "1899-12-31",
+            "99999-01-01",
+            "2026-3-31",
+            " 2026-03-31",
+            "2026-04-31",
+        ] {
+            assert_eq!(Date::parse(bad), None, "{bad:?} must be rejected");
+        }
+    }
+
+    #[test]
+    fn the_config_is_found_in_the_nearest_ancestor_and_nowhere_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = dir.path().join("a/b");
+        std::fs::create_dir_all(&deep).unwrap();
+        assert!(matches!(Config::discover(None, &deep), Err(AppError::NoConfig { .. })));
+        let body = "[edition]\nyear = 2025\ntitle = { zh = \"书\", en = \"Book\" }\npublisher = { zh = \"社\", en = \"House\" }\ndate = \"2026-03-31\"\n";
+        std::fs::write(dir.path().join(CONFIG_FILE), body).unwrap();
+        let config = Config::discover(None, &deep).unwrap();
+        assert_eq!(config.root, dir.path());
+        assert_eq!(config.data_dir, dir.path().join("data"));
+    }
+
+    #[test]
+    fn an_impossible_date_is_reported_at_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE);
+        let body = "[edition]\nyear = 2025\ntitle = { zh = \"书\", en = \"Book\" }\npublisher = { zh = \"社\", en = \"House\" }\ndate = \"2026-02-31\"\n";
+        std::fs::write(&path, body).unwrap();
+        let err = Config::load(&path).unwrap_err().to_string();
+        assert!(err.contains("line 5, column 8") && err.contains("2026-02-31"), "{err}");
     }
 }

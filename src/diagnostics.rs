@@ -90,7 +90,7 @@ impl SourceFiles {
 }
 
 /// Output style for `check` and `build`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Snippets with the source line and a caret under the value.
     Human,

@@ -1,4 +1,4 @@
-//! Typed errors of the pipeline stages. They are rendered for humans only at the edge (`lib::run`).
+//! Typed errors of the pipeline stages. They are rendered for humans only at the edge (`cmd`).
 
 use std::path::PathBuf;
 
@@ -14,6 +14,13 @@ pub enum AppError {
         source: std::io::Error,
     },
 
+    #[error(
+        "no `yearbook.toml` in `{}` or any folder above it\n  hint: run yearbook inside an edition folder \
+         (one that holds yearbook.toml, data/, templates/ and fonts/), or name the file with --config FILE",
+        searched.display()
+    )]
+    NoConfig { searched: PathBuf },
+
     #[error("invalid configuration `{path}`: {message}")]
     Config { path: PathBuf, message: String },
 
@@ -27,14 +34,29 @@ pub enum AppError {
     #[error("template error: {0}")]
     Template(String),
 
-    #[error("typesetting failed:\n{0}")]
-    Typeset(String),
+    #[error("typesetting failed:\n{}", .0.message)]
+    Typeset(Box<TypesetFailure>),
+
+    /// A broken invariant between stages: a bug, never a problem of the user's.
+    #[error("internal error: {0}; please report this with the data that caused it")]
+    Internal(String),
 
     #[error("could not write the workbook: {0}")]
-    Xlsx(String),
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+}
+
+/// Why Typst failed, with the rendered source the locations point into (kept with `--keep-typ`).
+#[derive(Debug)]
+pub struct TypesetFailure {
+    pub message: String,
+    pub rendered: Option<String>,
 }
 
 impl AppError {
+    pub fn typeset(message: impl Into<String>) -> AppError {
+        AppError::Typeset(Box::new(TypesetFailure { message: message.into(), rendered: None }))
+    }
+
     /// Exit status: 1 for problems in the data, 2 for usage, I/O and internal errors.
     pub fn exit_code(&self) -> u8 {
         match self {

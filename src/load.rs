@@ -12,70 +12,92 @@ use crate::diagnostics::{Diagnostic, FileIdx, SourceFiles};
 use crate::error::AppError;
 use crate::model::{City, DepartmentFile, SectorFile, SourceFile, TermFile, UnitFile};
 
-/// Everything read from `data/`, parsed as far as it parses.
-pub struct Loaded {
+/// One parsed file and where it came from.
+pub struct Parsed<T> {
+    pub file: FileIdx,
+    pub data: T,
+}
+
+/// `data/catalogue/`: shared by every edition. A file that does not parse is `None`; its
+/// diagnostics are already recorded, and rules that need it report nothing further.
+pub struct Catalogue {
+    pub sectors: Option<Parsed<SectorFile>>,
+    pub departments: Option<Parsed<DepartmentFile>>,
+    pub units: Option<Parsed<UnitFile>>,
+    pub sources: Option<Parsed<SourceFile>>,
+    pub terms: Option<Parsed<TermFile>>,
+}
+
+/// A city file of one edition.
+pub struct CityFile {
+    pub file: FileIdx,
+    /// The file name without `.toml`: the id the city must have.
+    pub stem: String,
+    pub city: City,
+}
+
+/// `data/<year>/`: the city files of one edition, in file-name order.
+pub struct Edition {
+    pub year: i32,
+    pub cities: Vec<CityFile>,
+}
+
+/// Reads data files, keeping every file's text for diagnostics. Several editions can be read
+/// through one loader, so that their diagnostics share one set of files.
+pub struct Loader {
+    root: PathBuf,
     pub files: SourceFiles,
     pub diagnostics: Vec<Diagnostic>,
-    pub sectors: Option<(FileIdx, SectorFile)>,
-    pub departments: Option<(FileIdx, DepartmentFile)>,
-    pub units: Option<(FileIdx, UnitFile)>,
-    pub sources: Option<(FileIdx, SourceFile)>,
-    pub terms: Option<(FileIdx, TermFile)>,
-    /// City files in file-name order, with the file stem (the expected id).
-    pub cities: Vec<(FileIdx, String, City)>,
 }
 
-/// Loads `data_dir/catalogue/*.toml` and `data_dir/<year>/*.toml`.
-pub fn load(data_dir: &Path, year: i32, project_root: &Path) -> Result<Loaded, AppError> {
-    let mut loaded = Loaded {
-        files: SourceFiles::default(),
-        diagnostics: Vec::new(),
-        sectors: None,
-        departments: None,
-        units: None,
-        sources: None,
-        terms: None,
-        cities: Vec::new(),
-    };
-    let catalogue = data_dir.join("catalogue");
-    loaded.sectors = loaded.parse_file(&catalogue.join("sectors.toml"), project_root)?;
-    loaded.departments = loaded.parse_file(&catalogue.join("departments.toml"), project_root)?;
-    loaded.units = loaded.parse_file(&catalogue.join("units.toml"), project_root)?;
-    loaded.sources = loaded.parse_file(&catalogue.join("sources.toml"), project_root)?;
-    loaded.terms = loaded.parse_file(&catalogue.join("terms.toml"), project_root)?;
-
-    let year_dir = data_dir.join(year.to_string());
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&year_dir)
-        .map_err(|source| AppError::Io { action: "list the edition folder", path: year_dir.clone(), source })?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    paths.sort();
-    for path in paths {
-        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        // A file that does not parse at all has its diagnostics already; nothing more to check.
-        if let Some((idx, city)) = loaded.parse_file::<City>(&path, project_root)? {
-            loaded.cities.push((idx, stem, city));
-        }
+impl Loader {
+    /// `root` is the folder paths are shown relative to (the project's).
+    pub fn new(root: &Path) -> Loader {
+        Loader { root: root.to_path_buf(), files: SourceFiles::default(), diagnostics: Vec::new() }
     }
-    Ok(loaded)
-}
 
-impl Loaded {
+    /// Loads `data_dir/catalogue/*.toml`.
+    pub fn catalogue(&mut self, data_dir: &Path) -> Result<Catalogue, AppError> {
+        let dir = data_dir.join("catalogue");
+        Ok(Catalogue {
+            sectors: self.parse_file(&dir.join("sectors.toml"))?,
+            departments: self.parse_file(&dir.join("departments.toml"))?,
+            units: self.parse_file(&dir.join("units.toml"))?,
+            sources: self.parse_file(&dir.join("sources.toml"))?,
+            terms: self.parse_file(&dir.join("terms.toml"))?,
+        })
+    }
+
+    /// Loads the city files `data_dir/<year>/*.toml`.
+    pub fn edition(&mut self, data_dir: &Path, year: i32) -> Result<Edition, AppError> {
+        let year_dir = data_dir.join(year.to_string());
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&year_dir)
+            .map_err(|source| AppError::Io { action: "list the edition folder", path: year_dir.clone(), source })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        let mut cities = Vec::new();
+        for path in paths {
+            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            // A file that does not parse at all has its diagnostics already; nothing more to check.
+            if let Some(Parsed { file, data }) = self.parse_file::<City>(&path)? {
+                cities.push(CityFile { file, stem, city: data });
+            }
+        }
+        Ok(Edition { year, cities })
+    }
+
     /// Reads and parses one file. `Ok(None)` means it was read but has syntax or shape errors,
     /// which are recorded as diagnostics: every syntax error, and every broken element of the
     /// file's main array (`[[indicator]]`, `[[sector]]` …), not just the first.
-    fn parse_file<T: DeserializeOwned + HasElements>(
-        &mut self,
-        path: &Path,
-        root: &Path,
-    ) -> Result<Option<(FileIdx, T)>, AppError> {
+    fn parse_file<T: DeserializeOwned + HasElements>(&mut self, path: &Path) -> Result<Option<Parsed<T>>, AppError> {
         let text = std::fs::read_to_string(path).map_err(|source| AppError::Io {
             action: "read the data file",
             path: path.to_path_buf(),
             source,
         })?;
-        let name = display_name(path, root);
+        let name = display_name(path, &self.root);
         let idx = self.files.add(name, text);
         let text = self.files.text(idx);
         let (table, syntax_errors) = DeTable::parse_recoverable(text);
@@ -85,7 +107,7 @@ impl Loaded {
         }
         let whole = T::deserialize(toml::de::Deserializer::from(table.clone()));
         match whole {
-            Ok(value) => Ok(Some((idx, value))),
+            Ok(data) => Ok(Some(Parsed { file: idx, data })),
             Err(first) => {
                 // Keep what does parse, so the later rules still check it and every problem of
                 // the file shows in one run; the errors already stop any build.
@@ -96,7 +118,7 @@ impl Loaded {
                         self.diagnostics.push(toml_error(idx, &e));
                     }
                 }
-                Ok(partial.map(|p| (idx, p)))
+                Ok(partial.map(|data| Parsed { file: idx, data }))
             }
         }
     }

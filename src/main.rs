@@ -3,5 +3,5 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    yearbook::run(yearbook::cli::Cli::parse())
+    yearbook::cmd::run(yearbook::cmd::args::Cli::parse())
 }

@@ -16,7 +16,7 @@ use crate::error::AppError;
 pub const MAIN_TEMPLATE: &str = "main.typ.j2";
 
 /// Which languages the edition prints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     Bilingual,

@@ -1,47 +1,10 @@
-//! `yearbook new-city ID`: a city file with every field the checks require, one summary line per
-//! sector and a commented example indicator, so a clerk fills in blanks instead of guessing keys.
-//! The blanks are empty texts, which `check` rejects until they are filled in.
+//! The text of a new city file: every field the checks require, one summary line per sector and
+//! a commented example indicator, so a clerk fills in blanks instead of guessing keys. The blanks
+//! are empty texts, which `check` rejects until they are filled in.
 
 use std::fmt::Write as _;
 
-use crate::cli::{Cli, NewCityArgs};
-use crate::config::Config;
-use crate::error::AppError;
 use crate::model::SectorFile;
-use crate::validate::is_valid_id;
-
-pub fn new_city(cli: &Cli, args: &NewCityArgs) -> Result<(), AppError> {
-    if !is_valid_id(&args.id) {
-        return Err(AppError::Usage(format!(
-            "`{}` cannot be a city id: use lower-case ASCII letters, digits and `-`, e.g. `lanzhou`",
-            args.id
-        )));
-    }
-    let mut config = Config::discover(cli.config.as_deref())?;
-    if let Some(data) = &args.selection.data {
-        config.data_dir = data.clone();
-    }
-    let year = args.selection.year.unwrap_or(config.year);
-    let path = config.data_dir.join(year.to_string()).join(format!("{}.toml", args.id));
-    if path.exists() {
-        return Err(AppError::Usage(format!("`{}` already exists; edit it instead", path.display())));
-    }
-    let sectors_path = config.data_dir.join("catalogue/sectors.toml");
-    let sectors_text = std::fs::read_to_string(&sectors_path).map_err(|source| AppError::Io {
-        action: "read the sector catalogue",
-        path: sectors_path.clone(),
-        source,
-    })?;
-    let sectors: SectorFile = toml::from_str(&sectors_text).map_err(|e| AppError::Config {
-        path: sectors_path.clone(),
-        message: format!("{e}; run `yearbook check` for details"),
-    })?;
-    let text = scaffold_text(&args.id, year, &sectors);
-    crate::output::write_atomic(&path, text.as_bytes())?;
-    println!("created {}", path.display());
-    println!("fill in the empty texts, add the indicators, then run `yearbook check`");
-    Ok(())
-}
 
 /// The scaffold's text.
 pub fn scaffold_text(id: &str, year: i32, sectors: &SectorFile) -> String {

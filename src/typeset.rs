@@ -61,15 +61,13 @@ impl Fonts {
 }
 
 /// PDF standards an edition can claim.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PdfPreset {
     /// Plain PDF 1.7.
     Plain,
     /// PDF/A-2b: the print edition.
-    #[value(name = "a-2b")]
     A2b,
     /// PDF/A-3b with PDF/UA-1: the tagged, accessible archive edition.
-    #[value(name = "a-3b-ua")]
     A3bUa,
 }
 
@@ -134,10 +132,15 @@ impl<'a> YearbookWorld<'a> {
         }
     }
 
+    /// The rendered main source, given back once compilation is done.
+    pub fn into_main_text(self) -> String {
+        self.main_source.text().to_string()
+    }
+
     /// Serves `bytes` at the absolute virtual path `path` (e.g. `/attachments/data.toml`).
     pub fn add_virtual_file(&mut self, path: &str, bytes: Vec<u8>) -> Result<(), AppError> {
         let vpath = VirtualPath::new(path)
-            .map_err(|e| AppError::Typeset(format!("invalid attachment path `{path}`: {e:?}")))?;
+            .map_err(|e| AppError::typeset(format!("invalid attachment path `{path}`: {e:?}")))?;
         self.virtual_files.insert(RootedPath::new(VirtualRoot::Project, vpath).intern(), Bytes::new(bytes));
         Ok(())
     }
@@ -241,8 +244,8 @@ pub fn compile_only(world: &YearbookWorld) -> Result<usize, AppError> {
     let warned = typst::compile::<PagedDocument>(world);
     match warned.output {
         Ok(doc) if warned.warnings.is_empty() => Ok(doc.pages().len()),
-        Ok(_) => Err(AppError::Typeset(world.describe(&warned.warnings))),
-        Err(errors) => Err(AppError::Typeset(world.describe(&errors))),
+        Ok(_) => Err(AppError::typeset(world.describe(&warned.warnings))),
+        Err(errors) => Err(AppError::typeset(world.describe(&errors))),
     }
 }
 
@@ -252,14 +255,14 @@ pub fn compile_pdf(world: &YearbookWorld, preset: PdfPreset, ident: &str, date: 
     let warned = typst::compile::<PagedDocument>(world);
     let document = match warned.output {
         Ok(doc) if warned.warnings.is_empty() => doc,
-        Ok(_) => return Err(AppError::Typeset(world.describe(&warned.warnings))),
+        Ok(_) => return Err(AppError::typeset(world.describe(&warned.warnings))),
         Err(errors) => {
             let mut all: Vec<SourceDiagnostic> = errors.to_vec();
             all.extend(warned.warnings.iter().cloned());
-            return Err(AppError::Typeset(world.describe(&all)));
+            return Err(AppError::typeset(world.describe(&all)));
         }
     };
-    let standards = PdfStandards::new(&preset.standards()).map_err(|e| AppError::Typeset(e.message().to_string()))?;
+    let standards = PdfStandards::new(&preset.standards()).map_err(|e| AppError::typeset(e.message().to_string()))?;
     let timestamp = Datetime::from_ymd_hms(date.year, date.month, date.day, 0, 0, 0).map(Timestamp::new_utc);
     let options = PdfOptions {
         ident: Smart::Custom(ident.to_string()),
@@ -269,5 +272,5 @@ pub fn compile_pdf(world: &YearbookWorld, preset: PdfPreset, ident: &str, date: 
         tagged: preset.tagged(),
         ..PdfOptions::default()
     };
-    typst_pdf::pdf(&document, &options).map_err(|errors| AppError::Typeset(world.describe(&errors)))
+    typst_pdf::pdf(&document, &options).map_err(|errors| AppError::typeset(world.describe(&errors)))
 }

@@ -8,7 +8,7 @@ use std::ops::Range;
 use serde_spanned::Spanned;
 
 use crate::diagnostics::{Diagnostic, FileIdx};
-use crate::load::{Loaded, closest};
+use crate::load::{Catalogue, Edition, closest};
 use crate::model::{Bilingual, City, Indicator, UnitKind};
 
 /// Tolerance, in percentage points, between a reported completion rate and value / target.
@@ -18,9 +18,9 @@ pub const COMPLETION_TOLERANCE: f64 = 0.5;
 pub const OLDEST_REFERENCE_YEARS: i64 = 10;
 
 /// Runs every rule. `covered` says whether the bundled fonts can print a character.
-pub fn validate(loaded: &Loaded, edition_year: i32, covered: &dyn Fn(char) -> bool) -> Vec<Diagnostic> {
+pub fn validate(catalogue: &Catalogue, edition: &Edition, covered: &dyn Fn(char) -> bool) -> Vec<Diagnostic> {
     let mut v = Validator { out: Vec::new(), covered };
-    v.run(loaded, i64::from(edition_year));
+    v.run(catalogue, edition);
     v.out
 }
 
@@ -88,15 +88,16 @@ impl Validator<'_> {
         self.out.push(d);
     }
 
-    fn run(&mut self, loaded: &Loaded, year: i64) {
+    fn run(&mut self, loaded: &Catalogue, edition: &Edition) {
+        let year = i64::from(edition.year);
         let empty = Vec::new();
-        let sectors = loaded.sectors.as_ref().map(|(_, f)| &f.sector).unwrap_or(&empty);
+        let sectors = loaded.sectors.as_ref().map(|p| &p.data.sector).unwrap_or(&empty);
         let no_departments = Vec::new();
-        let departments = loaded.departments.as_ref().map(|(_, f)| &f.department).unwrap_or(&no_departments);
+        let departments = loaded.departments.as_ref().map(|p| &p.data.department).unwrap_or(&no_departments);
         let no_units = Vec::new();
-        let units = loaded.units.as_ref().map(|(_, f)| &f.unit).unwrap_or(&no_units);
+        let units = loaded.units.as_ref().map(|p| &p.data.unit).unwrap_or(&no_units);
         let no_sources = Vec::new();
-        let sources = loaded.sources.as_ref().map(|(_, f)| &f.source).unwrap_or(&no_sources);
+        let sources = loaded.sources.as_ref().map(|p| &p.data.source).unwrap_or(&no_sources);
 
         let sector_ids =
             Ids::new("sector", "data/catalogue/sectors.toml", loaded.sectors.is_some(), sectors.iter().map(|s| &s.id));
@@ -112,7 +113,7 @@ impl Validator<'_> {
             Ids::new("source", "data/catalogue/sources.toml", loaded.sources.is_some(), sources.iter().map(|s| &s.id));
         let unit_kinds: HashMap<&str, UnitKind> = units.iter().map(|u| (u.id.get_ref().as_str(), u.kind)).collect();
 
-        if let Some((file, f)) = &loaded.sectors {
+        if let Some(crate::load::Parsed { file, data: f }) = &loaded.sectors {
             self.unique_ids(*file, f.sector.iter().map(|s| &s.id), "sector");
             let mut sheets: HashMap<String, ()> = HashMap::new();
             for s in &f.sector {
@@ -139,7 +140,7 @@ impl Validator<'_> {
                 }
             }
         }
-        if let Some((file, f)) = &loaded.departments {
+        if let Some(crate::load::Parsed { file, data: f }) = &loaded.departments {
             self.unique_ids(*file, f.department.iter().map(|d| &d.id), "department");
             for d in &f.department {
                 self.bilingual(*file, &d.name);
@@ -157,14 +158,14 @@ impl Validator<'_> {
                 }
             }
         }
-        if let Some((file, f)) = &loaded.units {
+        if let Some(crate::load::Parsed { file, data: f }) = &loaded.units {
             self.unique_ids(*file, f.unit.iter().map(|u| &u.id), "unit");
             for u in &f.unit {
                 self.text(*file, &u.zh);
                 self.text(*file, &u.en);
             }
         }
-        if let Some((file, f)) = &loaded.sources {
+        if let Some(crate::load::Parsed { file, data: f }) = &loaded.sources {
             self.unique_ids(*file, f.source.iter().map(|s| &s.id), "source");
             for s in &f.source {
                 self.bilingual(*file, &s.title);
@@ -173,7 +174,7 @@ impl Validator<'_> {
                 }
             }
         }
-        if let Some((file, f)) = &loaded.terms {
+        if let Some(crate::load::Parsed { file, data: f }) = &loaded.terms {
             self.unique_ids(*file, f.term.iter().map(|t| &t.id), "term");
             for t in &f.term {
                 self.text(*file, &t.zh);
@@ -183,8 +184,8 @@ impl Validator<'_> {
         }
 
         let refs = Refs { sectors: &sector_ids, units: &unit_ids, sources: &source_ids, unit_kinds: &unit_kinds };
-        for (file, stem, city) in &loaded.cities {
-            self.city(*file, stem, city, year, &refs);
+        for c in &edition.cities {
+            self.city(c.file, &c.stem, &c.city, year, &refs);
         }
     }
 
@@ -607,6 +608,14 @@ struct Refs<'a> {
     units: &'a Ids,
     sources: &'a Ids,
     unit_kinds: &'a HashMap<&'a str, UnitKind>,
+}
+
+/// The rules for one printed text (not blank, printable with the bundled fonts), for texts that
+/// live outside the data files, such as the edition title in `yearbook.toml`.
+pub fn printed_text(file: FileIdx, text: &Spanned<String>, covered: &dyn Fn(char) -> bool) -> Vec<Diagnostic> {
+    let mut v = Validator { out: Vec::new(), covered };
+    v.text(file, text);
+    v.out
 }
 
 #[cfg(test)]

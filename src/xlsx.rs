@@ -2,38 +2,14 @@
 //! stored as numbers with formats that keep the printed decimals; text columns are sized for
 //! Chinese, which Excel's own autofit undercounts.
 
-use rust_xlsxwriter::{
-    DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
-};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet};
 use unicode_width::UnicodeWidthStr;
 
-use crate::book::{Book, Chapter, Num};
+use crate::book::{Book, ChangeUnit, Chapter, Col, Num, Row};
 use crate::error::AppError;
-
-const HEADERS: [(&str, &str); 15] = [
-    ("城市", "City"),
-    ("指标", "Indicator"),
-    ("指标（英文）", "Indicator (English)"),
-    ("单位", "Unit"),
-    ("单位（英文）", "Unit (English)"),
-    ("数值", "Value"),
-    ("限定", "Qualifier"),
-    ("目标", "Target"),
-    ("目标为推算", "Target derived"),
-    ("完成率（%）", "Completion (%)"),
-    ("上期值", "Previous value"),
-    ("增减", "Change"),
-    ("数据年份", "Reference year"),
-    ("资料来源", "Source"),
-    ("备注", "Note"),
-];
 
 /// Rows above the data: Chinese header, English header.
 const HEADER_ROWS: u32 = 2;
-
-fn xlsx_err(e: XlsxError) -> AppError {
-    AppError::Xlsx(e.to_string())
-}
 
 fn number_format(decimals: u8) -> String {
     if decimals == 0 { "#,##0".to_string() } else { format!("#,##0.{}", "0".repeat(usize::from(decimals))) }
@@ -54,7 +30,7 @@ impl Widths {
     }
     fn apply(&self, ws: &mut Worksheet, max: f64) -> Result<(), AppError> {
         for (col, w) in self.0.iter().enumerate() {
-            ws.set_column_width(col as u16, w.min(max)).map_err(xlsx_err)?;
+            ws.set_column_width(col as u16, w.min(max))?;
         }
         Ok(())
     }
@@ -63,8 +39,10 @@ impl Widths {
 /// Writes the whole workbook into memory.
 pub fn workbook(book: &Book) -> Result<Vec<u8>, AppError> {
     let mut wb = Workbook::new();
-    let (y, m, d) = date_parts(&book.date);
-    let created = ExcelDateTime::from_ymd(y, m, d).and_then(|t| t.and_hms(0, 0, 0)).map_err(xlsx_err)?;
+    // The config accepts only years 1900–9999, which Excel's dates hold.
+    let d = book.date;
+    let year = u16::try_from(d.year).map_err(|_| AppError::Internal(format!("edition date year {}", d.year)))?;
+    let created = ExcelDateTime::from_ymd(year, d.month, d.day).and_then(|t| t.and_hms(0, 0, 0))?;
     let props = DocProperties::new()
         .set_title(format!("{} {} / {} {}", book.title.zh, book.year, book.title.en, book.year))
         .set_subject("民生统计 Livelihood statistics")
@@ -87,7 +65,7 @@ pub fn workbook(book: &Book) -> Result<Vec<u8>, AppError> {
         sector_sheet(&mut wb, book, chapter, &header)?;
     }
     sources_sheet(&mut wb, book, &header)?;
-    wb.save_to_buffer().map_err(xlsx_err)
+    Ok(wb.save_to_buffer()?)
 }
 
 /// Adds a sheet with its two header rows (Chinese, English) and returns it with the header widths.
@@ -98,23 +76,15 @@ fn sheet_with_headers<'a>(
     header: &Format,
 ) -> Result<(&'a mut Worksheet, Widths), AppError> {
     let ws = wb.add_worksheet();
-    ws.set_name(name).map_err(xlsx_err)?;
+    ws.set_name(name)?;
     let mut widths = Widths(vec![0.0; cols.len()]);
     for (c, (zh, en)) in cols.iter().enumerate() {
-        ws.write_with_format(0, c as u16, *zh, header).map_err(xlsx_err)?;
-        ws.write_with_format(1, c as u16, *en, header).map_err(xlsx_err)?;
+        ws.write_with_format(0, c as u16, *zh, header)?;
+        ws.write_with_format(1, c as u16, *en, header)?;
         widths.see(c as u16, zh);
         widths.see(c as u16, en);
     }
     Ok((ws, widths))
-}
-
-fn date_parts(date: &str) -> (u16, u8, u8) {
-    let mut it = date.split('-').map(|p| p.parse::<u16>().unwrap_or(1));
-    let y = it.next().unwrap_or(2000);
-    let m = u8::try_from(it.next().unwrap_or(1)).unwrap_or(1);
-    let d = u8::try_from(it.next().unwrap_or(1)).unwrap_or(1);
-    (y, m, d)
 }
 
 fn contents_sheet(wb: &mut Workbook, book: &Book, header: &Format) -> Result<(), AppError> {
@@ -131,14 +101,15 @@ fn contents_sheet(wb: &mut Workbook, book: &Book, header: &Format) -> Result<(),
     for (i, ch) in book.chapters.iter().enumerate() {
         let r = HEADER_ROWS + i as u32;
         let integer = Format::new().set_num_format("0");
-        ws.write_number_with_format(r, 0, ch.number as f64, &integer).map_err(xlsx_err)?;
-        let target = format!("internal:'{}'!A1", ch.sheet_name);
-        ws.write_url_with_options(r, 1, target.as_str(), &ch.sheet_name, "", Some(&link)).map_err(xlsx_err)?;
-        ws.write(r, 2, &ch.name.zh).map_err(xlsx_err)?;
-        ws.write(r, 3, &ch.name.en).map_err(xlsx_err)?;
-        ws.write(r, 4, format!("{} {}", ch.department.zh, ch.department.en)).map_err(xlsx_err)?;
-        let figures: usize = ch.tables.first().map_or(0, |t| t.groups.iter().map(|g| g.rows.len()).sum());
-        ws.write_number_with_format(r, 5, figures as f64, &integer).map_err(xlsx_err)?;
+        ws.write_number_with_format(r, 0, ch.number as f64, &integer)?;
+        // An apostrophe inside a quoted sheet name is written twice.
+        let target = format!("internal:'{}'!A1", ch.sheet_name.replace('\'', "''"));
+        ws.write_url_with_options(r, 1, target.as_str(), &ch.sheet_name, "", Some(&link))?;
+        ws.write(r, 2, &ch.name.zh)?;
+        ws.write(r, 3, &ch.name.en)?;
+        ws.write(r, 4, format!("{} {}", ch.department.zh, ch.department.en))?;
+        let figures: usize = ch.detail.groups.iter().map(|g| g.rows.len()).sum();
+        ws.write_number_with_format(r, 5, figures as f64, &integer)?;
         widths.see(1, &ch.sheet_name);
         widths.see(2, &ch.name.zh);
         widths.see(3, &ch.name.en);
@@ -147,9 +118,9 @@ fn contents_sheet(wb: &mut Workbook, book: &Book, header: &Format) -> Result<(),
     widths.apply(ws, 60.0)?;
     ws.set_landscape();
     ws.set_print_fit_to_pages(1, 0);
-    ws.set_freeze_panes(HEADER_ROWS, 0).map_err(xlsx_err)?;
+    ws.set_freeze_panes(HEADER_ROWS, 0)?;
     let last = (HEADER_ROWS + book.chapters.len() as u32).saturating_sub(1).max(HEADER_ROWS - 1);
-    ws.autofilter(HEADER_ROWS - 1, 0, last, (cols.len() - 1) as u16).map_err(xlsx_err)?;
+    ws.autofilter(HEADER_ROWS - 1, 0, last, (cols.len() - 1) as u16)?;
     Ok(())
 }
 
@@ -158,87 +129,114 @@ fn write_num(ws: &mut Worksheet, r: u32, c: u16, n: &Num, italic: bool) -> Resul
     if italic || n.derived {
         f = f.set_italic();
     }
-    ws.write_number_with_format(r, c, n.raw, &f).map_err(xlsx_err)?;
+    ws.write_number_with_format(r, c, n.raw, &f)?;
     Ok(())
 }
 
 fn sector_sheet(wb: &mut Workbook, book: &Book, chapter: &Chapter, header: &Format) -> Result<(), AppError> {
-    let (ws, mut widths) = sheet_with_headers(wb, &chapter.sheet_name, &HEADERS, header)?;
-    let indent = Format::new().set_indent(2);
+    let headers: Vec<(&str, &str)> = Col::WORKBOOK.iter().flat_map(|c| c.workbook_headers().iter().copied()).collect();
+    let (ws, mut widths) = sheet_with_headers(wb, &chapter.sheet_name, &headers, header)?;
     let mut r = HEADER_ROWS;
-    let detail = &chapter.tables[0];
-    for group in &detail.groups {
-        for row in &group.rows {
-            let city = format!("{} {}", row.city.zh, row.city.en);
-            ws.write(r, 0, &city).map_err(xlsx_err)?;
-            widths.see(0, &city);
-            let (zh, en) = (row.name.zh.as_str(), row.name.en.as_str());
-            if row.level > 0 {
-                ws.write_with_format(r, 1, zh, &indent).map_err(xlsx_err)?;
-                ws.write_with_format(r, 2, en, &indent).map_err(xlsx_err)?;
-            } else {
-                ws.write(r, 1, zh).map_err(xlsx_err)?;
-                ws.write(r, 2, en).map_err(xlsx_err)?;
-            }
-            widths.see(1, &format!("    {zh}"));
-            widths.see(2, &format!("    {en}"));
-            ws.write(r, 3, &row.unit.zh).map_err(xlsx_err)?;
-            ws.write(r, 4, &row.unit.en).map_err(xlsx_err)?;
-            widths.see(3, &row.unit.zh);
-            widths.see(4, &row.unit.en);
-            write_num(ws, r, 5, &row.value, row.derived)?;
-            widths.see(5, &row.value.text());
-            if !row.value.mark.is_empty() {
-                let q = match row.value.mark.as_str() {
-                    ">" => "超过 over",
-                    "≈" => "约 about",
-                    _ => "近 nearly",
-                };
-                ws.write(r, 6, q).map_err(xlsx_err)?;
-                widths.see(6, q);
-            }
-            if let Some(t) = &row.target {
-                write_num(ws, r, 7, t, false)?;
-                widths.see(7, &t.text());
-                if t.derived {
-                    ws.write(r, 8, "是 yes").map_err(xlsx_err)?;
-                }
-            }
-            if let Some(c) = &row.completion {
-                write_num(ws, r, 9, c, false)?;
-            }
-            if let Some(p) = &row.previous {
-                write_num(ws, r, 10, p, false)?;
-            }
-            if let Some(c) = &row.change {
-                let fmt = if row.change_unit == "pp" {
-                    format!("+{0};−{0}", number_format(c.decimals)) + " \"pp\""
-                } else {
-                    "+0.0\"%\";−0.0\"%\"".to_string()
-                };
-                let f = Format::new().set_num_format(fmt).set_italic();
-                ws.write_number_with_format(r, 11, c.raw, &f).map_err(xlsx_err)?;
-            }
-            // A year is a label, not a quantity: no digit grouping.
-            ws.write_number_with_format(r, 12, row.reference_year as f64, &Format::new().set_num_format("0"))
-                .map_err(xlsx_err)?;
-            ws.write(r, 13, &row.source).map_err(xlsx_err)?;
-            if let Some(n) = &row.note {
-                let note = format!("{} / {}", n.zh, n.en);
-                ws.write(r, 14, &note).map_err(xlsx_err)?;
-                widths.see(14, &note);
-            }
-            r += 1;
+    for row in chapter.detail.groups.iter().flat_map(|g| &g.rows) {
+        let mut c = 0u16;
+        for col in Col::WORKBOOK {
+            write_cell(ws, r, c, col, row, &mut widths)?;
+            c += col.workbook_headers().len() as u16;
         }
+        r += 1;
     }
     widths.apply(ws, 48.0)?;
-    ws.set_freeze_panes(HEADER_ROWS, 3).map_err(xlsx_err)?;
-    ws.autofilter(HEADER_ROWS - 1, 0, r.saturating_sub(1).max(HEADER_ROWS - 1), (HEADERS.len() - 1) as u16)
-        .map_err(xlsx_err)?;
+    // City and both indicator names stay in view while scrolling right.
+    ws.set_freeze_panes(HEADER_ROWS, 3)?;
+    ws.autofilter(HEADER_ROWS - 1, 0, r.saturating_sub(1).max(HEADER_ROWS - 1), (headers.len() - 1) as u16)?;
     ws.set_landscape();
     ws.set_print_fit_to_pages(1, 0);
-    ws.set_repeat_rows(0, HEADER_ROWS - 1).map_err(xlsx_err)?;
+    ws.set_repeat_rows(0, HEADER_ROWS - 1)?;
     ws.set_header(format!("&L{} {}&R{} {}", chapter.name.zh, chapter.name.en, book.title.zh, book.year));
+    Ok(())
+}
+
+/// The cell(s) of one workbook column for one row, starting at column `c`.
+fn write_cell(ws: &mut Worksheet, r: u32, c: u16, col: Col, row: &Row, widths: &mut Widths) -> Result<(), AppError> {
+    let text = |ws: &mut Worksheet, widths: &mut Widths, c: u16, s: &str, format: Option<&Format>| {
+        match format {
+            Some(f) => ws.write_with_format(r, c, s, f).map(|_| ()),
+            None => ws.write(r, c, s).map(|_| ()),
+        }
+        .map(|()| widths.see(c, s))
+    };
+    match col {
+        Col::City | Col::CityValue => text(ws, widths, c, &format!("{} {}", row.city.zh, row.city.en), None)?,
+        Col::Item => {
+            // Parts are indented; the indent is counted in the width.
+            let indent = Format::new().set_indent(2);
+            let f = (row.level > 0).then_some(&indent);
+            text(ws, widths, c, &row.name.zh, f)?;
+            text(ws, widths, c + 1, &row.name.en, f)?;
+            if row.level > 0 {
+                widths.see(c, &format!("    {}", row.name.zh));
+                widths.see(c + 1, &format!("    {}", row.name.en));
+            }
+        }
+        Col::Unit => {
+            text(ws, widths, c, &row.unit.zh, None)?;
+            text(ws, widths, c + 1, &row.unit.en, None)?;
+        }
+        Col::Value => {
+            write_num(ws, r, c, &row.value, row.derived)?;
+            widths.see(c, &row.value.text());
+        }
+        Col::Qualifier => {
+            if let Some(q) = row.value.qualifier {
+                let label = match q {
+                    crate::model::Qualifier::Over => "超过 over",
+                    crate::model::Qualifier::About => "约 about",
+                    crate::model::Qualifier::Nearly => "近 nearly",
+                };
+                text(ws, widths, c, label, None)?;
+            }
+        }
+        Col::Target => {
+            if let Some(t) = &row.target {
+                write_num(ws, r, c, t, false)?;
+                widths.see(c, &t.text());
+            }
+        }
+        Col::TargetDerived => {
+            if row.target.as_ref().is_some_and(|t| t.derived) {
+                text(ws, widths, c, "是 yes", None)?;
+            }
+        }
+        Col::Completion => {
+            if let Some(n) = &row.completion {
+                write_num(ws, r, c, n, false)?;
+            }
+        }
+        Col::Before => {
+            if let Some(n) = &row.before {
+                write_num(ws, r, c, n, false)?;
+            }
+        }
+        Col::Change => {
+            if let (Some(n), Some(unit)) = (&row.change, row.change_unit) {
+                let fmt = match unit {
+                    ChangeUnit::Points => format!("+{0};−{0}", number_format(n.decimals)) + " \"pp\"",
+                    ChangeUnit::Percent => "+0.0\"%\";−0.0\"%\"".to_string(),
+                };
+                ws.write_number_with_format(r, c, n.raw, &Format::new().set_num_format(fmt).set_italic())?;
+            }
+        }
+        // A year is a label, not a quantity: no digit grouping.
+        Col::Year => {
+            ws.write_number_with_format(r, c, row.reference_year as f64, &Format::new().set_num_format("0"))?;
+        }
+        Col::Source => text(ws, widths, c, &row.source, None)?,
+        Col::Note => {
+            if let Some(n) = &row.note {
+                text(ws, widths, c, &format!("{} / {}", n.zh, n.en), None)?;
+            }
+        }
+    }
     Ok(())
 }
 
@@ -263,21 +261,20 @@ fn sources_sheet(wb: &mut Workbook, book: &Book, header: &Format) -> Result<(), 
             s.seed.clone(),
         ];
         for (c, text) in cells.iter().enumerate() {
-            ws.write(r, c as u16, text).map_err(xlsx_err)?;
+            ws.write(r, c as u16, text)?;
             widths.see(c as u16, text);
         }
     }
     widths.apply(ws, 70.0)?;
     ws.set_landscape();
     ws.set_print_fit_to_pages(1, 0);
-    ws.set_freeze_panes(HEADER_ROWS, 0).map_err(xlsx_err)?;
+    ws.set_freeze_panes(HEADER_ROWS, 0)?;
     ws.autofilter(
         HEADER_ROWS - 1,
         0,
         (HEADER_ROWS + book.sources.len() as u32).saturating_sub(1).max(HEADER_ROWS - 1),
         (cols.len() - 1) as u16,
-    )
-    .map_err(xlsx_err)?;
+    )?;
     Ok(())
 }
 

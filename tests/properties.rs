@@ -83,11 +83,13 @@ fn load_city_text(text: &str) {
     std::fs::create_dir_all(data.join("2025")).unwrap();
     copy_dir(&repo().join("data/catalogue"), &data.join("catalogue"));
     std::fs::write(data.join("2025/testcity.toml"), text).unwrap();
-    let loaded = yearbook::load::load(&data, 2025, dir.path()).unwrap();
-    let diagnostics = yearbook::validate::validate(&loaded, 2025, &|c| fonts().covers(c));
+    let mut loader = yearbook::load::Loader::new(dir.path());
+    let catalogue = loader.catalogue(&data).unwrap();
+    let edition = loader.edition(&data, 2025).unwrap();
+    let diagnostics = yearbook::validate::validate(&catalogue, &edition, &|c| fonts().covers(c));
     // Rendering the findings must not panic either.
-    let _ = yearbook::diagnostics::to_short(&loaded.files, &diagnostics);
-    let _ = yearbook::diagnostics::to_json(&loaded.files, &diagnostics);
+    let _ = yearbook::diagnostics::to_short(&loader.files, &diagnostics);
+    let _ = yearbook::diagnostics::to_json(&loader.files, &diagnostics);
 }
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -1,0 +1,168 @@
+//! The command line: every clap type lives here and is turned into the stages' own types at the
+//! edge, so no stage depends on clap. Doc comments are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::diagnostics::Format;
+use crate::plan::PlanOptions;
+use crate::render::Lang;
+use crate::typeset::PdfPreset;
+
+/// Builds the bilingual livelihood statistical yearbook (PDF) and its workbook (XLSX) from the
+/// TOML data in data/.
+#[derive(Debug, Parser)]
+#[command(name = "yearbook", version, about)]
+pub struct Cli {
+    /// The configuration file [default: yearbook.toml in the current folder or the nearest one above it]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the data, then write <out>/<year>/yearbook-<year>.pdf and .xlsx as one unit
+    Build(BuildArgs),
+    /// Check the data and report every problem; writes nothing
+    Check(CheckArgs),
+    /// Create data/<year>/<ID>.toml with every sector and the required fields, ready to fill in
+    NewCity(NewCityArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NewCityArgs {
+    /// The city id: lower-case letters, digits and `-` (it becomes the file name)
+    pub id: String,
+    #[command(flatten)]
+    pub edition: EditionArgs,
+}
+
+/// Which edition to read.
+#[derive(Debug, Args)]
+pub struct EditionArgs {
+    /// Data folder [default: from yearbook.toml]
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Edition year [default: from yearbook.toml]
+    #[arg(long, value_name = "YYYY")]
+    pub year: Option<i32>,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub edition: EditionArgs,
+    /// Output folder; files go to <out>/<year>/ [default: from yearbook.toml]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Only these cities (ids); repeat the flag for several [default: all]
+    #[arg(long = "city", value_name = "ID")]
+    pub cities: Vec<String>,
+    /// Languages of the edition
+    #[arg(long, value_enum, default_value_t = LangArg::Bilingual)]
+    pub lang: LangArg,
+    /// PDF standard: plain, a-2b (print) or a-3b-ua (archive: PDF/A-3b + PDF/UA-1, tagged)
+    #[arg(long, value_enum, default_value_t = PdfStandardArg::A2b)]
+    pub pdf_standard: PdfStandardArg,
+    /// Also write the generated Typst source beside the PDF (also when typesetting fails)
+    #[arg(long)]
+    pub keep_typ: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub edition: EditionArgs,
+    /// Output format of the diagnostics
+    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    pub format: FormatArg,
+    /// Fail on warnings too
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    /// Chinese and English together
+    Bilingual,
+    /// Chinese only
+    Zh,
+    /// English only
+    En,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PdfStandardArg {
+    /// Plain PDF 1.7, untagged (a draft)
+    Plain,
+    /// PDF/A-2b, tagged: the print edition
+    #[value(name = "a-2b")]
+    A2b,
+    /// PDF/A-3b with PDF/UA-1, tagged, with the data and workbook attached: the archive edition
+    #[value(name = "a-3b-ua")]
+    A3bUa,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Snippets with the source line and a caret under the value
+    Human,
+    /// One line per finding: `file:line:col: severity[rule]: message (hint: …)`
+    Short,
+    /// A JSON array, for editors and CI annotations
+    Json,
+}
+
+impl From<LangArg> for Lang {
+    fn from(l: LangArg) -> Lang {
+        match l {
+            LangArg::Bilingual => Lang::Bilingual,
+            LangArg::Zh => Lang::Zh,
+            LangArg::En => Lang::En,
+        }
+    }
+}
+
+impl From<PdfStandardArg> for PdfPreset {
+    fn from(p: PdfStandardArg) -> PdfPreset {
+        match p {
+            PdfStandardArg::Plain => PdfPreset::Plain,
+            PdfStandardArg::A2b => PdfPreset::A2b,
+            PdfStandardArg::A3bUa => PdfPreset::A3bUa,
+        }
+    }
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Human => Format::Human,
+            FormatArg::Short => Format::Short,
+            FormatArg::Json => Format::Json,
+        }
+    }
+}
+
+impl EditionArgs {
+    /// The plan options that only name an edition (check, new-city).
+    pub fn options(&self) -> PlanOptions {
+        PlanOptions { data: self.data.clone(), year: self.year, ..PlanOptions::default() }
+    }
+}
+
+impl BuildArgs {
+    pub fn options(&self) -> PlanOptions {
+        PlanOptions {
+            out: self.out.clone(),
+            cities: self.cities.clone(),
+            lang: self.lang.into(),
+            pdf: self.pdf_standard.into(),
+            keep_typ: self.keep_typ,
+            ..self.edition.options()
+        }
+    }
+}

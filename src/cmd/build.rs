@@ -1,0 +1,47 @@
+//! `yearbook build`: check, build the edition in memory, land it as one unit, summarise.
+
+use std::io::Write;
+
+use crate::cmd::args::{BuildArgs, Cli};
+use crate::error::AppError;
+use crate::output;
+use crate::pipeline::{self, Engine};
+use crate::plan::Plan;
+
+pub fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
+    let plan = Plan::new(super::config(cli)?, args.options());
+    let engine = Engine::new(&plan.config)?;
+    let checked = pipeline::check(&plan, &engine)?;
+    if !checked.diagnostics.is_empty() {
+        super::print_human(&checked.files, &checked.diagnostics);
+    }
+    let dir = plan.output.dir();
+    let artifacts = match pipeline::build_once(&plan, &engine, &checked) {
+        Ok(a) => a,
+        Err(AppError::Typeset(failure)) => {
+            // The reported lines point into the rendered source: keep it to be looked at.
+            if let (true, Some(typ)) = (plan.keep_typ, &failure.rendered) {
+                output::write_atomic(&dir.join(&plan.output.typ), typ.as_bytes())?;
+                eprintln!("the rendered Typst source is in {}", dir.join(&plan.output.typ).display());
+            }
+            return Err(AppError::Typeset(failure));
+        }
+        Err(e) => return Err(e),
+    };
+    let (cities, chapters, figures) =
+        (artifacts.book.cities.len(), artifacts.book.chapters.len(), artifacts.book.indicator_count);
+    let files: Vec<_> = artifacts.files(&plan).into_iter().map(|(name, bytes)| (dir.join(name), bytes)).collect();
+    let written = output::write_all(&files)?;
+
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "built the {} edition: {cities} cities, {chapters} chapters, {figures} figures", plan.year);
+    let _ = writeln!(out, "  from {} and {}", plan.config.path.display(), plan.data_dir.display());
+    for w in &written {
+        let _ = writeln!(out, "  {}  ({} bytes, sha256 {})", w.path.display(), w.bytes, &w.sha256[..16]);
+    }
+    let warnings = checked.warnings();
+    if warnings > 0 {
+        eprintln!("{warnings} warning(s) in the data; run `yearbook check` to list them");
+    }
+    Ok(0)
+}

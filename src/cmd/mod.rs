@@ -1,0 +1,55 @@
+//! The command layer: each command parses nothing itself (clap did), resolves a plan, calls the
+//! pipeline, prints, and returns an exit status. No domain logic lives here, and nothing below
+//! this layer prints or exits.
+
+pub mod args;
+mod build;
+mod check;
+mod new_city;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+
+use crate::config::Config;
+use crate::diagnostics::{self, Diagnostic, SourceFiles};
+use crate::error::AppError;
+use args::{Cli, Command};
+
+/// Runs a command and turns its outcome into an exit status: 0 done, 1 problems in the data,
+/// 2 usage, configuration, I/O or internal errors.
+pub fn run(cli: Cli) -> ExitCode {
+    let result = match &cli.command {
+        Command::Build(args) => build::run(&cli, args),
+        Command::Check(args) => check::run(&cli, args),
+        Command::NewCity(args) => new_city::run(&cli, args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// The configuration: `--config`, else `yearbook.toml` here or in the nearest folder above.
+fn config(cli: &Cli) -> Result<Config, AppError> {
+    let cwd = std::env::current_dir().map_err(|source| AppError::Io {
+        action: "find the current folder",
+        path: ".".into(),
+        source,
+    })?;
+    Config::discover(cli.config.as_deref(), &cwd)
+}
+
+/// Colour only on a terminal, and never with `NO_COLOR`: logs and pipes get plain text.
+fn stderr_stream() -> StandardStream {
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    StandardStream::stderr(if colour { ColorChoice::Auto } else { ColorChoice::Never })
+}
+
+fn print_human(files: &SourceFiles, found: &[Diagnostic]) {
+    diagnostics::emit_human(&mut stderr_stream(), files, found);
+}

@@ -1,0 +1,36 @@
+//! `yearbook new-city ID`: writes `data/<year>/<ID>.toml` from the scaffold, never over a file.
+
+use crate::cmd::args::{Cli, NewCityArgs};
+use crate::error::AppError;
+use crate::load::Loader;
+use crate::plan::Plan;
+use crate::scaffold::scaffold_text;
+use crate::validate::is_valid_id;
+
+pub fn run(cli: &Cli, args: &NewCityArgs) -> Result<u8, AppError> {
+    if !is_valid_id(&args.id) {
+        return Err(AppError::Usage(format!(
+            "`{}` cannot be a city id: use lower-case ASCII letters, digits and `-`, e.g. `lanzhou`",
+            args.id
+        )));
+    }
+    let plan = Plan::new(super::config(cli)?, args.edition.options());
+    let path = plan.data_dir.join(plan.year.to_string()).join(format!("{}.toml", args.id));
+    if path.exists() {
+        return Err(AppError::Usage(format!("`{}` already exists; edit it instead", path.display())));
+    }
+    // The same loader as `check`, so a broken catalogue is refused the same way.
+    let mut loader = Loader::new(&plan.config.root);
+    let catalogue = loader.catalogue(&plan.data_dir)?;
+    let Some(sectors) = catalogue.sectors.filter(|_| loader.diagnostics.is_empty()) else {
+        return Err(AppError::Usage(format!(
+            "the catalogue in `{}` has errors; run `yearbook check` to see them, then try again",
+            plan.data_dir.join("catalogue").display()
+        )));
+    };
+    let text = scaffold_text(&args.id, plan.year, &sectors.data);
+    crate::output::write_atomic(&path, text.as_bytes())?;
+    println!("created {}", path.display());
+    println!("fill in the empty texts, add the indicators, then run `yearbook check`");
+    Ok(0)
+}

@@ -1,0 +1,197 @@
+//! The pipeline every command shares: a plan in, the edition's artifacts out, in memory.
+//! Nothing here writes a file, prints or exits; `build`, and the commands that come after it,
+//! decide what to do with the artifacts.
+
+use minijinja::Environment;
+
+use crate::book::{self, Book};
+use crate::config::Config;
+use crate::diagnostics::{self, Diagnostic, SourceFiles};
+use crate::error::AppError;
+use crate::load::{Catalogue, Edition, Loader};
+use crate::output::sha256_hex;
+use crate::plan::Plan;
+use crate::render::{self, Attachment};
+use crate::typeset::{self, Fonts, YearbookWorld};
+use crate::{resolve, validate, xlsx};
+
+/// What outlives one build: the parsed fonts and the template environment (a watcher keeps it).
+pub struct Engine {
+    pub fonts: Fonts,
+    pub templates: Environment<'static>,
+}
+
+impl Engine {
+    /// Loads the fonts and templates the configuration names, and fails early, with the folder
+    /// named, when either is missing or a template does not parse.
+    pub fn new(config: &Config) -> Result<Engine, AppError> {
+        let fonts = Fonts::load(&config.fonts_dir)?;
+        let templates = render::environment(&config.templates_dir)?;
+        Ok(Engine { fonts, templates })
+    }
+}
+
+/// The edition's inputs, read and checked.
+pub struct Checked {
+    pub files: SourceFiles,
+    pub catalogue: Catalogue,
+    pub edition: Edition,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    pub fn errors(&self) -> usize {
+        diagnostics::count(&self.diagnostics).0
+    }
+
+    pub fn warnings(&self) -> usize {
+        diagnostics::count(&self.diagnostics).1
+    }
+}
+
+/// Reads the catalogue and the plan's edition, and runs every rule: all that `build` would
+/// reject is found here, so `check` and `build` cannot disagree.
+pub fn check(plan: &Plan, engine: &Engine) -> Result<Checked, AppError> {
+    let mut loader = Loader::new(&plan.config.root);
+    let catalogue = loader.catalogue(&plan.data_dir)?;
+    let edition = loader.edition(&plan.data_dir, plan.year)?;
+    let covered = |c| engine.fonts.covers(c);
+    let mut diagnostics = loader.diagnostics;
+    diagnostics.extend(validate::validate(&catalogue, &edition, &covered));
+    let mut files = loader.files;
+    let config_file = files.add(display_config_name(plan), plan.config.text.clone());
+    for text in &plan.config.printed {
+        diagnostics.extend(validate::printed_text(config_file, text, &covered));
+    }
+    Ok(Checked { files, catalogue, edition, diagnostics })
+}
+
+fn display_config_name(plan: &Plan) -> String {
+    crate::load::display_name(&plan.config.path, &plan.config.root)
+}
+
+/// An input file of the edition and its hash, for the summary and the archive manifest.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// Path relative to the data folder, e.g. `2025/wuwei.toml`, `catalogue/units.toml`.
+    pub name: String,
+    pub sha256: String,
+}
+
+/// One build's results, in memory.
+pub struct Artifacts {
+    pub book: Book,
+    pub pdf: Vec<u8>,
+    pub xlsx: Vec<u8>,
+    /// The rendered Typst source the PDF was compiled from.
+    pub typ: String,
+    pub inputs: Vec<Input>,
+}
+
+impl Artifacts {
+    /// The files of the edition folder, named as the plan says.
+    pub fn files(self, plan: &Plan) -> Vec<(String, Vec<u8>)> {
+        let mut files = vec![(plan.output.pdf.clone(), self.pdf), (plan.output.xlsx.clone(), self.xlsx)];
+        if plan.keep_typ {
+            files.push((plan.output.typ.clone(), self.typ.into_bytes()));
+        }
+        files
+    }
+}
+
+/// Turns checked inputs into the edition: book, workbook, Typst source and PDF.
+pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Artifacts, AppError> {
+    let errors = checked.errors();
+    if errors > 0 {
+        return Err(AppError::Data { errors });
+    }
+    let known: Vec<&str> = checked.edition.cities.iter().map(|c| c.city.id.get_ref().as_str()).collect();
+    if let Some(unknown) = plan.cities.iter().find(|id| !known.contains(&id.as_str())) {
+        return Err(AppError::Usage(format!(
+            "there is no city `{unknown}` in the {} edition (cities: {})",
+            plan.year,
+            known.join(", ")
+        )));
+    }
+    let resolved = resolve::resolve(&checked.files, &checked.catalogue, &checked.edition)?;
+    let book = book::build(plan, &resolved);
+    if book.chapters.is_empty() {
+        return Err(AppError::Usage(format!("the {} edition has no figures to print", plan.year)));
+    }
+    let workbook = xlsx::workbook(&book)?;
+    let inputs = inputs(checked);
+
+    // The archive edition carries its own sources: every data file read, and the workbook.
+    let mut attachments = Vec::new();
+    let mut attached = Vec::new();
+    if plan.pdf.attaches_sources() {
+        for (name, file) in input_files(checked) {
+            // Flat, recognisable names: `sanmenxia.toml`, `catalogue-units.toml`.
+            let flat = name.replace("catalogue/", "catalogue-").replace(&format!("{}/", plan.year), "");
+            attachments.push(Attachment {
+                path: format!("/{flat}"),
+                relationship: "source",
+                mime: "application/toml",
+                // Relative to the data folder: the bytes must not depend on where the checkout lives.
+                description: format!("Edition data 年鉴数据: data/{name}"),
+            });
+            attached.push(checked.files.text(file).as_bytes().to_vec());
+        }
+        attachments.push(Attachment {
+            path: format!("/{}", plan.output.xlsx),
+            relationship: "data",
+            mime: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            description: format!("Workbook of the {} edition, one sheet per sector 分领域数据工作簿", plan.year),
+        });
+        attached.push(workbook.clone());
+    }
+
+    let source = render::render(&engine.templates, &book, plan.lang, &attachments)?;
+    let mut world = YearbookWorld::new(
+        source,
+        &plan.config.templates_dir,
+        &engine.fonts,
+        plan.config.date,
+        &[("lang", plan.lang.code())],
+    );
+    for (a, bytes) in attachments.iter().zip(attached) {
+        world.add_virtual_file(&a.path, bytes)?;
+    }
+    let ident = plan.output.pdf.trim_end_matches(".pdf");
+    let pdf = typeset::compile_pdf(&world, plan.pdf, ident, plan.config.date);
+    let typ = world.into_main_text();
+    let pdf = pdf.map_err(|e| match e {
+        AppError::Typeset(mut failure) => {
+            failure.rendered = Some(typ.clone());
+            AppError::Typeset(failure)
+        }
+        other => other,
+    })?;
+    Ok(Artifacts { book, pdf, xlsx: workbook, typ, inputs })
+}
+
+/// The data files of the edition in a fixed order, catalogue then cities, each with its path
+/// relative to the data folder.
+fn input_files(checked: &Checked) -> Vec<(String, usize)> {
+    let c = &checked.catalogue;
+    let catalogue = [
+        ("sectors", c.sectors.as_ref().map(|p| p.file)),
+        ("departments", c.departments.as_ref().map(|p| p.file)),
+        ("units", c.units.as_ref().map(|p| p.file)),
+        ("sources", c.sources.as_ref().map(|p| p.file)),
+        ("terms", c.terms.as_ref().map(|p| p.file)),
+    ];
+    let year = checked.edition.year;
+    catalogue
+        .into_iter()
+        .filter_map(|(name, file)| file.map(|f| (format!("catalogue/{name}.toml"), f)))
+        .chain(checked.edition.cities.iter().map(|c| (format!("{year}/{}.toml", c.stem), c.file)))
+        .collect()
+}
+
+fn inputs(checked: &Checked) -> Vec<Input> {
+    input_files(checked)
+        .into_iter()
+        .map(|(name, file)| Input { name, sha256: sha256_hex(checked.files.text(file).as_bytes()) })
+        .collect()
+}

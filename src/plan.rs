@@ -1,0 +1,88 @@
+//! The plan of a run: the configuration and the command-line options resolved once into the
+//! edition, the selection and every path the run reads or writes. Stages read the plan; none of
+//! them looks at flags or makes up a file name of its own.
+
+use std::path::PathBuf;
+
+use crate::config::Config;
+use crate::render::Lang;
+use crate::typeset::PdfPreset;
+
+/// Options a command may set; `None`/empty means "as the configuration says".
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    pub data: Option<PathBuf>,
+    pub year: Option<i32>,
+    pub out: Option<PathBuf>,
+    pub cities: Vec<String>,
+    pub lang: Lang,
+    pub pdf: PdfPreset,
+    pub keep_typ: bool,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            data: None,
+            year: None,
+            out: None,
+            cities: Vec::new(),
+            lang: Lang::Bilingual,
+            pdf: PdfPreset::A2b,
+            keep_typ: false,
+        }
+    }
+}
+
+/// Everything a run needs to know, decided before anything is read.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub config: Config,
+    pub year: i32,
+    pub data_dir: PathBuf,
+    /// City ids to print; empty for all.
+    pub cities: Vec<String>,
+    pub lang: Lang,
+    pub pdf: PdfPreset,
+    pub keep_typ: bool,
+    pub output: OutputPlan,
+}
+
+/// Where the edition lands: `<parent>/<folder>/` holding the named files.
+#[derive(Debug, Clone)]
+pub struct OutputPlan {
+    pub parent: PathBuf,
+    pub folder: String,
+    pub pdf: String,
+    pub xlsx: String,
+    pub typ: String,
+}
+
+impl OutputPlan {
+    pub fn dir(&self) -> PathBuf {
+        self.parent.join(&self.folder)
+    }
+}
+
+impl Plan {
+    pub fn new(config: Config, o: PlanOptions) -> Plan {
+        let year = o.year.unwrap_or(config.year);
+        let data_dir = o.data.unwrap_or_else(|| config.data_dir.clone());
+        let parent = o.out.unwrap_or_else(|| config.output_dir.clone());
+        let mut stem = match o.lang {
+            Lang::Bilingual => format!("yearbook-{year}"),
+            lang => format!("yearbook-{year}-{}", lang.code()),
+        };
+        if o.pdf.attaches_sources() {
+            stem.push_str("-archive");
+        }
+        let output = OutputPlan {
+            parent,
+            folder: year.to_string(),
+            pdf: format!("{stem}.pdf"),
+            xlsx: format!("yearbook-{year}.xlsx"),
+            typ: format!("{stem}.typ"),
+        };
+        Plan { config, year, data_dir, cities: o.cities, lang: o.lang, pdf: o.pdf, keep_typ: o.keep_typ, output }
+    }
+}

@@ -1,0 +1,313 @@
+//! Validated data → the edition as facts, with nothing left to look up: every figure knows its
+//! unit (and the unit's kind), its source, its reference year and the decimals it was typed
+//! with. "Of which" parts inherit from their parent here, once, so no later stage can forget
+//! to. The later stages need no spans, no source text and no defaults.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use serde_spanned::Spanned;
+
+use crate::diagnostics::SourceFiles;
+use crate::error::AppError;
+use crate::load::{Catalogue, Edition};
+use crate::model::{self, Qualifier, Text, UnitKind};
+
+/// The edition, resolved.
+#[derive(Debug, Serialize)]
+pub struct Resolved {
+    pub year: i32,
+    /// In chapter order.
+    pub sectors: Vec<Sector>,
+    /// In catalogue order.
+    pub sources: Vec<Source>,
+    pub terms: Vec<Term>,
+    /// Every city of the edition, in file-name order.
+    pub cities: Vec<City>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Sector {
+    pub id: String,
+    pub order: i64,
+    pub name: Text,
+    pub description: Text,
+    pub department: Department,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Department {
+    pub id: String,
+    pub name: Text,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Source {
+    pub id: String,
+    /// The city the article reports on: its name when the edition has that city.
+    pub city: Text,
+    pub title: Text,
+    pub publication: Option<Text>,
+    pub period: String,
+    pub seed: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Term {
+    pub zh: String,
+    pub en: String,
+    pub definition: Text,
+}
+
+#[derive(Debug, Serialize)]
+pub struct City {
+    pub id: String,
+    pub name: Text,
+    pub province: Option<Text>,
+    pub overview: Text,
+    /// Sector id → the city's summary of that sector.
+    pub summaries: BTreeMap<String, Text>,
+    pub figures: Vec<Figure>,
+}
+
+/// A unit of measurement.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unit {
+    pub id: String,
+    pub text: Text,
+    pub kind: UnitKind,
+}
+
+/// A number as typed: its value and the decimals of its literal (`1.50` keeps two).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Number {
+    pub value: f64,
+    pub decimals: u8,
+}
+
+/// One figure of a city, with everything inherited filled in.
+#[derive(Debug, Serialize)]
+pub struct Figure {
+    pub id: String,
+    pub sector: String,
+    pub name: Text,
+    pub unit: Unit,
+    pub value: Number,
+    pub qualifier: Option<Qualifier>,
+    pub reference_year: i64,
+    pub cumulative_since: Option<i64>,
+    pub as_of: Option<String>,
+    pub target: Option<Number>,
+    pub completion: Option<Number>,
+    /// The earlier value of a before/after pair the article gives.
+    pub before: Option<Number>,
+    pub note: Option<Text>,
+    /// Source id.
+    pub source: String,
+    pub derived: bool,
+    pub method: Option<Text>,
+    /// "Of which" parts.
+    pub parts: Vec<Figure>,
+    pub alternatives: Vec<Alternative>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Alternative {
+    pub value: Number,
+    pub source: String,
+    pub note: Option<Text>,
+}
+
+/// What a part takes from its parent unless it says otherwise.
+struct Inherited<'a> {
+    sector: &'a str,
+    unit: &'a str,
+    source: &'a str,
+    reference_year: i64,
+    cumulative_since: Option<i64>,
+    as_of: Option<&'a str>,
+}
+
+struct Context<'a> {
+    units: HashMap<&'a str, &'a model::Unit>,
+    year: i64,
+}
+
+/// Resolves checked data. Validation has passed, so a missing reference here is a bug in the
+/// rules, reported as such rather than printed as an empty cell.
+pub fn resolve(files: &SourceFiles, catalogue: &Catalogue, edition: &Edition) -> Result<Resolved, AppError> {
+    let units: HashMap<&str, &model::Unit> =
+        catalogue.units.iter().flat_map(|p| &p.data.unit).map(|u| (u.id.get_ref().as_str(), u)).collect();
+    let departments: HashMap<&str, Department> = catalogue
+        .departments
+        .iter()
+        .flat_map(|p| &p.data.department)
+        .map(|d| {
+            let id = d.id.get_ref().clone();
+            (
+                d.id.get_ref().as_str(),
+                Department { id, name: (&d.name).into(), email: d.email.as_ref().map(|e| e.get_ref().clone()) },
+            )
+        })
+        .collect();
+    let mut sectors = catalogue
+        .sectors
+        .iter()
+        .flat_map(|p| &p.data.sector)
+        .map(|s| {
+            let department = departments
+                .get(s.department.get_ref().as_str())
+                .cloned()
+                .ok_or_else(|| unresolved("department", s.department.get_ref()))?;
+            Ok(Sector {
+                id: s.id.get_ref().clone(),
+                order: *s.order.get_ref(),
+                name: (&s.name).into(),
+                description: (&s.description).into(),
+                department,
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    sectors.sort_by_key(|s| s.order);
+
+    let city_names: HashMap<&str, Text> =
+        edition.cities.iter().map(|c| (c.city.id.get_ref().as_str(), Text::from(&c.city.name))).collect();
+    let sources = catalogue
+        .sources
+        .iter()
+        .flat_map(|p| &p.data.source)
+        .map(|s| Source {
+            id: s.id.get_ref().clone(),
+            city: city_names
+                .get(s.city.get_ref().as_str())
+                .cloned()
+                .unwrap_or_else(|| Text { zh: s.city.get_ref().clone(), en: s.city.get_ref().clone() }),
+            title: (&s.title).into(),
+            publication: s.publication.as_ref().map(Into::into),
+            period: s.period.clone(),
+            seed: s.seed.clone(),
+        })
+        .collect();
+    let terms = catalogue
+        .terms
+        .iter()
+        .flat_map(|p| &p.data.term)
+        .map(|t| Term { zh: t.zh.get_ref().clone(), en: t.en.get_ref().clone(), definition: (&t.definition).into() })
+        .collect();
+
+    let cx = Context { units, year: i64::from(edition.year) };
+    let cities = edition
+        .cities
+        .iter()
+        .map(|c| {
+            let text = files.text(c.file);
+            let figures =
+                c.city.indicators.iter().map(|i| cx.figure(text, i, None)).collect::<Result<Vec<_>, AppError>>()?;
+            Ok(City {
+                id: c.city.id.get_ref().clone(),
+                name: (&c.city.name).into(),
+                province: c.city.province.as_ref().map(Into::into),
+                overview: (&c.city.overview).into(),
+                summaries: c.city.summaries.iter().map(|(k, v)| (k.get_ref().clone(), v.into())).collect(),
+                figures,
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok(Resolved { year: edition.year, sectors, sources, terms, cities })
+}
+
+fn unresolved(what: &str, id: &str) -> AppError {
+    AppError::Internal(format!("the {what} `{id}` passed the checks but cannot be found"))
+}
+
+impl Context<'_> {
+    fn figure<'f>(
+        &self,
+        text: &str,
+        ind: &'f model::Indicator,
+        parent: Option<&Inherited<'f>>,
+    ) -> Result<Figure, AppError> {
+        fn own(s: &Option<Spanned<String>>) -> Option<&str> {
+            s.as_ref().map(|s| s.get_ref().as_str())
+        }
+        let sector =
+            own(&ind.sector).or(parent.map(|p| p.sector)).ok_or_else(|| unresolved("sector of", ind.id.get_ref()))?;
+        let unit_id =
+            own(&ind.unit).or(parent.map(|p| p.unit)).ok_or_else(|| unresolved("unit of", ind.id.get_ref()))?;
+        let source =
+            own(&ind.source).or(parent.map(|p| p.source)).ok_or_else(|| unresolved("source of", ind.id.get_ref()))?;
+        let unit = self.units.get(unit_id).ok_or_else(|| unresolved("unit", unit_id))?;
+        let reference_year =
+            ind.reference_year.as_ref().map(|y| *y.get_ref()).or(parent.map(|p| p.reference_year)).unwrap_or(self.year);
+        let cumulative_since =
+            ind.cumulative_since.as_ref().map(|y| *y.get_ref()).or(parent.and_then(|p| p.cumulative_since));
+        let as_of = ind.as_of.as_deref().or(parent.and_then(|p| p.as_of));
+        let number = |n: &Spanned<f64>| Number { value: *n.get_ref(), decimals: literal_decimals(text, n.span()) };
+        let inherited = Inherited { sector, unit: unit_id, source, reference_year, cumulative_since, as_of };
+        let parts =
+            ind.of_which.iter().map(|p| self.figure(text, p, Some(&inherited))).collect::<Result<Vec<_>, _>>()?;
+        Ok(Figure {
+            id: ind.id.get_ref().clone(),
+            sector: sector.to_string(),
+            name: (&ind.name).into(),
+            unit: Unit {
+                id: unit_id.to_string(),
+                text: Text { zh: unit.zh.get_ref().clone(), en: unit.en.get_ref().clone() },
+                kind: unit.kind,
+            },
+            value: number(&ind.value),
+            qualifier: ind.qualifier,
+            reference_year,
+            cumulative_since,
+            as_of: as_of.map(str::to_owned),
+            target: ind.target.as_ref().map(number),
+            completion: ind.completion.as_ref().map(number),
+            before: ind.previous.as_ref().map(number),
+            note: ind.note.as_ref().map(Into::into),
+            source: source.to_string(),
+            derived: ind.derived,
+            method: ind.method.as_ref().map(Into::into),
+            parts,
+            alternatives: ind
+                .alternatives
+                .iter()
+                .map(|a| Alternative {
+                    value: number(&a.value),
+                    source: a.source.get_ref().clone(),
+                    note: a.note.as_ref().map(Into::into),
+                })
+                .collect(),
+        })
+    }
+}
+
+/// The decimals a number was typed with, read from its TOML literal. More than a printed table
+/// can hold is capped, not wrapped around.
+pub fn literal_decimals(text: &str, span: std::ops::Range<usize>) -> u8 {
+    let literal = text.get(span).unwrap_or("");
+    let mantissa = literal.split(['e', 'E']).next().unwrap_or("");
+    match mantissa.split_once('.') {
+        Some((_, frac)) => {
+            u8::try_from(frac.chars().filter(char::is_ascii_digit).count()).unwrap_or(u8::MAX).min(MAX_DECIMALS)
+        }
+        None => 0,
+    }
+}
+
+/// The most decimals a figure prints with.
+pub const MAX_DECIMALS: u8 = 6;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_come_from_the_literal() {
+        let src = "value = 1.50\nother = 3";
+        assert_eq!(literal_decimals(src, 8..12), 2);
+        assert_eq!(literal_decimals(src, 21..22), 0);
+        let long = format!("x = 1.{}", "0".repeat(270));
+        assert_eq!(literal_decimals(&long, 4..long.len()), MAX_DECIMALS);
+    }
+}
