@@ -146,7 +146,7 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
         attached.push(workbook.clone());
     }
 
-    let source = render::render(&engine.templates, &book, plan.lang, &attachments)?;
+    let source = render::render(&engine.templates, &plan.config.templates_dir, &book, plan.lang, &attachments)?;
     let mut world = YearbookWorld::new(
         source,
         &plan.config.templates_dir,

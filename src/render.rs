@@ -62,7 +62,11 @@ pub fn typst_markup(s: &str) -> String {
 /// Any template value as a Typst value literal (string, number, array, dictionary, none).
 pub fn typst_literal(v: &Value) -> Result<String, Error> {
     Ok(match v.kind() {
-        ValueKind::None | ValueKind::Undefined => "none".to_string(),
+        ValueKind::None => "none".to_string(),
+        // A misspelt field must fail here, at its template line, not later inside Typst.
+        ValueKind::Undefined => {
+            return Err(Error::new(ErrorKind::UndefinedError, "an undefined value was passed to `typst`"));
+        }
         ValueKind::Bool => if v.is_true() { "true" } else { "false" }.to_string(),
         ValueKind::String => typst_string(v.as_str().unwrap_or_default()),
         ValueKind::Number => {
@@ -103,9 +107,27 @@ pub fn typst_literal(v: &Value) -> Result<String, Error> {
     })
 }
 
+/// The Typst library the main template imports; it is read by the typesetter, not by minijinja.
+pub const LIBRARY: &str = "yearbook.typ";
+
 /// The template environment: templates from `dir`, strict about undefined values, and a
-/// formatter that makes every printed value a Typst string literal.
+/// formatter that makes every printed value a Typst string literal. The templates are parsed
+/// now, so a missing folder or a syntax error stops `check` as it would stop `build`.
 pub fn environment(dir: &Path) -> Result<Environment<'static>, AppError> {
+    let env = environment_unchecked(dir)?;
+    for name in [MAIN_TEMPLATE, LIBRARY] {
+        if !dir.join(name).is_file() {
+            return Err(AppError::Template(format!(
+                "`{}` is missing; the templates folder is set by [paths] templates in yearbook.toml",
+                dir.join(name).display()
+            )));
+        }
+    }
+    env.get_template(MAIN_TEMPLATE).map_err(|e| template_error(&e, dir))?;
+    Ok(env)
+}
+
+fn environment_unchecked(dir: &Path) -> Result<Environment<'static>, AppError> {
     let mut env = Environment::new();
     let dir = std::path::PathBuf::from(dir);
     env.set_loader(path_loader(dir));
@@ -155,21 +177,28 @@ pub struct Attachment {
 }
 
 /// Renders the main template with the book.
-pub fn render(env: &Environment<'_>, book: &Book, lang: Lang, attachments: &[Attachment]) -> Result<String, AppError> {
-    let template = env.get_template(MAIN_TEMPLATE).map_err(|e| template_error(&e))?;
+/// `dir` is where the templates were read from, for the locations of errors.
+pub fn render(
+    env: &Environment<'_>,
+    dir: &Path,
+    book: &Book,
+    lang: Lang,
+    attachments: &[Attachment],
+) -> Result<String, AppError> {
+    let template = env.get_template(MAIN_TEMPLATE).map_err(|e| template_error(&e, dir))?;
     let ctx = minijinja::context! {
         book => Value::from(Serde(book)),
         lang => Value::from(Serde(lang)),
         attachments => Value::from(Serde(attachments)),
     };
-    template.render(ctx).map_err(|e| template_error(&e))
+    template.render(ctx).map_err(|e| template_error(&e, dir))
 }
 
 /// Names the template file and line, and the chain of causes.
-fn template_error(e: &Error) -> AppError {
+fn template_error(e: &Error, dir: &Path) -> AppError {
     let mut msg = String::new();
     if let (Some(name), Some(line)) = (e.name(), e.line()) {
-        msg.push_str(&format!("templates/{name}:{line}: "));
+        msg.push_str(&format!("{}:{line}: ", dir.join(name).display()));
     }
     msg.push_str(&e.kind().to_string());
     if let Some(detail) = e.detail() {
@@ -206,7 +235,7 @@ mod tests {
 
     #[test]
     fn formatter_prints_data_as_string_literals() {
-        let mut env = environment(Path::new("/nonexistent")).unwrap();
+        let mut env = environment_unchecked(Path::new("/nonexistent")).unwrap();
         env.add_template("t.typ.j2", "= {{ name }}\n#f({{ data|typst }})").unwrap();
         let out = env
             .get_template("t.typ.j2")
@@ -217,8 +246,20 @@ mod tests {
     }
 
     #[test]
+    fn undefined_values_passed_to_typst_are_errors_at_their_line() {
+        let mut env = environment_unchecked(Path::new("/nonexistent")).unwrap();
+        env.add_template("t.typ.j2", "x\n#f({{ city.overvue|typst }})").unwrap();
+        let err = env
+            .get_template("t.typ.j2")
+            .unwrap()
+            .render(minijinja::context! { city => minijinja::context! { overview => "o" } })
+            .unwrap_err();
+        assert_eq!(err.line(), Some(2));
+    }
+
+    #[test]
     fn undefined_values_are_errors() {
-        let mut env = environment(Path::new("/nonexistent")).unwrap();
+        let mut env = environment_unchecked(Path::new("/nonexistent")).unwrap();
         env.add_template("t.typ.j2", "{{ missing }}").unwrap();
         assert!(env.get_template("t.typ.j2").unwrap().render(()).is_err());
     }

@@ -174,7 +174,7 @@ impl<'a> YearbookWorld<'a> {
         let name = if id == self.main {
             "main.typ (rendered)".to_string()
         } else {
-            format!("templates{}", id.vpath().get_with_slash())
+            format!("{}{}", self.root.display(), id.vpath().get_with_slash())
         };
         Some((name, line + 1, col + 1, text))
     }

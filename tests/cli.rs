@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
+use yearbook::book::Col;
 
 mod common;
 
@@ -15,6 +16,11 @@ fn pdf_text(path: &Path) -> String {
     let bytes = std::fs::read(path).unwrap();
     let raw = pdf_extract::extract_text_from_mem(&bytes).expect("pdf-extract reads the PDF");
     raw.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// The first workbook column of `col` on a sector sheet, from the column list the writer follows.
+fn at(col: Col) -> usize {
+    Col::WORKBOOK.iter().take_while(|c| **c != col).map(|c| c.workbook_headers().len()).sum()
 }
 
 fn sheet_rows(path: &Path, sheet: &str) -> Vec<Vec<Data>> {
@@ -47,12 +53,12 @@ fn shipped_data_builds_a_pdf_and_a_workbook_with_sanmenxia_figures() {
     assert_eq!(rows[1][0], Data::String("City".into()));
     let row = rows
         .iter()
-        .find(|r| matches!(&r[0], Data::String(s) if s.contains("三门峡")) && r[5] == Data::Float(59178.0))
+        .find(|r| matches!(&r[0], Data::String(s) if s.contains("三门峡")) && r[at(Col::Value)] == Data::Float(59178.0))
         .expect("Sanmenxia's skills training row");
-    assert_eq!(row[3], Data::String("人".into()));
-    assert_eq!(row[9], Data::Float(147.95));
-    assert_eq!(row[8], Data::String("是 yes".into()), "the target is marked as derived");
-    assert_eq!(row[7], Data::Float(40000.0), "the implied target is rounded honestly");
+    assert_eq!(row[at(Col::Unit)], Data::String("人".into()));
+    assert_eq!(row[at(Col::Completion)], Data::Float(147.95));
+    assert_eq!(row[at(Col::TargetDerived)], Data::String("是 yes".into()), "the target is marked as derived");
+    assert_eq!(row[at(Col::Target)], Data::Float(40000.0), "the implied target is rounded honestly");
 
     // All four cities, side by side: every city's name in the PDF, every city in the
     // elderly-care sheet, and a comparison table for the indicators they share.
@@ -67,15 +73,16 @@ fn shipped_data_builds_a_pdf_and_a_workbook_with_sanmenxia_figures() {
     }
     // Jiayuguan's article reports 2024: the reference year says so.
     let jiayuguan = rows.iter().find(|r| matches!(&r[0], Data::String(s) if s.starts_with("嘉峪关市"))).unwrap();
-    assert_eq!(jiayuguan[12], Data::Float(2024.0));
+    assert_eq!(jiayuguan[at(Col::Year)], Data::Float(2024.0));
     // Jinchang's two articles disagree on village mutual-aid homes: 97 is kept, 93 noted.
     let homes = rows
         .iter()
         .find(|r| {
-            matches!(&r[0], Data::String(s) if s.starts_with("金昌市")) && r[1] == Data::String("农村互助幸福院".into())
+            matches!(&r[0], Data::String(s) if s.starts_with("金昌市"))
+                && r[at(Col::Item)] == Data::String("农村互助幸福院".into())
         })
         .expect("Jinchang's mutual-aid homes");
-    assert_eq!(homes[5], Data::Float(97.0));
+    assert_eq!(homes[at(Col::Value)], Data::Float(97.0));
     assert!(all.contains("另一报道") && all.contains("93"), "the alternative figure is noted");
 }
 
@@ -298,4 +305,63 @@ fn city_selection_builds_only_those_cities_and_rejects_unknown_ids() {
     let o = run(&["build", "--city", "lanzhou", "--out", out.path().to_str().unwrap()], &repo());
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("there is no city `lanzhou`"), "{}", text(&o.stderr));
+}
+
+#[test]
+fn the_config_is_found_from_a_subfolder_and_its_absence_is_explained() {
+    let dir = project(&[("testcity", &mini_city())]);
+    let o = run(&["check"], &dir.path().join("data/2025"));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+
+    let empty = tempfile::tempdir().unwrap();
+    let o = run(&["check"], empty.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("no `yearbook.toml`") && err.contains("--config"), "{err}");
+}
+
+#[test]
+fn an_impossible_publication_date_and_an_unprintable_title_fail_check_with_their_place() {
+    let dir = project(&[("testcity", &mini_city())]);
+    let config = dir.path().join("yearbook.toml");
+    let original = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, original.replace("2026-03-31", "2026-02-31")).unwrap();
+    let o = run(&["check"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("yearbook.toml") && err.contains("line 5, column 8") && err.contains("2026-02-31"), "{err}");
+
+    std::fs::write(&config, original.replace("Test Yearbook", "Test Yearbook 📊")).unwrap();
+    let o = run(&["check", "--format", "short"], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.starts_with("yearbook.toml:3:") && out.contains("missing-glyph"), "{out}");
+}
+
+#[test]
+fn missing_templates_fail_check_naming_the_file() {
+    let dir = project(&[("testcity", &mini_city())]);
+    let config = dir.path().join("yearbook.toml");
+    let text_before = std::fs::read_to_string(&config).unwrap();
+    let shipped = format!("templates = {:?}", repo().join("templates").display().to_string());
+    std::fs::write(&config, text_before.replace(&shipped, "templates = \"templates\"")).unwrap();
+    let o = run(&["check"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("templates/main.typ.j2") && err.contains("missing"), "{err}");
+}
+
+#[test]
+fn the_archive_edition_does_not_depend_on_where_the_data_folder_is_named_from() {
+    let dir = project(&[("testcity", &mini_city())]);
+    let build = |data: &str| {
+        let o = run(&["build", "--pdf-standard", "a-3b-ua", "--data", data], dir.path());
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        std::fs::read(dir.path().join("dist/2025/yearbook-2025-archive.pdf")).unwrap()
+    };
+    let relative = build("data");
+    let absolute = build(dir.path().join("data").to_str().unwrap());
+    assert!(relative == absolute, "the archive PDF differs when --data is absolute");
+    let raw = String::from_utf8_lossy(&absolute);
+    assert!(!raw.contains(dir.path().to_str().unwrap()), "the PDF names the machine's path");
 }

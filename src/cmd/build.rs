@@ -20,9 +20,15 @@ pub fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
         Ok(a) => a,
         Err(AppError::Typeset(failure)) => {
             // The reported lines point into the rendered source: keep it to be looked at.
-            if let (true, Some(typ)) = (plan.keep_typ, &failure.rendered) {
-                output::write_atomic(&dir.join(&plan.output.typ), typ.as_bytes())?;
-                eprintln!("the rendered Typst source is in {}", dir.join(&plan.output.typ).display());
+            match (plan.keep_typ, &failure.rendered) {
+                (true, Some(typ)) => {
+                    output::write_atomic(&dir.join(&plan.output.typ), typ.as_bytes())?;
+                    eprintln!("the rendered Typst source is in {}", dir.join(&plan.output.typ).display());
+                }
+                (false, Some(_)) => {
+                    eprintln!("hint: `--keep-typ` keeps the rendered source that `main.typ (rendered)` refers to")
+                }
+                _ => {}
             }
             return Err(AppError::Typeset(failure));
         }
