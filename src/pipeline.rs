@@ -114,7 +114,7 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
         )));
     }
     let resolved = resolve::resolve(&checked.files, &checked.catalogue, &checked.edition)?;
-    let book = book::build(plan, &resolved);
+    let book = book::build(&plan.config, &resolved, &plan.cities);
     if book.chapters.is_empty() {
         return Err(AppError::Usage(format!("the {} edition has no figures to print", plan.year)));
     }

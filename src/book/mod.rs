@@ -7,11 +7,17 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde::Serialize;
 
-use crate::config::Date;
+use crate::config::{Config, Date};
 use crate::model::{Qualifier, Text, UnitKind};
-use crate::plan::Plan;
-use crate::resolve::{City, Figure, Number, Resolved};
+use crate::resolve::{City, Figure, Resolved};
 use crate::validate::sheet_name;
+
+mod columns;
+mod num;
+
+pub use columns::{Col, Column};
+use num::decimals_of;
+pub use num::{Num, implied_target, qualifier_mark};
 
 #[derive(Debug, Serialize)]
 pub struct Book {
@@ -103,116 +109,6 @@ pub struct Table {
     pub sources: Vec<String>,
 }
 
-/// A column of a table: what it holds, its header and its width.
-#[derive(Debug, Clone, Serialize)]
-pub struct Column {
-    pub key: Col,
-    pub header: Text,
-    /// Width in em; `None` takes the remaining width.
-    pub width: Option<f64>,
-    /// For a city column of a comparison: its position in each row's `cells`.
-    pub cell: Option<usize>,
-}
-
-/// What a column holds. The one list both writers follow: the Typst table draws a cell per
-/// printed column by its key, the workbook writes a cell per workbook column; adding a column
-/// is a variant here, its headers, and its cell in each writer (the compiler finds the writer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Col {
-    City,
-    Item,
-    Unit,
-    Value,
-    Qualifier,
-    Target,
-    TargetDerived,
-    Completion,
-    Before,
-    Change,
-    Year,
-    Source,
-    Note,
-    /// One city's value in a comparison table.
-    CityValue,
-}
-
-impl Col {
-    /// The workbook's sector sheets, left to right.
-    pub const WORKBOOK: [Col; 13] = [
-        Col::City,
-        Col::Item,
-        Col::Unit,
-        Col::Value,
-        Col::Qualifier,
-        Col::Target,
-        Col::TargetDerived,
-        Col::Completion,
-        Col::Before,
-        Col::Change,
-        Col::Year,
-        Col::Source,
-        Col::Note,
-    ];
-
-    /// Header in the printed table.
-    pub fn print_header(self) -> (&'static str, &'static str) {
-        match self {
-            Col::City | Col::CityValue => ("城市", "City"),
-            Col::Item => ("指标", "Item"),
-            Col::Unit => ("单位", "Unit"),
-            Col::Value => ("数值", "Value"),
-            Col::Qualifier => ("限定", "Qualifier"),
-            Col::Target => ("目标", "Target"),
-            Col::TargetDerived => ("目标为推算", "Target derived"),
-            Col::Completion => ("完成率(%)", "Completion (%)"),
-            Col::Before => ("原值", "Before"),
-            Col::Change => ("增减", "Change"),
-            Col::Year => ("年份", "Year"),
-            Col::Source => ("来源", "Source"),
-            Col::Note => ("备注", "Note"),
-        }
-    }
-
-    /// Headers in the workbook: text columns split into a Chinese and an English column.
-    pub fn workbook_headers(self) -> &'static [(&'static str, &'static str)] {
-        match self {
-            Col::City | Col::CityValue => &[("城市", "City")],
-            Col::Item => &[("指标", "Indicator"), ("指标（英文）", "Indicator (English)")],
-            Col::Unit => &[("单位", "Unit"), ("单位（英文）", "Unit (English)")],
-            Col::Value => &[("数值", "Value")],
-            Col::Qualifier => &[("限定", "Qualifier")],
-            Col::Target => &[("目标", "Target")],
-            Col::TargetDerived => &[("目标为推算", "Target derived")],
-            Col::Completion => &[("完成率（%）", "Completion (%)")],
-            Col::Before => &[("原值", "Value before")],
-            Col::Change => &[("增减", "Change")],
-            Col::Year => &[("数据年份", "Reference year")],
-            Col::Source => &[("资料来源", "Source")],
-            Col::Note => &[("备注", "Note")],
-        }
-    }
-
-    /// Printed width in em; `None` for the flexible item column.
-    fn print_width(self) -> Option<f64> {
-        match self {
-            Col::Item => None,
-            Col::Unit => Some(5.6),
-            Col::Value | Col::Target | Col::Before => Some(6.2),
-            Col::Completion => Some(5.4),
-            Col::Change => Some(5.0),
-            Col::CityValue => Some(6.4),
-            Col::City | Col::Qualifier | Col::TargetDerived | Col::Note => Some(6.0),
-            Col::Year | Col::Source => Some(3.0),
-        }
-    }
-
-    fn column(self) -> Column {
-        let (zh, en) = self.print_header();
-        Column { key: self, header: Text { zh: zh.into(), en: en.into() }, width: self.print_width(), cell: None }
-    }
-}
-
 /// Rows under one heading (a city in detail tables; a single unnamed group in comparisons).
 #[derive(Debug, Serialize)]
 pub struct Group {
@@ -256,22 +152,6 @@ pub struct Row {
     pub derived: bool,
     /// One value per city column of a comparison table.
     pub cells: Vec<Option<Num>>,
-}
-
-/// A number as printed: integer and fraction apart for decimal alignment.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Num {
-    pub raw: f64,
-    pub decimals: u8,
-    /// Integer part with digit grouping (thin spaces from 10 000 up), sign included.
-    pub int: String,
-    /// Decimal separator and digits, or empty.
-    pub frac: String,
-    pub qualifier: Option<Qualifier>,
-    /// The qualifier's mark printed before the number (`>`, `≈`, `<`), or empty.
-    pub mark: &'static str,
-    /// Computed by us rather than reported: printed in italics.
-    pub derived: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -337,115 +217,11 @@ impl SymbolKind {
     }
 }
 
-const THIN_SPACE: char = '\u{2009}';
-
-impl Num {
-    pub fn new(raw: f64, decimals: u8) -> Num {
-        let text = format!("{:.*}", usize::from(decimals), raw.abs());
-        let (int, frac) = match text.split_once('.') {
-            Some((i, f)) => (i.to_string(), format!(".{f}")),
-            None => (text, String::new()),
-        };
-        let grouped = if int.len() >= 5 { group_digits(&int) } else { int };
-        let negative = raw < 0.0 && text_is_nonzero(&grouped, &frac);
-        Num {
-            raw,
-            decimals,
-            int: if negative { format!("−{grouped}") } else { grouped },
-            frac,
-            qualifier: None,
-            mark: "",
-            derived: false,
-        }
-    }
-
-    fn of(n: Number) -> Num {
-        Num::new(n.value, n.decimals)
-    }
-
-    fn with_qualifier(mut self, q: Option<Qualifier>) -> Num {
-        self.qualifier = q;
-        self.mark = qualifier_mark(q);
-        self
-    }
-
-    fn derived(mut self) -> Num {
-        self.derived = true;
-        self
-    }
-
-    /// The number as one string, for plain-text uses.
-    pub fn text(&self) -> String {
-        format!("{}{}{}", self.mark, self.int, self.frac).replace(THIN_SPACE, " ")
-    }
-}
-
-fn text_is_nonzero(int: &str, frac: &str) -> bool {
-    int.chars().chain(frac.chars()).any(|c| c.is_ascii_digit() && c != '0')
-}
-
-fn group_digits(int: &str) -> String {
-    let digits: Vec<char> = int.chars().collect();
-    let mut out = String::new();
-    for (i, c) in digits.iter().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(THIN_SPACE);
-        }
-        out.push(*c);
-    }
-    out
-}
-
-pub fn qualifier_mark(q: Option<Qualifier>) -> &'static str {
-    match q {
-        Some(Qualifier::Over) => ">",
-        Some(Qualifier::About) => "≈",
-        Some(Qualifier::Nearly) => "<",
-        None => "",
-    }
-}
-
-/// The target implied by a value and a reported completion rate, rounded honestly: the roundest
-/// number consistent with the rate's own rounding (147.95 % means 147.945–147.955 %).
-pub fn implied_target(value: f64, rate: f64, rate_decimals: u8) -> Option<f64> {
-    if rate <= 0.0 || value <= 0.0 {
-        return None;
-    }
-    // Reports round or truncate the rate: the true rate lies within half a unit below and one
-    // unit above the printed digits.
-    let unit = 10f64.powi(-i32::from(rate_decimals));
-    let lo = value / ((rate + unit) / 100.0);
-    let hi = value / ((rate - unit / 2.0).max(1e-9) / 100.0);
-    let mid = value / (rate / 100.0);
-    if !mid.is_finite() {
-        return None;
-    }
-    let top = mid.abs().log10().floor() as i32 + 1;
-    for exp in (-2..=top).rev() {
-        let step = 10f64.powi(exp);
-        let candidate = (mid / step).round() * step;
-        if candidate >= lo - 1e-9 && candidate <= hi + 1e-9 && candidate > 0.0 {
-            return Some(candidate);
-        }
-    }
-    Some(mid)
-}
-
-fn decimals_of(x: f64) -> u8 {
-    for d in 0..=4u8 {
-        let scaled = x * 10f64.powi(i32::from(d));
-        if (scaled - scaled.round()).abs() < 1e-6 {
-            return d;
-        }
-    }
-    4
-}
-
-/// Lays out the resolved edition for the plan's cities.
-pub fn build(plan: &Plan, edition: &Resolved) -> Book {
+/// Lays out the resolved edition for the cities `only` (all when empty), with the title,
+/// publisher and date of the configuration.
+pub fn build(config: &Config, edition: &Resolved, only: &[String]) -> Book {
     let year = i64::from(edition.year);
-    let mut cities: Vec<&City> =
-        edition.cities.iter().filter(|c| plan.cities.is_empty() || plan.cities.contains(&c.id)).collect();
+    let mut cities: Vec<&City> = edition.cities.iter().filter(|c| only.is_empty() || only.contains(&c.id)).collect();
     cities.sort_by(|a, b| a.name.en.cmp(&b.name.en));
 
     // Sources in catalogue order, numbered S1, S2 … among those the selected cities use.
@@ -553,9 +329,9 @@ pub fn build(plan: &Plan, edition: &Resolved) -> Book {
     Book {
         index,
         year: edition.year,
-        title: plan.config.title.clone(),
-        publisher: plan.config.publisher.clone(),
-        date: plan.config.date,
+        title: config.title.clone(),
+        publisher: config.publisher.clone(),
+        date: config.date,
         indicator_count: city_entries.iter().map(|c| c.indicator_count).sum(),
         cities: city_entries,
         chapters,
@@ -790,36 +566,4 @@ fn row_symbols(r: &Row, year: i64) -> Vec<SymbolKind> {
         out.push(SymbolKind::Notes);
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_group_from_ten_thousand_and_keep_decimals() {
-        assert_eq!(Num::new(59178.0, 0).int, "59\u{2009}178");
-        assert_eq!(Num::new(4086.0, 0).int, "4086");
-        let n = Num::new(160.97, 2);
-        assert_eq!((n.int.as_str(), n.frac.as_str()), ("160", ".97"));
-        assert_eq!(Num::new(1.5, 2).frac, ".50");
-        assert_eq!(Num::new(-3.25, 1).text(), "−3.2");
-    }
-
-    #[test]
-    fn implied_targets_round_honestly() {
-        // 59178 persons at 147.95 % of target: the target was 40 000.
-        assert_eq!(implied_target(59178.0, 147.95, 2), Some(40000.0));
-        // 1547 at 206.27 %: 750.
-        assert_eq!(implied_target(1547.0, 206.27, 2), Some(750.0));
-        // 129 at 129 %: 100.
-        assert_eq!(implied_target(129.0, 129.0, 0), Some(100.0));
-        // 3 at 150 %: 2.
-        assert_eq!(implied_target(3.0, 150.0, 0), Some(2.0));
-        // 71 at 120.33 % (71 / 59 = 120.34 %, truncated in the report): 59.
-        assert_eq!(implied_target(71.0, 120.33, 2), Some(59.0));
-        // 3.54 (10 000 person-times) at 101 %: 3.5.
-        assert_eq!(implied_target(3.54, 101.0, 0), Some(3.5));
-        assert_eq!(implied_target(5.0, 0.0, 0), None);
-    }
 }

@@ -1,0 +1,117 @@
+//! The columns of the tables: one list that the printed table and the workbook sheet both
+//! follow, so adding a column is a variant here, its headers, and its cell in each writer (the
+//! compiler points at the workbook writer; the Typst table fails loudly on a key it lacks).
+
+use serde::Serialize;
+
+use crate::model::Text;
+
+/// A column of a table: what it holds, its header and its width.
+#[derive(Debug, Clone, Serialize)]
+pub struct Column {
+    pub key: Col,
+    pub header: Text,
+    /// Width in em; `None` takes the remaining width.
+    pub width: Option<f64>,
+    /// For a city column of a comparison: its position in each row's `cells`.
+    pub cell: Option<usize>,
+}
+
+/// What a column holds. The one list both writers follow: the Typst table draws a cell per
+/// printed column by its key, the workbook writes a cell per workbook column; adding a column
+/// is a variant here, its headers, and its cell in each writer (the compiler finds the writer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Col {
+    City,
+    Item,
+    Unit,
+    Value,
+    Qualifier,
+    Target,
+    TargetDerived,
+    Completion,
+    Before,
+    Change,
+    Year,
+    Source,
+    Note,
+    /// One city's value in a comparison table.
+    CityValue,
+}
+
+impl Col {
+    /// The workbook's sector sheets, left to right.
+    pub const WORKBOOK: [Col; 13] = [
+        Col::City,
+        Col::Item,
+        Col::Unit,
+        Col::Value,
+        Col::Qualifier,
+        Col::Target,
+        Col::TargetDerived,
+        Col::Completion,
+        Col::Before,
+        Col::Change,
+        Col::Year,
+        Col::Source,
+        Col::Note,
+    ];
+
+    /// Header in the printed table.
+    pub fn print_header(self) -> (&'static str, &'static str) {
+        match self {
+            Col::City | Col::CityValue => ("城市", "City"),
+            Col::Item => ("指标", "Item"),
+            Col::Unit => ("单位", "Unit"),
+            Col::Value => ("数值", "Value"),
+            Col::Qualifier => ("限定", "Qualifier"),
+            Col::Target => ("目标", "Target"),
+            Col::TargetDerived => ("目标为推算", "Target derived"),
+            Col::Completion => ("完成率(%)", "Completion (%)"),
+            Col::Before => ("原值", "Before"),
+            Col::Change => ("增减", "Change"),
+            Col::Year => ("年份", "Year"),
+            Col::Source => ("来源", "Source"),
+            Col::Note => ("备注", "Note"),
+        }
+    }
+
+    /// Headers in the workbook: text columns split into a Chinese and an English column.
+    pub fn workbook_headers(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Col::City | Col::CityValue => &[("城市", "City")],
+            Col::Item => &[("指标", "Indicator"), ("指标（英文）", "Indicator (English)")],
+            Col::Unit => &[("单位", "Unit"), ("单位（英文）", "Unit (English)")],
+            Col::Value => &[("数值", "Value")],
+            Col::Qualifier => &[("限定", "Qualifier")],
+            Col::Target => &[("目标", "Target")],
+            Col::TargetDerived => &[("目标为推算", "Target derived")],
+            Col::Completion => &[("完成率（%）", "Completion (%)")],
+            Col::Before => &[("原值", "Value before")],
+            Col::Change => &[("增减", "Change")],
+            Col::Year => &[("数据年份", "Reference year")],
+            Col::Source => &[("资料来源", "Source")],
+            Col::Note => &[("备注", "Note")],
+        }
+    }
+
+    /// Printed width in em; `None` for the flexible item column.
+    fn print_width(self) -> Option<f64> {
+        match self {
+            Col::Item => None,
+            Col::Unit => Some(5.6),
+            Col::Value | Col::Target | Col::Before => Some(6.2),
+            Col::Completion => Some(5.4),
+            Col::Change => Some(5.0),
+            Col::CityValue => Some(6.4),
+            Col::City | Col::Qualifier | Col::TargetDerived | Col::Note => Some(6.0),
+            Col::Year | Col::Source => Some(3.0),
+        }
+    }
+
+    pub(crate) fn column(self) -> Column {
+        let (zh, en) = self.print_header();
+        Column { key: self, header: Text { zh: zh.into(), en: en.into() }, width: self.print_width(), cell: None }
+    }
+}
