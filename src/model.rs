@@ -192,6 +192,10 @@ pub struct Indicator {
     /// Unit id; sub-items inherit their parent's unless given.
     pub unit: Option<Spanned<String>>,
     pub value: Spanned<f64>,
+    /// The figure exactly as its source prints it, measure word and qualifier included
+    /// (`"1.3万余人次"`, `"六所"`, `"超千人"`): what a check against the archived article looks for
+    /// when the value's usual written forms are not in the text.
+    pub as_printed: Option<Spanned<String>>,
     pub qualifier: Option<Qualifier>,
     pub reference_year: Option<Spanned<i64>>,
     pub cumulative_since: Option<Spanned<i64>>,
@@ -219,6 +223,8 @@ pub struct Indicator {
 #[serde(deny_unknown_fields)]
 pub struct Alternative {
     pub value: Spanned<f64>,
+    /// As for an indicator: the figure as the other source prints it.
+    pub as_printed: Option<Spanned<String>>,
     pub source: Spanned<String>,
     pub note: Option<Bilingual>,
 }
