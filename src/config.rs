@@ -37,11 +37,19 @@ struct RawPaths {
     templates: PathBuf,
     fonts: PathBuf,
     output: PathBuf,
+    /// The archived texts of the source articles, if the office keeps them beside the data.
+    sources: Option<PathBuf>,
 }
 
 impl Default for RawPaths {
     fn default() -> Self {
-        Self { data: "data".into(), templates: "templates".into(), fonts: "fonts".into(), output: "dist".into() }
+        Self {
+            data: "data".into(),
+            templates: "templates".into(),
+            fonts: "fonts".into(),
+            output: "dist".into(),
+            sources: None,
+        }
     }
 }
 
@@ -119,6 +127,8 @@ pub struct Config {
     pub templates_dir: PathBuf,
     pub fonts_dir: PathBuf,
     pub output_dir: PathBuf,
+    /// Folder of the archived source texts; with it, every figure is traced to its article.
+    pub sources_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -186,6 +196,7 @@ impl Config {
             templates_dir: at(&raw.paths.templates),
             fonts_dir: at(&raw.paths.fonts),
             output_dir: at(&raw.paths.output),
+            sources_dir: raw.paths.sources.as_deref().map(at),
             root,
             text,
         })

@@ -22,6 +22,7 @@ pub mod plan;
 pub mod render;
 pub mod resolve;
 pub mod scaffold;
+pub mod trace;
 pub mod typeset;
 pub mod validate;
 pub mod xlsx;

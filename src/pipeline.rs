@@ -13,7 +13,7 @@ use crate::output::sha256_hex;
 use crate::plan::Plan;
 use crate::render::{self, Attachment};
 use crate::typeset::{self, Fonts, YearbookWorld};
-use crate::{resolve, validate, xlsx};
+use crate::{resolve, trace, validate, xlsx};
 
 /// What outlives one build: the parsed fonts and the template environment (a watcher keeps it).
 pub struct Engine {
@@ -62,6 +62,9 @@ pub fn check(plan: &Plan, engine: &Engine) -> Result<Checked, AppError> {
     let config_file = files.add(display_config_name(plan), plan.config.text.clone());
     for text in &plan.config.printed {
         diagnostics.extend(validate::printed_text(config_file, text, &covered));
+    }
+    if let Some(dir) = &plan.sources_dir {
+        diagnostics.extend(trace::trace(&files, &catalogue, &edition, dir)?);
     }
     Ok(Checked { files, catalogue, edition, diagnostics })
 }

@@ -18,6 +18,7 @@ pub struct PlanOptions {
     pub lang: Lang,
     pub pdf: PdfPreset,
     pub keep_typ: bool,
+    pub sources: Option<PathBuf>,
 }
 
 impl Default for PlanOptions {
@@ -30,6 +31,7 @@ impl Default for PlanOptions {
             lang: Lang::Bilingual,
             pdf: PdfPreset::A2b,
             keep_typ: false,
+            sources: None,
         }
     }
 }
@@ -45,6 +47,8 @@ pub struct Plan {
     pub lang: Lang,
     pub pdf: PdfPreset,
     pub keep_typ: bool,
+    /// Archived source texts to trace every figure to, if any.
+    pub sources_dir: Option<PathBuf>,
     pub output: OutputPlan,
 }
 
@@ -83,6 +87,17 @@ impl Plan {
             xlsx: format!("yearbook-{year}.xlsx"),
             typ: format!("{stem}.typ"),
         };
-        Plan { config, year, data_dir, cities: o.cities, lang: o.lang, pdf: o.pdf, keep_typ: o.keep_typ, output }
+        let sources_dir = o.sources.or_else(|| config.sources_dir.clone());
+        Plan {
+            config,
+            year,
+            data_dir,
+            cities: o.cities,
+            lang: o.lang,
+            pdf: o.pdf,
+            keep_typ: o.keep_typ,
+            sources_dir,
+            output,
+        }
     }
 }

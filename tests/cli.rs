@@ -365,3 +365,31 @@ fn the_archive_edition_does_not_depend_on_where_the_data_folder_is_named_from() 
     let raw = String::from_utf8_lossy(&absolute);
     assert!(!raw.contains(dir.path().to_str().unwrap()), "the PDF names the machine's path");
 }
+
+/// `check --sources DIR` finds every figure in its own article's archived text, and names the
+/// one that is not there at its line and column. The texts here are the test's own.
+#[test]
+fn check_traces_each_figure_to_its_article_and_reports_the_one_it_cannot_find() {
+    let dir = project(&[("testcity", &mini_city())]);
+    let seeds = dir.path().join("seeds");
+    std::fs::create_dir_all(&seeds).unwrap();
+    let progress = "技能培训59,178人，完成年度目标的147.95%。农村公路完成123.8%。";
+    let projects =
+        "发放租赁补贴804户（目标800户，完成100.5%），其中金川区689户、永昌县115户。补贴由600元提高到约1000元。";
+    std::fs::write(seeds.join("004_f4078543608c889c.txt"), progress).unwrap();
+    std::fs::write(seeds.join("000_210d741039db6a4f.txt"), projects).unwrap();
+    let o = run(&["check", "--format", "short", "--sources", "seeds"], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    let untraced: Vec<&str> = out.lines().filter(|l| l.contains("[untraced]")).collect();
+    assert_eq!(untraced.len(), 1, "{out}");
+    // 160.97 km of rural roads is in no article here.
+    assert!(untraced[0].starts_with("data/2025/testcity.toml:27:9:") && untraced[0].contains("`160.97`"), "{out}");
+
+    // Given as printed, a figure is looked for in that form.
+    let city = mini_city().replace("value = 160.97\n", "value = 160.97\nas_printed = \"一百六十公里\"\n");
+    std::fs::write(dir.path().join("data/2025/testcity.toml"), city).unwrap();
+    std::fs::write(seeds.join("004_f4078543608c889c.txt"), format!("{progress}新改建农村公路一百六十公里。")).unwrap();
+    let o = run(&["check", "--format", "short", "--sources", "seeds"], dir.path());
+    assert!(o.status.success(), "{}{}", text(&o.stdout), text(&o.stderr));
+}

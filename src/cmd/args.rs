@@ -83,6 +83,10 @@ pub struct CheckArgs {
     /// Fail on warnings too
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Folder of the archived source texts: every figure must be found in its article's text
+    /// [default: [paths] sources in yearbook.toml, if set]
+    #[arg(long, value_name = "DIR")]
+    pub sources: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -151,6 +155,12 @@ impl EditionArgs {
     /// The plan options that only name an edition (check, new-city).
     pub fn options(&self) -> PlanOptions {
         PlanOptions { data: self.data.clone(), year: self.year, ..PlanOptions::default() }
+    }
+}
+
+impl CheckArgs {
+    pub fn options(&self) -> PlanOptions {
+        PlanOptions { sources: self.sources.clone(), ..self.edition.options() }
     }
 }
 
