@@ -68,9 +68,9 @@ impl Col {
             Col::Qualifier => ("限定", "Qualifier"),
             Col::Target => ("目标", "Target"),
             Col::TargetDerived => ("目标为推算", "Target derived"),
-            Col::Completion => ("完成率(%)", "Completion (%)"),
+            Col::Completion => ("完成率（%）", "Completion (%)"),
             Col::Before => ("原值", "Before"),
-            Col::Change => ("增减", "Change"),
+            Col::Change => ("比原值增减", "Change on before"),
             Col::Year => ("年份", "Year"),
             Col::Source => ("来源", "Source"),
             Col::Note => ("备注", "Note"),
@@ -100,9 +100,10 @@ impl Col {
     fn print_width(self) -> Option<f64> {
         match self {
             Col::Item => None,
-            Col::Unit => Some(5.6),
+            // Wide enough for "亿元" over "100 million yuan" in two lines.
+            Col::Unit => Some(7.0),
             Col::Value | Col::Target | Col::Before => Some(6.2),
-            Col::Completion => Some(5.4),
+            Col::Completion => Some(6.0),
             Col::Change => Some(5.0),
             Col::CityValue => Some(6.4),
             Col::City | Col::Qualifier | Col::TargetDerived | Col::Note => Some(6.0),

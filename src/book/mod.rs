@@ -35,15 +35,23 @@ pub struct Book {
     /// Reference years other than the edition year that occur in the data.
     pub other_reference_years: Vec<i64>,
     pub indicator_count: usize,
-    /// Index of indicators, one entry per indicator id, sorted by English name.
-    pub index: Vec<IndexEntry>,
+    /// Index of indicators, one entry per indicator id; parts are named with their parent.
+    pub index: Index,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct IndexEntry {
     pub key: String,
     pub zh: String,
     pub en: String,
+}
+
+/// The index in the order of each edition: by pinyin for Chinese readers (the bilingual and zh
+/// editions), by the English name for the en edition.
+#[derive(Debug, Serialize)]
+pub struct Index {
+    pub by_pinyin: Vec<IndexEntry>,
+    pub by_english: Vec<IndexEntry>,
 }
 
 #[derive(Debug, Serialize)]
@@ -71,8 +79,9 @@ pub struct Chapter {
     pub detail: Table,
     /// Table N-2: indicators that two or more cities report, side by side.
     pub comparison: Option<Table>,
-    /// Completion rates of this chapter's indicators, for the chart.
-    pub completion_chart: Vec<Bar>,
+    /// Completion rates of this chapter's indicators, when a chart of them says something the
+    /// table does not.
+    pub completion_chart: Option<Chart>,
 }
 
 #[derive(Debug, Serialize)]
@@ -82,9 +91,39 @@ pub struct CitySummary {
 }
 
 #[derive(Debug, Serialize)]
+pub struct Chart {
+    /// The one city all bars belong to, named in the title instead of on every bar.
+    pub city: Option<Text>,
+    pub bars: Vec<Bar>,
+    pub min: f64,
+    pub max: f64,
+}
+
+/// Fewer bars than this repeat the table beside them.
+pub const CHART_MIN_BARS: usize = 6;
+
+impl Chart {
+    /// A chart, or `None` when it would say nothing the table does not: too few bars, or all
+    /// within a few points of 100 %.
+    fn of(mut bars: Vec<Bar>) -> Option<Chart> {
+        let min = bars.iter().map(|b| b.value).fold(f64::INFINITY, f64::min);
+        let max = bars.iter().map(|b| b.value).fold(f64::NEG_INFINITY, f64::max);
+        if bars.len() < CHART_MIN_BARS || (min >= 95.0 && max <= 105.0) {
+            return None;
+        }
+        let first = bars[0].city.clone();
+        let city = bars.iter().all(|b| b.city == first).then_some(first).flatten();
+        if city.is_some() {
+            bars.iter_mut().for_each(|b| b.city = None);
+        }
+        Some(Chart { city, bars, min, max })
+    }
+}
+
+#[derive(Debug, Serialize)]
 pub struct Bar {
     pub label: Text,
-    pub city: Text,
+    pub city: Option<Text>,
     pub value: f64,
 }
 
@@ -142,8 +181,13 @@ pub struct Row {
     pub change: Option<Num>,
     pub change_unit: Option<ChangeUnit>,
     pub reference_year: i64,
+    /// The reference year when it differs from the edition year: the only years a table prints.
+    pub other_year: Option<i64>,
     pub cumulative_since: Option<i64>,
     pub as_of: Option<String>,
+    /// For an "of which" part: its parent's id and name.
+    pub parent_id: Option<String>,
+    pub parent: Option<Text>,
     /// Source code (S1 …).
     pub source: String,
     /// Note numbers (1-based, within the table) attached to this row.
@@ -151,7 +195,15 @@ pub struct Row {
     pub note: Option<Text>,
     pub derived: bool,
     /// One value per city column of a comparison table.
-    pub cells: Vec<Option<Num>>,
+    pub cells: Vec<Option<Cell>>,
+}
+
+/// A city's value in a comparison table, with its year where that differs from the edition's:
+/// figures of different years never stand side by side unmarked.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cell {
+    pub value: Num,
+    pub other_year: Option<i64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -183,37 +235,50 @@ pub enum SymbolKind {
     ReferenceYear,
     OfWhich,
     Notes,
+    NotReported,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Symbol {
     pub kind: SymbolKind,
-    pub mark: &'static str,
+    /// The mark as each language's edition prints it (`>` in both; 斜体 / italic).
+    pub mark: Text,
     pub meaning: Text,
 }
 
 impl SymbolKind {
     fn symbol(self) -> Symbol {
-        let (mark, zh, en) = match self {
-            SymbolKind::Over => {
-                (">", "超过所列数值（原文作“超”“余”“以上”等）", "more than the figure shown (source: “over”, “-odd”)")
+        let ((mark_zh, mark_en), zh, en) = match self {
+            SymbolKind::Over => (
+                (">", ">"),
+                "超过所列数值（原文作“超”“余”“以上”等）",
+                "more than the figure shown (source: “over”, “-odd”)",
+            ),
+            SymbolKind::About => (("≈", "≈"), "约数", "approximate figure"),
+            SymbolKind::Nearly => {
+                (("<", "<"), "接近但不足所列数值（原文作“近”）", "nearly, just under the figure shown")
             }
-            SymbolKind::About => ("≈", "约数", "approximate figure"),
-            SymbolKind::Nearly => ("<", "接近但不足所列数值（原文作“近”）", "nearly, just under the figure shown"),
-            SymbolKind::Derived => {
-                ("斜体 italic", "推算数，由本书根据原文数据计算", "derived by the editors from the reported figures")
-            }
+            SymbolKind::Derived => (
+                ("斜体", "italic"),
+                "推算数，由本书根据原文数据计算",
+                "derived by the editors from the reported figures",
+            ),
             SymbolKind::ReferenceYear => (
-                "年份 year",
-                "数据所属年份不同于本版年份时在“年份”栏注明",
-                "the Year column gives the reference year when it differs from the edition",
+                ("年份", "Year"),
+                "数据所属年份不同于本版年份时，在“年份”栏注明",
+                "the Year column gives the reference year where it differs from the edition year",
             ),
             SymbolKind::OfWhich => {
-                ("其中 of which", "缩进行为上一行的组成部分", "indented rows are parts of the row above")
+                (("其中", "of which"), "缩进行为上一行的组成部分", "indented rows are parts of the row above")
             }
-            SymbolKind::Notes => ("①②", "见表下注释", "see the notes under the table"),
+            SymbolKind::Notes => (("①②", "①②"), "见表下注释", "see the notes under the table"),
+            SymbolKind::NotReported => (("…", "…"), "该城市未报告此项数据", "not reported by that city"),
         };
-        Symbol { kind: self, mark, meaning: Text { zh: zh.into(), en: en.into() } }
+        Symbol {
+            kind: self,
+            mark: Text { zh: mark_zh.into(), en: mark_en.into() },
+            meaning: Text { zh: zh.into(), en: en.into() },
+        }
     }
 }
 
@@ -247,7 +312,7 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String]) -> Book {
             seed: s.seed.clone(),
         })
         .collect();
-    let rows = Rows { codes: sources.iter().map(|s| (s.id.as_str(), s.code.as_str())).collect() };
+    let rows = Rows { codes: sources.iter().map(|s| (s.id.as_str(), s.code.as_str())).collect(), year };
 
     let mut symbols: BTreeSet<SymbolKind> = BTreeSet::new();
     let mut other_years: BTreeSet<i64> = BTreeSet::new();
@@ -271,7 +336,7 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String]) -> Book {
                     other_years.insert(r.reference_year);
                 }
                 if let (0, Some(c)) = (r.level, &r.completion) {
-                    chart.push(Bar { label: r.name.clone(), city: city.name.clone(), value: c.raw });
+                    chart.push(Bar { label: r.name.clone(), city: Some(city.name.clone()), value: c.raw });
                 }
                 symbols.extend(row_symbols(r, year));
             }
@@ -285,6 +350,10 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String]) -> Book {
         }
         let detail = detail_table(number, &sector.name, groups, notes);
         let comparison = comparison(&detail, number, &sector.name);
+        if comparison.iter().flat_map(|t| &t.groups).flat_map(|g| &g.rows).any(|r| r.cells.iter().any(Option::is_none))
+        {
+            symbols.insert(SymbolKind::NotReported);
+        }
         chapters.push(Chapter {
             number,
             id: sector.id.clone(),
@@ -297,7 +366,7 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String]) -> Book {
             summaries,
             detail,
             comparison,
-            completion_chart: chart,
+            completion_chart: Chart::of(chart),
         });
     }
 
@@ -312,20 +381,33 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String]) -> Book {
                 province: c.province.clone(),
                 overview: c.overview.clone(),
                 indicator_count: count,
-                key_figures: c.figures.iter().take(6).map(|f| rows.row(f, 0, c)).collect(),
+                key_figures: c.figures.iter().take(6).map(|f| rows.row(f, 0, None, c)).collect(),
             }
         })
         .collect();
 
     let mut seen = HashSet::new();
-    let mut index: Vec<IndexEntry> = chapters
+    let entries: Vec<IndexEntry> = chapters
         .iter()
         .flat_map(|c| &c.detail.groups)
         .flat_map(|g| &g.rows)
         .filter(|r| seen.insert(r.indicator_id.as_str()))
-        .map(|r| IndexEntry { key: r.indicator_id.clone(), zh: r.name.zh.clone(), en: r.name.en.clone() })
+        .map(|r| match &r.parent {
+            // "Jinchuan District" alone says nothing in an index.
+            Some(p) => IndexEntry {
+                key: r.indicator_id.clone(),
+                zh: format!("{}——{}", p.zh, r.name.zh),
+                en: format!("{}: {}", p.en, r.name.en),
+            },
+            None => IndexEntry { key: r.indicator_id.clone(), zh: r.name.zh.clone(), en: r.name.en.clone() },
+        })
         .collect();
-    index.sort_by_key(|e| e.en.to_lowercase());
+    let mut by_pinyin: Vec<(String, &IndexEntry)> = entries.iter().map(|e| (pinyin_key(&e.zh), e)).collect();
+    by_pinyin.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.zh.cmp(&b.1.zh)));
+    let by_pinyin: Vec<IndexEntry> = by_pinyin.into_iter().map(|(_, e)| e.clone()).collect();
+    let mut by_english = entries;
+    by_english.sort_by_key(|e| e.en.to_lowercase());
+    let index = Index { by_pinyin, by_english };
     Book {
         index,
         year: edition.year,
@@ -346,6 +428,22 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String]) -> Book {
     }
 }
 
+/// The sort key of a Chinese text by pinyin: each character's syllable with its tone number
+/// (gong1zu1fang2…); characters without a reading (Latin, digits, quotes) sort as themselves.
+fn pinyin_key(text: &str) -> String {
+    use pinyin::ToPinyin;
+    let mut key = String::new();
+    for (c, p) in text.chars().zip(text.to_pinyin()) {
+        match p {
+            Some(p) => key.push_str(p.with_tone_num_end()),
+            None if c.is_alphanumeric() => key.extend(c.to_lowercase()),
+            None => continue,
+        }
+        key.push(' ');
+    }
+    key
+}
+
 fn walk<'a>(figures: &'a [Figure], f: &mut dyn FnMut(&'a Figure)) {
     for x in figures {
         f(x);
@@ -356,6 +454,7 @@ fn walk<'a>(figures: &'a [Figure], f: &mut dyn FnMut(&'a Figure)) {
 /// Turns figures into rows: the source codes are all it needs.
 struct Rows<'a> {
     codes: BTreeMap<&'a str, &'a str>,
+    year: i64,
 }
 
 impl Rows<'_> {
@@ -364,7 +463,7 @@ impl Rows<'_> {
     }
 
     /// One figure as a row, without its notes.
-    fn row(&self, f: &Figure, level: usize, city: &City) -> Row {
+    fn row(&self, f: &Figure, level: usize, parent: Option<&Figure>, city: &City) -> Row {
         let mut value = Num::of(f.value).with_qualifier(f.qualifier);
         if f.derived {
             value = value.derived();
@@ -407,6 +506,9 @@ impl Rows<'_> {
             change,
             change_unit,
             reference_year: f.reference_year,
+            other_year: (f.reference_year != self.year).then_some(f.reference_year),
+            parent_id: parent.map(|p| p.id.clone()),
+            parent: parent.map(|p| p.name.clone()),
             cumulative_since: f.cumulative_since,
             as_of: f.as_of.clone(),
             source: self.code(&f.source),
@@ -427,7 +529,7 @@ impl Rows<'_> {
         rows: &mut Vec<Row>,
         notes: &mut Vec<Text>,
     ) {
-        let mut row = self.row(f, level, city);
+        let mut row = self.row(f, level, parent, city);
         for note in self.notes(f, parent) {
             notes.push(note);
             row.note_refs.push(notes.len());
@@ -464,12 +566,50 @@ impl Rows<'_> {
             });
         }
         if let Some(as_of) = f.as_of.as_ref().filter(|a| parent.is_none_or(|p| p.as_of.as_ref() != Some(*a))) {
+            let (zh, en) = written_date(as_of);
             out.push(Text {
-                zh: format!("{}统计截至{as_of}。", f.name.zh),
-                en: format!("{}: figures up to {as_of}.", f.name.en),
+                zh: format!("{}统计截至{zh}。", f.name.zh),
+                en: format!("{}: figures to {en}.", f.name.en),
             });
         }
         out
+    }
+}
+
+/// A `YYYY`, `YYYY-MM` or `YYYY-MM-DD` date as the text of each language prints it:
+/// 2025年11月 / November 2025. Anything else is printed as typed.
+fn written_date(date: &str) -> (String, String) {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let parts: Vec<&str> = date.split('-').collect();
+    let number = |p: &str| p.parse::<u32>().ok();
+    match parts.as_slice() {
+        [y] if number(y).is_some() => (format!("{y}年"), (*y).to_string()),
+        [y, m] => match (number(y), number(m).filter(|m| (1..=12).contains(m))) {
+            (Some(y), Some(m)) => (format!("{y}年{m}月"), format!("{} {y}", MONTHS[m as usize - 1])),
+            _ => (date.to_string(), date.to_string()),
+        },
+        [y, m, d] => {
+            match (number(y), number(m).filter(|m| (1..=12).contains(m)), number(d).filter(|d| (1..=31).contains(d))) {
+                (Some(y), Some(m), Some(d)) => {
+                    (format!("{y}年{m}月{d}日"), format!("{d} {} {y}", MONTHS[m as usize - 1]))
+                }
+                _ => (date.to_string(), date.to_string()),
+            }
+        }
+        _ => (date.to_string(), date.to_string()),
     }
 }
 
@@ -481,13 +621,16 @@ fn detail_table(number: usize, sector: &Text, groups: Vec<Group>, notes: Vec<Tex
     for (col, used) in [
         (Col::Target, rows().any(|r| r.target.is_some())),
         (Col::Completion, rows().any(|r| r.completion.is_some())),
+        (Col::Before, rows().any(|r| r.before.is_some())),
         (Col::Change, rows().any(|r| r.change.is_some())),
+        // The year prints only where it differs from the edition's.
+        (Col::Year, rows().any(|r| r.other_year.is_some())),
+        (Col::Source, true),
     ] {
         if used {
             columns.push(col.column());
         }
     }
-    columns.extend([Col::Year.column(), Col::Source.column()]);
     Table {
         number: format!("{number}-1"),
         title: Text { zh: format!("{}主要指标", sector.zh), en: format!("Main Indicators of {}", sector.en) },
@@ -526,8 +669,14 @@ fn comparison(detail: &Table, chapter: usize, sector: &Text) -> Option<Table> {
         .map(|rows| {
             let mut row = rows[0].clone();
             row.note_refs.clear();
-            row.cells =
-                cities.iter().map(|(id, _)| rows.iter().find(|r| r.city_id == *id).map(|r| r.value.clone())).collect();
+            row.cells = cities
+                .iter()
+                .map(|(id, _)| {
+                    rows.iter()
+                        .find(|r| r.city_id == *id)
+                        .map(|r| Cell { value: r.value.clone(), other_year: r.other_year })
+                })
+                .collect();
             row
         })
         .collect();
