@@ -643,6 +643,51 @@ fn detail_table(number: usize, sector: &Text, groups: Vec<Group>, notes: Vec<Tex
 }
 
 /// Indicators that two or more cities report, side by side.
+/// The most cities a comparison table gives a column each: with more, the Item column would be
+/// too narrow to read (A4, 9 pt), so cities become rows under each indicator instead.
+pub const COMPARISON_CITY_COLUMNS: usize = 4;
+
+/// A comparison with many cities: one band per indicator (its name and unit), one row per city
+/// that reports it, as city statistical yearbooks print long comparisons.
+fn comparison_by_rows(shared: Vec<Vec<&Row>>, chapter: usize, title: Text, sources: &[String]) -> Table {
+    let groups: Vec<Group> = shared
+        .into_iter()
+        .map(|rows| {
+            let first = rows[0];
+            let heading = Text {
+                zh: format!("{}（{}）", first.name.zh, first.unit.zh),
+                en: format!("{} ({})", first.name.en, first.unit.en),
+            };
+            let rows = rows
+                .into_iter()
+                .map(|r| {
+                    let mut row = r.clone();
+                    row.note_refs.clear();
+                    row.name = r.city.clone();
+                    row
+                })
+                .collect();
+            Group { heading: Some(heading), rows }
+        })
+        .collect();
+    let any_other_year = groups.iter().flat_map(|g| &g.rows).any(|r| r.other_year.is_some());
+    let mut columns = vec![Column { header: Text { zh: "城市".into(), en: "City".into() }, ..Col::Item.column() }];
+    columns.push(Col::Value.column());
+    if any_other_year {
+        columns.push(Col::Year.column());
+    }
+    columns.push(Col::Source.column());
+    Table {
+        number: format!("{chapter}-2"),
+        title,
+        kind: TableKind::Comparison,
+        columns,
+        groups,
+        notes: Vec::new(),
+        sources: sources.to_vec(),
+    }
+}
+
 fn comparison(detail: &Table, chapter: usize, sector: &Text) -> Option<Table> {
     // The same id in the same unit: figures in different units are not comparable.
     let mut by_id: BTreeMap<(&str, &str), Vec<&Row>> = BTreeMap::new();
@@ -655,9 +700,16 @@ fn comparison(detail: &Table, chapter: usize, sector: &Text) -> Option<Table> {
     if shared.is_empty() {
         return None;
     }
+    let title = Text {
+        zh: format!("{}可比指标城市对比", sector.zh),
+        en: format!("{}: Comparable Indicators by City", sector.en),
+    };
     // Cities are matched by id: two cities may share a name, never an id.
     let cities: Vec<(&str, &Text)> =
         detail.groups.iter().filter_map(|g| g.rows.first().map(|r| (r.city_id.as_str(), &r.city))).collect();
+    if cities.len() > COMPARISON_CITY_COLUMNS {
+        return Some(comparison_by_rows(shared, chapter, title, &detail.sources));
+    }
     let mut columns = vec![Col::Item.column(), Col::Unit.column()];
     columns.extend(cities.iter().enumerate().map(|(i, (_, name))| Column {
         header: (*name).clone(),
@@ -682,10 +734,7 @@ fn comparison(detail: &Table, chapter: usize, sector: &Text) -> Option<Table> {
         .collect();
     Some(Table {
         number: format!("{chapter}-2"),
-        title: Text {
-            zh: format!("{}可比指标城市对比", sector.zh),
-            en: format!("{}: Comparable Indicators by City", sector.en),
-        },
+        title,
         kind: TableKind::Comparison,
         columns,
         groups: vec![Group { heading: None, rows }],

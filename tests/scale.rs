@@ -1,0 +1,67 @@
+//! Layouts that hold at any number of cities: editions of 1, 8 and 40 cities (and 300 in an
+//! ignored test that CI runs) are built, and every word of the PDF must lie inside its page and
+//! every city's name must be printed. Positions come from poppler's `pdftotext -bbox`.
+
+mod common;
+
+use common::{project_of_cities, run, text, words_outside_pages};
+
+/// Builds `n` cities with the given flags and checks the PDF; false when pdftotext is missing.
+fn builds_within_the_page(n: usize, flags: &[&str], pdf_name: &str) -> bool {
+    let dir = project_of_cities(n);
+    let mut args = vec!["build"];
+    args.extend_from_slice(flags);
+    let o = run(&args, dir.path());
+    assert!(o.status.success(), "{n} cities {flags:?}: {}", text(&o.stderr));
+    let pdf = dir.path().join("dist/2025").join(pdf_name);
+    let Some(outside) = words_outside_pages(&pdf) else {
+        eprintln!("SKIPPED: pdftotext (poppler-utils) is not installed; the layout of {n} cities was not checked");
+        return false;
+    };
+    assert!(
+        outside.is_empty(),
+        "{n} cities {flags:?}: {} words outside the page:\n{}",
+        outside.len(),
+        outside.join("\n")
+    );
+    let all = std::process::Command::new("pdftotext").arg(&pdf).arg("-").output().unwrap();
+    let all: String = String::from_utf8_lossy(&all.stdout).chars().filter(|c| !c.is_whitespace()).collect();
+    for i in 0..n {
+        let zh = ["嘉峪关市", "金昌市", "三门峡市", "武威市"][i % 4];
+        let name = format!("{zh}{}", i / 4 + 1);
+        let en = ["Jiayuguan", "Jinchang", "Sanmenxia", "Wuwei"][i % 4];
+        let wanted = if flags.contains(&"en") { format!("{en}{}", i / 4 + 1) } else { name };
+        assert!(all.contains(&wanted), "{n} cities {flags:?}: {wanted} is not printed");
+    }
+    true
+}
+
+#[test]
+fn one_city_in_every_language() {
+    builds_within_the_page(1, &[], "yearbook-2025.pdf");
+    builds_within_the_page(1, &["--lang", "zh"], "yearbook-2025-zh.pdf");
+    builds_within_the_page(1, &["--lang", "en"], "yearbook-2025-en.pdf");
+}
+
+#[test]
+fn eight_cities_in_every_language() {
+    builds_within_the_page(8, &[], "yearbook-2025.pdf");
+    builds_within_the_page(8, &["--lang", "zh"], "yearbook-2025-zh.pdf");
+    builds_within_the_page(8, &["--lang", "en"], "yearbook-2025-en.pdf");
+}
+
+#[test]
+fn forty_cities_in_every_standard_and_language() {
+    builds_within_the_page(40, &[], "yearbook-2025.pdf");
+    builds_within_the_page(40, &["--pdf-standard", "plain"], "yearbook-2025.pdf");
+    builds_within_the_page(40, &["--pdf-standard", "a-3b-ua"], "yearbook-2025-archive.pdf");
+    builds_within_the_page(40, &["--lang", "zh"], "yearbook-2025-zh.pdf");
+    builds_within_the_page(40, &["--lang", "en"], "yearbook-2025-en.pdf");
+}
+
+/// About a minute and several GiB: run by CI with `--ignored`.
+#[test]
+#[ignore]
+fn three_hundred_cities_in_the_default_standard() {
+    builds_within_the_page(300, &[], "yearbook-2025.pdf");
+}
