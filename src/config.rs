@@ -17,7 +17,23 @@ pub const CONFIG_FILE: &str = "yearbook.toml";
 struct RawConfig {
     edition: RawEdition,
     #[serde(default)]
+    imprint: RawImprint,
+    #[serde(default)]
     paths: RawPaths,
+}
+
+/// The imprint page (版权页): who made the edition and how it is catalogued. All optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawImprint {
+    /// The editorial board or chief editors, as printed.
+    board: Option<Bilingual>,
+    /// ISBN, ISSN or the office's internal serial number.
+    serial: Option<Spanned<String>>,
+    /// Up to when the data run, `YYYY-MM` or `YYYY-MM-DD`.
+    data_to: Option<Spanned<String>>,
+    /// A line for the printer or the distribution (内部资料 / for internal use).
+    note: Option<Bilingual>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -109,6 +125,16 @@ impl serde::Serialize for Date {
     }
 }
 
+/// What the imprint page prints besides the title, publisher and date.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Imprint {
+    pub board: Option<Text>,
+    pub serial: Option<String>,
+    /// The data cut-off as each language writes it.
+    pub data_to: Option<Text>,
+    pub note: Option<Text>,
+}
+
 /// The resolved configuration every command works from.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -121,6 +147,7 @@ pub struct Config {
     /// The title and publisher with their places in the file, for the printable-text rules.
     pub printed: Vec<Spanned<String>>,
     pub date: Date,
+    pub imprint: Imprint,
     /// The folder of the config file; relative paths start here.
     pub root: PathBuf,
     pub data_dir: PathBuf,
@@ -185,13 +212,37 @@ impl Config {
             if p.is_absolute() { p.to_path_buf() } else { root.join(p) }
         };
         let (title, publisher) = (&raw.edition.title, &raw.edition.publisher);
+        let mut printed = vec![title.zh.clone(), title.en.clone(), publisher.zh.clone(), publisher.en.clone()];
+        let imprint = &raw.imprint;
+        for b in [&imprint.board, &imprint.note].into_iter().flatten() {
+            printed.extend([b.zh.clone(), b.en.clone()]);
+        }
+        printed.extend(imprint.serial.iter().cloned());
+        let data_to = match &imprint.data_to {
+            Some(d) => Some(written_date(d.get_ref()).ok_or_else(|| AppError::Config {
+                path: path.to_path_buf(),
+                message: format!(
+                    "{}: imprint.data_to `{}` is not a date; write it as YYYY-MM or YYYY-MM-DD",
+                    line_col(&text, d.span().start),
+                    d.get_ref()
+                ),
+            })?),
+            None => None,
+        };
+        let imprint = Imprint {
+            board: imprint.board.as_ref().map(Into::into),
+            serial: imprint.serial.as_ref().map(|s| s.get_ref().clone()),
+            data_to,
+            note: imprint.note.as_ref().map(Into::into),
+        };
         Ok(Config {
             path: path.to_path_buf(),
             year,
             title: title.into(),
             publisher: publisher.into(),
-            printed: vec![title.zh.clone(), title.en.clone(), publisher.zh.clone(), publisher.en.clone()],
+            printed,
             date,
+            imprint,
             data_dir: at(&raw.paths.data),
             templates_dir: at(&raw.paths.templates),
             fonts_dir: at(&raw.paths.fonts),
@@ -201,6 +252,37 @@ impl Config {
             text,
         })
     }
+}
+
+/// A `YYYY-MM` or `YYYY-MM-DD` date as each language writes it (2025年12月 / December 2025).
+pub fn written_date(s: &str) -> Option<Text> {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let (date, has_day) = match Date::parse(s) {
+        Some(d) => (d, true),
+        None => (Date::parse(&format!("{s}-01"))?, false),
+    };
+    let month = MONTHS[usize::from(date.month) - 1];
+    Some(if has_day {
+        Text {
+            zh: format!("{}年{}月{}日", date.year, date.month, date.day),
+            en: format!("{} {month} {}", date.day, date.year),
+        }
+    } else {
+        Text { zh: format!("{}年{}月", date.year, date.month), en: format!("{month} {}", date.year) }
+    })
 }
 
 /// `line:col` (1-based, columns in characters) of a byte offset.

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde::Serialize;
 
-use crate::config::{Config, Date};
+use crate::config::{Config, Date, Imprint};
 use crate::model::{Qualifier, Text, UnitKind};
 use crate::resolve::{City, Figure, Resolved};
 use crate::validate::sheet_name;
@@ -26,6 +26,7 @@ pub struct Book {
     pub publisher: Text,
     /// Publication date.
     pub date: Date,
+    pub imprint: Imprint,
     pub cities: Vec<CityEntry>,
     pub chapters: Vec<Chapter>,
     pub sources: Vec<SourceEntry>,
@@ -414,6 +415,7 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String]) -> Book {
         title: config.title.clone(),
         publisher: config.publisher.clone(),
         date: config.date,
+        imprint: config.imprint.clone(),
         indicator_count: city_entries.iter().map(|c| c.indicator_count).sum(),
         cities: city_entries,
         chapters,
@@ -576,40 +578,13 @@ impl Rows<'_> {
     }
 }
 
-/// A `YYYY`, `YYYY-MM` or `YYYY-MM-DD` date as the text of each language prints it:
-/// 2025年11月 / November 2025. Anything else is printed as typed.
+/// A date of a note as each language prints it (2025年11月 / November 2025); a year alone, or
+/// anything else, as typed.
 fn written_date(date: &str) -> (String, String) {
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    let parts: Vec<&str> = date.split('-').collect();
-    let number = |p: &str| p.parse::<u32>().ok();
-    match parts.as_slice() {
-        [y] if number(y).is_some() => (format!("{y}年"), (*y).to_string()),
-        [y, m] => match (number(y), number(m).filter(|m| (1..=12).contains(m))) {
-            (Some(y), Some(m)) => (format!("{y}年{m}月"), format!("{} {y}", MONTHS[m as usize - 1])),
-            _ => (date.to_string(), date.to_string()),
-        },
-        [y, m, d] => {
-            match (number(y), number(m).filter(|m| (1..=12).contains(m)), number(d).filter(|d| (1..=31).contains(d))) {
-                (Some(y), Some(m), Some(d)) => {
-                    (format!("{y}年{m}月{d}日"), format!("{d} {} {y}", MONTHS[m as usize - 1]))
-                }
-                _ => (date.to_string(), date.to_string()),
-            }
-        }
-        _ => (date.to_string(), date.to_string()),
+    match crate::config::written_date(date) {
+        Some(t) => (t.zh, t.en),
+        None if date.len() == 4 && date.bytes().all(|b| b.is_ascii_digit()) => (format!("{date}年"), date.to_string()),
+        None => (date.to_string(), date.to_string()),
     }
 }
 
