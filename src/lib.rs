@@ -13,6 +13,7 @@ pub mod book;
 pub mod cmd;
 pub mod config;
 pub mod diagnostics;
+pub mod diff;
 pub mod error;
 pub mod load;
 pub mod model;

@@ -205,6 +205,12 @@ pub struct Indicator {
     pub completion: Option<Spanned<f64>>,
     /// The earlier value of a before/after pair.
     pub previous: Option<Spanned<f64>>,
+    /// The figure for the year before, as this edition's source gives it. Where the previous
+    /// edition printed another value, this one is the restated figure and prevails.
+    pub last_year: Option<Spanned<f64>>,
+    /// The change the source itself reports: in per cent for amounts, in percentage points for
+    /// rates. It is printed instead of a computed change.
+    pub change: Option<Spanned<f64>>,
     pub note: Option<Bilingual>,
     /// Source id; sub-items inherit their parent's.
     pub source: Option<Spanned<String>>,

@@ -13,7 +13,7 @@ use crate::output::sha256_hex;
 use crate::plan::Plan;
 use crate::render::{self, Attachment};
 use crate::typeset::{self, Fonts, YearbookWorld};
-use crate::{resolve, trace, validate, xlsx};
+use crate::{diff, resolve, trace, validate, xlsx};
 
 /// What outlives one build: the parsed fonts and the template environment (a watcher keeps it).
 pub struct Engine {
@@ -36,6 +36,8 @@ pub struct Checked {
     pub files: SourceFiles,
     pub catalogue: Catalogue,
     pub edition: Edition,
+    /// The previous year's edition, when its data exist.
+    pub previous: Option<Edition>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -55,9 +57,14 @@ pub fn check(plan: &Plan, engine: &Engine) -> Result<Checked, AppError> {
     let mut loader = Loader::new(&plan.config.root);
     let catalogue = loader.catalogue(&plan.data_dir)?;
     let edition = loader.edition(&plan.data_dir, plan.year)?;
+    // The previous edition is printed from too (last year's figures), so it is checked as well.
+    let previous = plan.previous.map(|year| loader.edition(&plan.data_dir, year)).transpose()?;
     let covered = |c| engine.fonts.covers(c);
     let mut diagnostics = loader.diagnostics;
     diagnostics.extend(validate::validate(&catalogue, &edition, &covered));
+    if let Some(previous) = &previous {
+        diagnostics.extend(validate::validate(&catalogue, previous, &covered));
+    }
     let mut files = loader.files;
     let config_file = files.add(display_config_name(plan), plan.config.text.clone());
     for text in &plan.config.printed {
@@ -66,7 +73,7 @@ pub fn check(plan: &Plan, engine: &Engine) -> Result<Checked, AppError> {
     if let Some(dir) = &plan.sources_dir {
         diagnostics.extend(trace::trace(&files, &catalogue, &edition, dir)?);
     }
-    Ok(Checked { files, catalogue, edition, diagnostics })
+    Ok(Checked { files, catalogue, edition, previous, diagnostics })
 }
 
 fn display_config_name(plan: &Plan) -> String {
@@ -102,6 +109,17 @@ impl Artifacts {
     }
 }
 
+/// What changed since the previous edition (none when there is none beside this one).
+pub fn changes(checked: &Checked) -> Result<diff::EditionDiff, AppError> {
+    let Some(previous) = &checked.previous else {
+        return Err(AppError::Usage("there is no previous edition to compare with".into()));
+    };
+    let mut current = resolve::resolve(&checked.files, &checked.catalogue, &checked.edition)?;
+    let previous = resolve::resolve(&checked.files, &checked.catalogue, previous)?;
+    resolve::join_previous(&mut current, &previous);
+    Ok(diff::diff(&previous, &current))
+}
+
 /// Turns checked inputs into the edition: book, workbook, Typst source and PDF.
 pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Artifacts, AppError> {
     let errors = checked.errors();
@@ -116,8 +134,16 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
             known.join(", ")
         )));
     }
-    let resolved = resolve::resolve(&checked.files, &checked.catalogue, &checked.edition)?;
-    let book = book::build(&plan.config, &resolved, &plan.cities);
+    let mut resolved = resolve::resolve(&checked.files, &checked.catalogue, &checked.edition)?;
+    let previous = match &checked.previous {
+        Some(edition) => Some(resolve::resolve(&checked.files, &checked.catalogue, edition)?),
+        None => None,
+    };
+    let changes = previous.as_ref().map(|previous| {
+        resolve::join_previous(&mut resolved, previous);
+        diff::diff(previous, &resolved)
+    });
+    let book = book::build(&plan.config, &resolved, &plan.cities, changes);
     if book.chapters.is_empty() {
         return Err(AppError::Usage(format!("the {} edition has no figures to print", plan.year)));
     }
@@ -130,7 +156,9 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
     if plan.pdf.attaches_sources() {
         for (name, file) in input_files(checked) {
             // Flat, recognisable names: `sanmenxia.toml`, `catalogue-units.toml`.
-            let flat = name.replace("catalogue/", "catalogue-").replace(&format!("{}/", plan.year), "");
+            // The previous edition's files keep their year: `2024-wuwei.toml`.
+            let flat =
+                name.replace("catalogue/", "catalogue-").replace(&format!("{}/", plan.year), "").replace('/', "-");
             attachments.push(Attachment {
                 path: format!("/{flat}"),
                 relationship: "source",
@@ -189,6 +217,12 @@ fn input_files(checked: &Checked) -> Vec<(String, usize)> {
         .into_iter()
         .filter_map(|(name, file)| file.map(|f| (format!("catalogue/{name}.toml"), f)))
         .chain(checked.edition.cities.iter().map(|c| (format!("{year}/{}.toml", c.stem), c.file)))
+        .chain(
+            checked
+                .previous
+                .iter()
+                .flat_map(|p| p.cities.iter().map(move |c| (format!("{}/{}.toml", p.year, c.stem), c.file))),
+        )
         .collect()
 }
 

@@ -42,6 +42,9 @@ pub struct Plan {
     pub config: Config,
     pub year: i32,
     pub data_dir: PathBuf,
+    /// The previous edition's year, when its data are beside this one's: last year's figures and
+    /// the changes since come from it.
+    pub previous: Option<i32>,
     /// City ids to print; empty for all.
     pub cities: Vec<String>,
     pub lang: Lang,
@@ -88,10 +91,12 @@ impl Plan {
             typ: format!("{stem}.typ"),
         };
         let sources_dir = o.sources.or_else(|| config.sources_dir.clone());
+        let previous = Some(year - 1).filter(|y| data_dir.join(y.to_string()).is_dir());
         Plan {
             config,
             year,
             data_dir,
+            previous,
             cities: o.cities,
             lang: o.lang,
             pdf: o.pdf,

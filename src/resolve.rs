@@ -102,6 +102,10 @@ pub struct Figure {
     pub completion: Option<Number>,
     /// The earlier value of a before/after pair the article gives.
     pub before: Option<Number>,
+    /// The figure of the year before: from this edition's source, or from the previous edition.
+    pub last_year: Option<LastYear>,
+    /// The change the source reports (per cent, or points for rates).
+    pub reported_change: Option<Number>,
     pub note: Option<Text>,
     /// Source id.
     pub source: String,
@@ -110,6 +114,15 @@ pub struct Figure {
     /// "Of which" parts.
     pub parts: Vec<Figure>,
     pub alternatives: Vec<Alternative>,
+}
+
+/// Last year's figure of the same city and indicator.
+#[derive(Debug, Clone, Serialize)]
+pub struct LastYear {
+    pub value: Number,
+    pub year: i64,
+    /// Where this edition restates the figure: what the previous edition printed.
+    pub restated_from: Option<Number>,
 }
 
 #[derive(Debug, Serialize)]
@@ -217,6 +230,50 @@ pub fn resolve(files: &SourceFiles, catalogue: &Catalogue, edition: &Edition) ->
     Ok(Resolved { year: edition.year, sectors, sources, terms, cities })
 }
 
+/// Gives every figure of `current` last year's figure of the same city, indicator and unit from
+/// the previous edition. A figure this edition's source gives for last year prevails; where it
+/// differs from what the previous edition printed, that is kept as the restated value.
+pub fn join_previous(current: &mut Resolved, previous: &Resolved) {
+    let mut before: HashMap<(&str, &str, &str), (Number, i64)> = HashMap::new();
+    for city in &previous.cities {
+        walk(&city.figures, &mut |f| {
+            before.insert((city.id.as_str(), f.id.as_str(), f.unit.id.as_str()), (f.value, f.reference_year));
+        });
+    }
+    for city in &mut current.cities {
+        walk_mut(&mut city.figures, &mut |f| {
+            let Some(&(value, year)) = before.get(&(city.id.as_str(), f.id.as_str(), f.unit.id.as_str())) else {
+                return;
+            };
+            f.last_year = Some(match f.last_year.take() {
+                Some(mut own) => {
+                    if own.value.value != value.value {
+                        own.restated_from = Some(value);
+                    }
+                    own.year = year;
+                    own
+                }
+                None => LastYear { value, year, restated_from: None },
+            });
+        });
+    }
+}
+
+/// Every figure and part, depth first.
+pub fn walk<'a>(figures: &'a [Figure], f: &mut dyn FnMut(&'a Figure)) {
+    for x in figures {
+        f(x);
+        walk(&x.parts, f);
+    }
+}
+
+fn walk_mut(figures: &mut [Figure], f: &mut dyn FnMut(&mut Figure)) {
+    for x in figures {
+        f(x);
+        walk_mut(&mut x.parts, f);
+    }
+}
+
 fn unresolved(what: &str, id: &str) -> AppError {
     AppError::Internal(format!("the {what} `{id}` passed the checks but cannot be found"))
 }
@@ -264,6 +321,12 @@ impl Context<'_> {
             target: ind.target.as_ref().map(number),
             completion: ind.completion.as_ref().map(number),
             before: ind.previous.as_ref().map(number),
+            last_year: ind.last_year.as_ref().map(|v| LastYear {
+                value: number(v),
+                year: reference_year - 1,
+                restated_from: None,
+            }),
+            reported_change: ind.change.as_ref().map(number),
             note: ind.note.as_ref().map(Into::into),
             source: source.to_string(),
             derived: ind.derived,

@@ -439,8 +439,14 @@ impl Validator<'_> {
         }
         let kind = unit.as_deref().and_then(|u| refs.unit_kinds.get(u)).copied();
 
-        for number in [Some(&ind.value), ind.target.as_ref(), ind.previous.as_ref()].into_iter().flatten() {
+        for number in
+            [Some(&ind.value), ind.target.as_ref(), ind.previous.as_ref(), ind.last_year.as_ref()].into_iter().flatten()
+        {
             self.number(file, number, kind);
+        }
+        // A reported change may be negative, but must be a number.
+        if let Some(change) = &ind.change {
+            self.number(file, change, Some(UnitKind::Other));
         }
         for alt in &ind.alternatives {
             self.number(file, &alt.value, kind);

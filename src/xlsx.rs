@@ -212,6 +212,11 @@ fn write_cell(ws: &mut Worksheet, r: u32, c: u16, col: Col, row: &Row, widths: &
                 write_num(ws, r, c, n, false)?;
             }
         }
+        Col::LastYear => {
+            if let Some(n) = &row.last_year {
+                write_num(ws, r, c, n, false)?;
+            }
+        }
         Col::Before => {
             if let Some(n) = &row.before {
                 write_num(ws, r, c, n, false)?;

@@ -31,6 +31,7 @@ pub enum Col {
     Target,
     TargetDerived,
     Completion,
+    LastYear,
     Before,
     Change,
     Year,
@@ -42,7 +43,7 @@ pub enum Col {
 
 impl Col {
     /// The workbook's sector sheets, left to right.
-    pub const WORKBOOK: [Col; 13] = [
+    pub const WORKBOOK: [Col; 14] = [
         Col::City,
         Col::Item,
         Col::Unit,
@@ -51,6 +52,7 @@ impl Col {
         Col::Target,
         Col::TargetDerived,
         Col::Completion,
+        Col::LastYear,
         Col::Before,
         Col::Change,
         Col::Year,
@@ -69,8 +71,9 @@ impl Col {
             Col::Target => ("目标", "Target"),
             Col::TargetDerived => ("目标为推算", "Target derived"),
             Col::Completion => ("完成率（%）", "Completion (%)"),
+            Col::LastYear => ("上年", "Last year"),
             Col::Before => ("原值", "Before"),
-            Col::Change => ("比原值增减", "Change on before"),
+            Col::Change => ("增减", "Change"),
             Col::Year => ("年份", "Year"),
             Col::Source => ("来源", "Source"),
             Col::Note => ("备注", "Note"),
@@ -88,6 +91,7 @@ impl Col {
             Col::Target => &[("目标", "Target")],
             Col::TargetDerived => &[("目标为推算", "Target derived")],
             Col::Completion => &[("完成率（%）", "Completion (%)")],
+            Col::LastYear => &[("上年数值", "Last year's value")],
             Col::Before => &[("原值", "Value before")],
             Col::Change => &[("增减", "Change")],
             Col::Year => &[("数据年份", "Reference year")],
@@ -102,7 +106,7 @@ impl Col {
             Col::Item => None,
             // Wide enough for "亿元" over "100 million yuan" in two lines.
             Col::Unit => Some(7.0),
-            Col::Value | Col::Target | Col::Before => Some(6.2),
+            Col::Value | Col::Target | Col::Before | Col::LastYear => Some(6.2),
             Col::Completion => Some(6.0),
             Col::Change => Some(5.0),
             Col::CityValue => Some(6.4),

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use serde::Serialize;
 
 use crate::config::{Config, Date, Imprint};
+use crate::diff::EditionDiff;
 use crate::model::{Qualifier, Text, UnitKind};
 use crate::resolve::{City, Figure, Resolved};
 use crate::validate::sheet_name;
@@ -38,6 +39,8 @@ pub struct Book {
     pub indicator_count: usize,
     /// Index of indicators, one entry per indicator id; parts are named with their parent.
     pub index: Index,
+    /// What changed since the previous edition, when its data exist.
+    pub changes: Option<crate::diff::EditionDiff>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -179,6 +182,8 @@ pub struct Row {
     pub target: Option<Num>,
     pub completion: Option<Num>,
     pub before: Option<Num>,
+    /// The figure of the year before (previous edition, or restated by this one).
+    pub last_year: Option<Num>,
     pub change: Option<Num>,
     pub change_unit: Option<ChangeUnit>,
     pub reference_year: i64,
@@ -285,7 +290,7 @@ impl SymbolKind {
 
 /// Lays out the resolved edition for the cities `only` (all when empty), with the title,
 /// publisher and date of the configuration.
-pub fn build(config: &Config, edition: &Resolved, only: &[String]) -> Book {
+pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Option<EditionDiff>) -> Book {
     let year = i64::from(edition.year);
     let mut cities: Vec<&City> = edition.cities.iter().filter(|c| only.is_empty() || only.contains(&c.id)).collect();
     cities.sort_by(|a, b| a.name.en.cmp(&b.name.en));
@@ -416,6 +421,7 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String]) -> Book {
         publisher: config.publisher.clone(),
         date: config.date,
         imprint: config.imprint.clone(),
+        changes: changes.filter(|c| !c.is_empty()),
         indicator_count: city_entries.iter().map(|c| c.indicator_count).sum(),
         cities: city_entries,
         chapters,
@@ -480,18 +486,22 @@ impl Rows<'_> {
             _ => None,
         };
         let before = f.before.map(Num::of);
-        let (change, change_unit) = match f.before {
-            Some(b) if f.unit.kind == UnitKind::Percent => (
-                Some(Num::new(f.value.value - b.value, f.value.decimals.max(b.decimals)).derived()),
-                Some(ChangeUnit::Points),
-            ),
-            Some(b) if b.value > 0.0 => {
-                (Some(Num::new((f.value.value / b.value - 1.0) * 100.0, 1).derived()), Some(ChangeUnit::Percent))
+        let last_year = f.last_year.as_ref().map(|l| Num::of(l.value));
+        // Rates change in percentage points, amounts in per cent.
+        let unit = if f.unit.kind == UnitKind::Percent { ChangeUnit::Points } else { ChangeUnit::Percent };
+        // What the source reports wins; else the change on last year, else on the earlier value
+        // of a before/after pair, computed and so marked as derived.
+        let base = f.last_year.as_ref().map(|l| l.value).or(f.before);
+        let change = match (f.reported_change, base) {
+            (Some(c), _) => Some(Num::of(c)),
+            (None, Some(b)) if unit == ChangeUnit::Points => {
+                Some(Num::new(f.value.value - b.value, f.value.decimals.max(b.decimals)).derived())
             }
-            _ => (None, None),
+            (None, Some(b)) if b.value > 0.0 => Some(Num::new((f.value.value / b.value - 1.0) * 100.0, 1).derived()),
+            _ => None,
         };
         let (change, change_unit) = match change {
-            Some(c) if c.raw.is_finite() => (Some(c), change_unit),
+            Some(c) if c.raw.is_finite() => (Some(c), Some(unit)),
             _ => (None, None),
         };
         Row {
@@ -505,6 +515,7 @@ impl Rows<'_> {
             target,
             completion,
             before,
+            last_year,
             change,
             change_unit,
             reference_year: f.reference_year,
@@ -547,6 +558,16 @@ impl Rows<'_> {
         let mut out = Vec::new();
         if let Some(n) = &f.note {
             out.push(n.clone());
+        }
+        if let Some(restated) = f.last_year.as_ref().and_then(|l| l.restated_from.map(|r| (l.year, r))) {
+            let (year, old) = (restated.0, Num::of(restated.1).text());
+            out.push(Text {
+                zh: format!("{}{year}年数据为修订数，上版为{old}，以本版为准。", f.name.zh),
+                en: format!(
+                    "{}: the {year} figure is revised (the previous edition gave {old}); this edition prevails.",
+                    f.name.en
+                ),
+            });
         }
         if let Some(m) = &f.method {
             out.push(Text { zh: format!("推算方法：{}", m.zh), en: format!("Derived: {}", m.en) });
@@ -596,6 +617,7 @@ fn detail_table(number: usize, sector: &Text, groups: Vec<Group>, notes: Vec<Tex
     for (col, used) in [
         (Col::Target, rows().any(|r| r.target.is_some())),
         (Col::Completion, rows().any(|r| r.completion.is_some())),
+        (Col::LastYear, rows().any(|r| r.last_year.is_some())),
         (Col::Before, rows().any(|r| r.before.is_some())),
         (Col::Change, rows().any(|r| r.change.is_some())),
         // The year prints only where it differs from the edition's.

@@ -31,6 +31,21 @@ pub enum Command {
     Check(CheckArgs),
     /// Create data/<year>/<ID>.toml with every sector and the required fields, ready to fill in
     NewCity(NewCityArgs),
+    /// List the indicators new, dropped and restated between an edition and the year before
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier edition
+    #[arg(long, value_name = "YYYY")]
+    pub from: i32,
+    /// The later edition
+    #[arg(long, value_name = "YYYY")]
+    pub to: i32,
+    /// Data folder [default: from yearbook.toml]
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -155,6 +170,12 @@ impl EditionArgs {
     /// The plan options that only name an edition (check, new-city).
     pub fn options(&self) -> PlanOptions {
         PlanOptions { data: self.data.clone(), year: self.year, ..PlanOptions::default() }
+    }
+}
+
+impl DiffArgs {
+    pub fn options(&self) -> PlanOptions {
+        PlanOptions { data: self.data.clone(), year: Some(self.to), ..PlanOptions::default() }
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod args;
 mod build;
 mod check;
+mod diff;
 mod new_city;
 
 use std::io::IsTerminal;
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Build(args) => build::run(&cli, args),
         Command::Check(args) => check::run(&cli, args),
         Command::NewCity(args) => new_city::run(&cli, args),
+        Command::Diff(args) => diff::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
