@@ -9,6 +9,7 @@
 //! `output` (the edition written as a unit). `pipeline` strings the stages together in memory;
 //! nothing below `cmd` prints or exits.
 
+pub mod archive;
 pub mod book;
 pub mod cmd;
 pub mod config;

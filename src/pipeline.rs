@@ -203,7 +203,7 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
 
 /// The data files of the edition in a fixed order, catalogue then cities, each with its path
 /// relative to the data folder.
-fn input_files(checked: &Checked) -> Vec<(String, usize)> {
+pub fn input_files(checked: &Checked) -> Vec<(String, usize)> {
     let c = &checked.catalogue;
     let catalogue = [
         ("sectors", c.sectors.as_ref().map(|p| p.file)),

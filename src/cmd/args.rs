@@ -33,6 +33,41 @@ pub enum Command {
     NewCity(NewCityArgs),
     /// List the indicators new, dropped and restated between an edition and the year before
     Diff(DiffArgs),
+    /// Build the edition and freeze it with its sources as a BagIt bag in archive/<year>/
+    Archive(ArchiveArgs),
+    /// Check an archived edition against its manifests; --rebuild makes it again and compares
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ArchiveArgs {
+    /// Edition year [default: from yearbook.toml]
+    #[arg(long, value_name = "YYYY")]
+    pub year: Option<i32>,
+    /// Data folder [default: from yearbook.toml]
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Folder of the archive [default: archive/ beside yearbook.toml]
+    #[arg(long, value_name = "DIR")]
+    pub archive: Option<PathBuf>,
+    /// Replace an archived edition (the old bag is kept under a dated name); needs --reason
+    #[arg(long)]
+    pub force: bool,
+    /// Why the archived edition is replaced; recorded in the new bag
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The bag, e.g. archive/2025
+    pub bag: PathBuf,
+    /// Also rebuild the edition from the bag's sources and compare the PDFs and workbook
+    #[arg(long)]
+    pub rebuild: bool,
+    /// Fonts folder for --rebuild [default: from yearbook.toml]
+    #[arg(long, value_name = "DIR")]
+    pub fonts: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -2,11 +2,13 @@
 //! pipeline, prints, and returns an exit status. No domain logic lives here, and nothing below
 //! this layer prints or exits.
 
+mod archive;
 pub mod args;
 mod build;
 mod check;
 mod diff;
 mod new_city;
+mod verify;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -26,6 +28,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(args) => check::run(&cli, args),
         Command::NewCity(args) => new_city::run(&cli, args),
         Command::Diff(args) => diff::run(&cli, args),
+        Command::Archive(args) => archive::run(&cli, args),
+        Command::Verify(args) => verify::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
