@@ -2,6 +2,8 @@
 //! Nothing here writes a file, prints or exits; `build`, and the commands that come after it,
 //! decide what to do with the artifacts.
 
+use std::time::{Duration, Instant};
+
 use minijinja::Environment;
 
 use crate::book::{self, Book};
@@ -31,6 +33,19 @@ impl Engine {
     }
 }
 
+/// How long each stage of a run took, in order: for `--timings` and the benchmarks.
+#[derive(Debug, Clone, Default)]
+pub struct Timings(pub Vec<(&'static str, Duration)>);
+
+impl Timings {
+    fn time<T>(&mut self, stage: &'static str, f: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let out = f();
+        self.0.push((stage, start.elapsed()));
+        out
+    }
+}
+
 /// The edition's inputs, read and checked.
 pub struct Checked {
     pub files: SourceFiles,
@@ -39,6 +54,7 @@ pub struct Checked {
     /// The previous year's edition, when its data exist.
     pub previous: Option<Edition>,
     pub diagnostics: Vec<Diagnostic>,
+    pub timings: Timings,
 }
 
 impl Checked {
@@ -54,26 +70,32 @@ impl Checked {
 /// Reads the catalogue and the plan's edition, and runs every rule: all that `build` would
 /// reject is found here, so `check` and `build` cannot disagree.
 pub fn check(plan: &Plan, engine: &Engine) -> Result<Checked, AppError> {
+    let mut timings = Timings::default();
     let mut loader = Loader::new(&plan.config.root);
-    let catalogue = loader.catalogue(&plan.data_dir)?;
-    let edition = loader.edition(&plan.data_dir, plan.year)?;
-    // The previous edition is printed from too (last year's figures), so it is checked as well.
-    let previous = plan.previous.map(|year| loader.edition(&plan.data_dir, year)).transpose()?;
+    let (catalogue, edition, previous) = timings.time("load", || {
+        let catalogue = loader.catalogue(&plan.data_dir)?;
+        let edition = loader.edition(&plan.data_dir, plan.year)?;
+        // The previous edition is printed from too (last year's figures), so it is checked as well.
+        let previous = plan.previous.map(|year| loader.edition(&plan.data_dir, year)).transpose()?;
+        Ok::<_, AppError>((catalogue, edition, previous))
+    })?;
     let covered = |c| engine.fonts.covers(c);
     let mut diagnostics = loader.diagnostics;
-    diagnostics.extend(validate::validate(&catalogue, &edition, &covered));
-    if let Some(previous) = &previous {
-        diagnostics.extend(validate::validate(&catalogue, previous, &covered));
-    }
     let mut files = loader.files;
-    let config_file = files.add(display_config_name(plan), plan.config.text.clone());
-    for text in &plan.config.printed {
-        diagnostics.extend(validate::printed_text(config_file, text, &covered));
-    }
+    timings.time("validate", || {
+        diagnostics.extend(validate::validate(&catalogue, &edition, &covered));
+        if let Some(previous) = &previous {
+            diagnostics.extend(validate::validate(&catalogue, previous, &covered));
+        }
+        let config_file = files.add(display_config_name(plan), plan.config.text.clone());
+        for text in &plan.config.printed {
+            diagnostics.extend(validate::printed_text(config_file, text, &covered));
+        }
+    });
     if let Some(dir) = &plan.sources_dir {
-        diagnostics.extend(trace::trace(&files, &catalogue, &edition, dir)?);
+        diagnostics.extend(timings.time("trace", || trace::trace(&files, &catalogue, &edition, dir))?);
     }
-    Ok(Checked { files, catalogue, edition, previous, diagnostics })
+    Ok(Checked { files, catalogue, edition, previous, diagnostics, timings })
 }
 
 fn display_config_name(plan: &Plan) -> String {
@@ -96,6 +118,7 @@ pub struct Artifacts {
     /// The rendered Typst source the PDF was compiled from.
     pub typ: String,
     pub inputs: Vec<Input>,
+    pub timings: Timings,
 }
 
 impl Artifacts {
@@ -134,20 +157,24 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
             known.join(", ")
         )));
     }
-    let mut resolved = resolve::resolve(&checked.files, &checked.catalogue, &checked.edition)?;
-    let previous = match &checked.previous {
-        Some(edition) => Some(resolve::resolve(&checked.files, &checked.catalogue, edition)?),
-        None => None,
-    };
-    let changes = previous.as_ref().map(|previous| {
-        resolve::join_previous(&mut resolved, previous);
-        diff::diff(previous, &resolved)
-    });
-    let book = book::build(&plan.config, &resolved, &plan.cities, changes);
+    let mut timings = Timings::default();
+    let (resolved, changes) = timings.time("resolve", || {
+        let mut resolved = resolve::resolve(&checked.files, &checked.catalogue, &checked.edition)?;
+        let previous = match &checked.previous {
+            Some(edition) => Some(resolve::resolve(&checked.files, &checked.catalogue, edition)?),
+            None => None,
+        };
+        let changes = previous.as_ref().map(|previous| {
+            resolve::join_previous(&mut resolved, previous);
+            diff::diff(previous, &resolved)
+        });
+        Ok::<_, AppError>((resolved, changes))
+    })?;
+    let book = timings.time("book", || book::build(&plan.config, &resolved, &plan.cities, changes));
     if book.chapters.is_empty() {
         return Err(AppError::Usage(format!("the {} edition has no figures to print", plan.year)));
     }
-    let workbook = xlsx::workbook(&book)?;
+    let workbook = timings.time("workbook", || xlsx::workbook(&book))?;
     let inputs = inputs(checked);
 
     // The archive edition carries its own sources: every data file read, and the workbook.
@@ -177,7 +204,9 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
         attached.push(workbook.clone());
     }
 
-    let source = render::render(&engine.templates, &plan.config.templates_dir, &book, plan.lang, &attachments)?;
+    let source = timings.time("render", || {
+        render::render(&engine.templates, &plan.config.templates_dir, &book, plan.lang, &attachments)
+    })?;
     let mut world = YearbookWorld::new(
         source,
         &plan.config.templates_dir,
@@ -189,7 +218,9 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
         world.add_virtual_file(&a.path, bytes)?;
     }
     let ident = plan.output.pdf.trim_end_matches(".pdf");
-    let pdf = typeset::compile_pdf(&world, plan.pdf, ident, plan.config.date);
+    let pdf = timings
+        .time("layout", || typeset::compile(&world))
+        .and_then(|doc| timings.time("pdf", || typeset::export_pdf(&world, &doc, plan.pdf, ident, plan.config.date)));
     let typ = world.into_main_text();
     let pdf = pdf.map_err(|e| match e {
         AppError::Typeset(mut failure) => {
@@ -198,7 +229,7 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
         }
         other => other,
     })?;
-    Ok(Artifacts { book, pdf, xlsx: workbook, typ, inputs })
+    Ok(Artifacts { book, pdf, xlsx: workbook, typ, inputs, timings })
 }
 
 /// The data files of the edition in a fixed order, catalogue then cities, each with its path

@@ -239,29 +239,29 @@ impl World for YearbookWorld<'_> {
     }
 }
 
-/// Compiles the world without exporting: for checks and tests.
-pub fn compile_only(world: &YearbookWorld) -> Result<usize, AppError> {
+/// Lays out the world. Warnings are errors: an unknown font family or a missing glyph must
+/// never reach print.
+pub fn compile(world: &YearbookWorld) -> Result<PagedDocument, AppError> {
     let warned = typst::compile::<PagedDocument>(world);
     match warned.output {
-        Ok(doc) if warned.warnings.is_empty() => Ok(doc.pages().len()),
+        Ok(doc) if warned.warnings.is_empty() => Ok(doc),
         Ok(_) => Err(AppError::typeset(world.describe(&warned.warnings))),
-        Err(errors) => Err(AppError::typeset(world.describe(&errors))),
-    }
-}
-
-/// Compiles the world and exports the PDF. Warnings are errors: an unknown font family or a
-/// missing glyph must never reach print.
-pub fn compile_pdf(world: &YearbookWorld, preset: PdfPreset, ident: &str, date: Date) -> Result<Vec<u8>, AppError> {
-    let warned = typst::compile::<PagedDocument>(world);
-    let document = match warned.output {
-        Ok(doc) if warned.warnings.is_empty() => doc,
-        Ok(_) => return Err(AppError::typeset(world.describe(&warned.warnings))),
         Err(errors) => {
             let mut all: Vec<SourceDiagnostic> = errors.to_vec();
             all.extend(warned.warnings.iter().cloned());
-            return Err(AppError::typeset(world.describe(&all)));
+            Err(AppError::typeset(world.describe(&all)))
         }
-    };
+    }
+}
+
+/// Exports a laid-out document as a PDF of the given standard, dated by the edition.
+pub fn export_pdf(
+    world: &YearbookWorld,
+    document: &PagedDocument,
+    preset: PdfPreset,
+    ident: &str,
+    date: Date,
+) -> Result<Vec<u8>, AppError> {
     let standards = PdfStandards::new(&preset.standards()).map_err(|e| AppError::typeset(e.message().to_string()))?;
     let timestamp = Datetime::from_ymd_hms(date.year, date.month, date.day, 0, 0, 0).map(Timestamp::new_utc);
     let options = PdfOptions {
@@ -272,5 +272,5 @@ pub fn compile_pdf(world: &YearbookWorld, preset: PdfPreset, ident: &str, date: 
         tagged: preset.tagged(),
         ..PdfOptions::default()
     };
-    typst_pdf::pdf(&document, &options).map_err(|errors| AppError::typeset(world.describe(&errors)))
+    typst_pdf::pdf(document, &options).map_err(|errors| AppError::typeset(world.describe(&errors)))
 }

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 use yearbook::config::Date;
 use yearbook::render::{typst_markup, typst_string};
-use yearbook::typeset::{Fonts, YearbookWorld, compile_only};
+use yearbook::typeset::{Fonts, YearbookWorld, compile};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -21,7 +21,7 @@ fn fonts() -> &'static Fonts {
 fn compiles(source: String) -> Result<usize, String> {
     let date = Date { year: 2026, month: 3, day: 31 };
     let world = YearbookWorld::new(source, &repo().join("templates"), fonts(), date, &[]);
-    compile_only(&world).map_err(|e| e.to_string())
+    compile(&world).map(|doc| doc.pages().len()).map_err(|e| e.to_string())
 }
 
 /// The string rebuilt from its code points, independently of our escaping.

@@ -121,6 +121,9 @@ pub struct BuildArgs {
     /// Also write the generated Typst source beside the PDF (also when typesetting fails)
     #[arg(long)]
     pub keep_typ: bool,
+    /// Print how long each stage took
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(Debug, Args)]

@@ -36,6 +36,7 @@ pub fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
     };
     let (cities, chapters, figures) =
         (artifacts.book.cities.len(), artifacts.book.chapters.len(), artifacts.book.indicator_count);
+    let timings = artifacts.timings.clone();
     let files: Vec<_> = artifacts.files(&plan).into_iter().map(|(name, bytes)| (dir.join(name), bytes)).collect();
     let written = output::write_all(&files)?;
 
@@ -44,6 +45,11 @@ pub fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
     let _ = writeln!(out, "  from {} and {}", plan.config.path.display(), plan.data_dir.display());
     for w in &written {
         let _ = writeln!(out, "  {}  ({} bytes, sha256 {})", w.path.display(), w.bytes, &w.sha256[..16]);
+    }
+    if args.timings {
+        for (stage, took) in checked.timings.0.iter().chain(&timings.0) {
+            eprintln!("  {stage:<9} {:>8.1} ms", took.as_secs_f64() * 1000.0);
+        }
     }
     let warnings = checked.warnings();
     if warnings > 0 {
