@@ -29,6 +29,8 @@ pub enum Command {
     Build(BuildArgs),
     /// Check the data and report every problem; writes nothing
     Check(CheckArgs),
+    /// Build, then rebuild whenever yearbook.toml, the data or the templates change
+    Watch(BuildArgs),
     /// Create data/<year>/<ID>.toml with every sector and the required fields, ready to fill in
     NewCity(NewCityArgs),
     /// List the indicators new, dropped and restated between an edition and the year before

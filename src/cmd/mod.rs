@@ -9,6 +9,7 @@ mod check;
 mod diff;
 mod new_city;
 mod verify;
+mod watch;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match &cli.command {
         Command::Build(args) => build::run(&cli, args),
         Command::Check(args) => check::run(&cli, args),
+        Command::Watch(args) => watch::run(&cli, args),
         Command::NewCity(args) => new_city::run(&cli, args),
         Command::Diff(args) => diff::run(&cli, args),
         Command::Archive(args) => archive::run(&cli, args),

@@ -1,0 +1,64 @@
+//! `yearbook watch`: an edit triggers a rebuild; a broken edit prints its diagnostics and keeps
+//! the last good edition.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{mini_city, project};
+
+/// Kills the watcher however the test ends.
+struct Watching(Child);
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < Duration::from_secs(60), "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn an_edit_rebuilds_and_a_broken_edit_keeps_the_last_good_edition() {
+    let dir = project(&[("testcity", &mini_city())]);
+    let log = dir.path().join("watch.log");
+    let stderr = std::fs::File::create(&log).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_yearbook"))
+        .arg("watch")
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let _watching = Watching(child);
+    let pdf = dir.path().join("dist/2025/yearbook-2025.pdf");
+    let xlsx = dir.path().join("dist/2025/yearbook-2025.xlsx");
+    let rebuilt = || std::fs::read_to_string(&log).unwrap_or_default().matches("rebuilt ").count();
+    wait_for("the first build", || rebuilt() >= 1);
+    let first = std::fs::read(&xlsx).unwrap();
+
+    let city = dir.path().join("data/2025/testcity.toml");
+    std::fs::write(&city, mini_city().replace("value = 59178", "value = 59179")).unwrap();
+    wait_for("the rebuild after an edit", || rebuilt() >= 2);
+    let second = std::fs::read(&xlsx).unwrap();
+    assert_ne!(first, second, "the edit reached the workbook");
+    let good_pdf = std::fs::read(&pdf).unwrap();
+
+    std::fs::write(&city, mini_city().replace("value = 59178", "valeu = 59179")).unwrap();
+    wait_for("the diagnostics of a broken edit", || {
+        std::fs::read_to_string(&log).unwrap_or_default().contains("last good edition is kept")
+    });
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("unknown field `valeu`"), "{text}");
+    assert_eq!(std::fs::read(&pdf).unwrap(), good_pdf, "the last good PDF stays");
+    assert_eq!(std::fs::read(&xlsx).unwrap(), second, "the last good workbook stays");
+}
