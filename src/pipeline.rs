@@ -17,10 +17,15 @@ use crate::render::{self, Attachment};
 use crate::typeset::{self, Fonts, YearbookWorld};
 use crate::{diff, resolve, trace, validate, xlsx};
 
-/// What outlives one build: the parsed fonts and the template environment (a watcher keeps it).
+/// Told the name of each stage as it starts (the commands show it as progress).
+pub type Progress = dyn Fn(&'static str) + Send + Sync;
+
+/// What outlives one build: the parsed fonts and the template environment (a watcher keeps it),
+/// and where progress goes.
 pub struct Engine {
     pub fonts: Fonts,
     pub templates: Environment<'static>,
+    pub progress: Option<Box<Progress>>,
 }
 
 impl Engine {
@@ -29,7 +34,7 @@ impl Engine {
     pub fn new(config: &Config) -> Result<Engine, AppError> {
         let fonts = Fonts::load(&config.fonts_dir)?;
         let templates = render::environment(&config.templates_dir)?;
-        Ok(Engine { fonts, templates })
+        Ok(Engine { fonts, templates, progress: None })
     }
 }
 
@@ -37,11 +42,24 @@ impl Engine {
 #[derive(Debug, Clone, Default)]
 pub struct Timings(pub Vec<(&'static str, Duration)>);
 
-impl Timings {
+/// Times the stages of one call and reports each as it starts.
+struct Stopwatch<'a> {
+    timings: Timings,
+    progress: Option<&'a Progress>,
+}
+
+impl<'a> Stopwatch<'a> {
+    fn new(engine: &'a Engine) -> Stopwatch<'a> {
+        Stopwatch { timings: Timings::default(), progress: engine.progress.as_deref() }
+    }
+
     fn time<T>(&mut self, stage: &'static str, f: impl FnOnce() -> T) -> T {
+        if let Some(report) = self.progress {
+            report(stage);
+        }
         let start = Instant::now();
         let out = f();
-        self.0.push((stage, start.elapsed()));
+        self.timings.0.push((stage, start.elapsed()));
         out
     }
 }
@@ -70,7 +88,7 @@ impl Checked {
 /// Reads the catalogue and the plan's edition, and runs every rule: all that `build` would
 /// reject is found here, so `check` and `build` cannot disagree.
 pub fn check(plan: &Plan, engine: &Engine) -> Result<Checked, AppError> {
-    let mut timings = Timings::default();
+    let mut timings = Stopwatch::new(engine);
     let mut loader = Loader::new(&plan.config.root);
     let (catalogue, edition, previous) = timings.time("load", || {
         let catalogue = loader.catalogue(&plan.data_dir)?;
@@ -95,7 +113,7 @@ pub fn check(plan: &Plan, engine: &Engine) -> Result<Checked, AppError> {
     if let Some(dir) = &plan.sources_dir {
         diagnostics.extend(timings.time("trace", || trace::trace(&files, &catalogue, &edition, dir))?);
     }
-    Ok(Checked { files, catalogue, edition, previous, diagnostics, timings })
+    Ok(Checked { files, catalogue, edition, previous, diagnostics, timings: timings.timings })
 }
 
 fn display_config_name(plan: &Plan) -> String {
@@ -157,7 +175,7 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
             known.join(", ")
         )));
     }
-    let mut timings = Timings::default();
+    let mut timings = Stopwatch::new(engine);
     let (resolved, changes) = timings.time("resolve", || {
         let mut resolved = resolve::resolve(&checked.files, &checked.catalogue, &checked.edition)?;
         let previous = match &checked.previous {
@@ -229,7 +247,7 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
         }
         other => other,
     })?;
-    Ok(Artifacts { book, pdf, xlsx: workbook, typ, inputs, timings })
+    Ok(Artifacts { book, pdf, xlsx: workbook, typ, inputs, timings: timings.timings })
 }
 
 /// The data files of the edition in a fixed order, catalogue then cities, each with its path

@@ -402,3 +402,17 @@ fn check_traces_each_figure_to_its_article_and_reports_the_one_it_cannot_find() 
     let o = run(&["check", "--format", "short", "--sources", "seeds"], dir.path());
     assert!(o.status.success(), "{}{}", text(&o.stdout), text(&o.stderr));
 }
+
+#[test]
+fn progress_is_a_line_per_stage_off_a_terminal_and_nothing_with_quiet() {
+    let dir = project(&[("testcity", &mini_city())]);
+    let o = run(&["build"], dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    for stage in ["load", "validate", "layout", "pdf"] {
+        assert!(err.lines().any(|l| l.trim() == stage), "no `{stage}` line in:\n{err}");
+    }
+    let o = run(&["build", "--quiet"], dir.path());
+    assert!(o.status.success());
+    assert!(o.stderr.is_empty(), "--quiet printed: {}", text(&o.stderr));
+}

@@ -126,6 +126,9 @@ pub struct BuildArgs {
     /// Print how long each stage took
     #[arg(long)]
     pub timings: bool,
+    /// No progress lines; only the summary and errors
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

@@ -10,9 +10,13 @@ use crate::plan::Plan;
 
 pub fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
     let plan = Plan::new(super::config(cli)?, args.options());
-    let engine = Engine::new(&plan.config)?;
+    let mut engine = Engine::new(&plan.config)?;
+    let mut shown = Some(super::progress::show(&mut engine, args.quiet));
     let checked = pipeline::check(&plan, &engine)?;
     if !checked.diagnostics.is_empty() {
+        // A spinner would draw over the diagnostics.
+        shown = None;
+        engine.progress = None;
         super::print_human(&checked.files, &checked.diagnostics);
     }
     let dir = plan.output.dir();
@@ -34,6 +38,7 @@ pub fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
         }
         Err(e) => return Err(e),
     };
+    drop(shown);
     let (cities, chapters, figures) =
         (artifacts.book.cities.len(), artifacts.book.chapters.len(), artifacts.book.indicator_count);
     let timings = artifacts.timings.clone();

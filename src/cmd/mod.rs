@@ -8,6 +8,7 @@ mod build;
 mod check;
 mod diff;
 mod new_city;
+mod progress;
 mod verify;
 mod watch;
 
