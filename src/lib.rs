@@ -21,7 +21,7 @@ pub mod validate;
 pub mod xlsx;
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
@@ -163,7 +163,8 @@ fn build(cli: &Cli, args: &BuildArgs) -> Result<(), AppError> {
 
     let env = render::environment(&config.templates_dir)?;
     let source = render::render(&env, &book, args.lang, &attachments)?;
-    let out_dir: PathBuf = args.out.clone().unwrap_or_else(|| config.output_dir.clone()).join(config.year.to_string());
+    let out_parent: PathBuf = args.out.clone().unwrap_or_else(|| config.output_dir.clone());
+    let edition = config.year.to_string();
     let mut world = typeset::YearbookWorld::new(
         source.clone(),
         &config.templates_dir,
@@ -179,20 +180,17 @@ fn build(cli: &Cli, args: &BuildArgs) -> Result<(), AppError> {
         Err(e) => {
             // Keep the generated source so the reported line can be looked at.
             if args.keep_typ {
-                output::write_atomic(&out_dir.join(format!("{stem}.typ")), source.as_bytes())?;
+                land(&out_parent, &edition, &[(format!("{stem}.typ"), source.into_bytes())])?;
             }
             return Err(e);
         }
     };
 
-    let mut files = vec![
-        (out_dir.join(format!("{stem}.pdf")), pdf),
-        (out_dir.join(format!("yearbook-{}.xlsx", config.year)), workbook),
-    ];
+    let mut files = vec![(format!("{stem}.pdf"), pdf), (xlsx_name, workbook)];
     if args.keep_typ {
-        files.push((out_dir.join(format!("{stem}.typ")), source.into_bytes()));
+        files.push((format!("{stem}.typ"), source.into_bytes()));
     }
-    let written = output::write_all(&files)?;
+    let written = land(&out_parent, &edition, &files)?;
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(
         stdout,
@@ -210,4 +208,16 @@ fn build(cli: &Cli, args: &BuildArgs) -> Result<(), AppError> {
         eprintln!("{warnings} warning(s) in the data; run `yearbook check` to list them");
     }
     Ok(())
+}
+
+/// Lands `files` as the edition folder `<parent>/<folder>`, all of them or none, after waiting
+/// for any other run that is writing to `parent`.
+fn land(parent: &Path, folder: &str, files: &[(String, Vec<u8>)]) -> Result<Vec<output::Written>, AppError> {
+    let lock = output::OutputLock::acquire(parent, |holder| {
+        let who = holder.pid.map_or_else(String::new, |pid| format!(" (pid {pid})"));
+        let shown = parent.display().to_string();
+        let slash = if shown.ends_with('/') { "" } else { "/" };
+        eprintln!("waiting for another yearbook run{who} that is writing to {shown}{slash}");
+    })?;
+    output::land_edition(&lock, folder, files)
 }
