@@ -1,37 +1,87 @@
-//! Writing results: every file goes to a temporary file in the target folder and is renamed into
-//! place, so a failed run never leaves a half-written file over a good one.
+//! Writing results. An edition (the PDF, the workbook, the kept Typst source, in `<out>/<year>/`)
+//! lands as a unit: readers and later runs see either the previous edition or the new one, never
+//! a mix, whatever happens to the run (kill -9, Ctrl-C, SIGTERM, a full disk, a crash).
+//!
+//! How, and why this way:
+//! - **Stage beside, then swap.** The run builds the complete new edition folder as a hidden
+//!   sibling, `<out>/.yearbook-staging-<year>-<pid>-<n>/`: the files of the previous edition that
+//!   this run does not replace are hard-linked into it (so a `--lang en` build keeps the bilingual
+//!   PDF, and no bytes are copied), the new files are written and flushed, and the folder itself is
+//!   flushed. Only then is it swapped with the edition folder by one `renameat2(RENAME_EXCHANGE)`,
+//!   which the kernel performs atomically; the parent is flushed so the swap survives a power
+//!   cut; the old edition, now under the staging name, is removed. Renaming files one by one
+//!   cannot give this: a kill between two renames leaves a new PDF beside an old workbook.
+//!   Staging in the same parent (not in `/tmp`) keeps both folders on one filesystem, which a
+//!   rename needs.
+//! - **Without RENAME_EXCHANGE** (a filesystem or kernel that answers EINVAL/ENOTSUP/ENOSYS, or
+//!   a system other than Linux) the edition folder is first renamed to
+//!   `<out>/.yearbook-previous-<year>-<pid>-<n>/` and the staging folder renamed into its place.
+//!   The edition is still never mixed, but a kill between those two renames leaves no folder
+//!   at the edition's name for a moment: the previous edition then sits complete under the
+//!   `previous` name, and the next run puts it back before doing anything else.
+//! - **A lock** ([`OutputLock`], the file `<out>/.yearbook.lock`, an advisory `flock`) keeps two
+//!   runs on one output folder from interleaving: the later one waits. The kernel releases a
+//!   flock when its holder dies, so a killed run never leaves the lock stuck. The holder writes
+//!   its pid into the file so that a waiting run can say whom it waits for.
+//! - **Leftovers** of killed runs (staging folders, the old edition under a `previous` name,
+//!   temporary files of older versions of this tool) are cleared by the next run, under the lock,
+//!   so they can never belong to a live run.
+//! - **Permissions** are those of any other tool: files `0666 & !umask`, folders `0777 & !umask`,
+//!   also when an existing file (of any mode) is replaced, since every output is a new file.
+//!
+//! Errors name the final path (never a staging or temporary name) and say that nothing was
+//! changed. Nothing here prints; waiting is reported to the caller through a callback.
 
-use std::io::Write;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
 
-/// Writes `bytes` to `path` atomically (same-folder temp file, then rename).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+/// The lock file's name inside the output folder.
+pub const LOCK_FILE: &str = ".yearbook.lock";
+const STAGING: &str = ".yearbook-staging-";
+const PREVIOUS: &str = ".yearbook-previous-";
+
+/// Creates `path` with `bytes`, whole or not at all (a temporary file beside it, flushed, then
+/// moved into place), and never over an existing file: if `path` exists, or appeared since the
+/// caller looked, the error has the kind `AlreadyExists` and `path` is untouched. The file gets
+/// `0666 & !umask` like any new file.
+pub fn write_new(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
+    let tmp = write_temp_beside(path, bytes)?;
+    tmp.persist_noclobber(path).map_err(|e| AppError::Io {
+        action: "create",
+        path: path.to_path_buf(),
+        source: e.error,
+    })?;
+    Ok(())
+}
+
+fn write_temp_beside(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile, AppError> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|source| AppError::Io {
-        action: "create the output folder",
+        action: "create the folder",
         path: dir.to_path_buf(),
         source,
     })?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|source| AppError::Io {
-        action: "create a temporary file in",
+    let mut builder = tempfile::Builder::new();
+    // tempfile's default is 0600; asking for 0666 lets the umask decide, as for any new file.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(dir).map_err(|source| AppError::Io {
+        action: "create a file in",
         path: dir.to_path_buf(),
         source,
     })?;
     tmp.write_all(bytes).and_then(|()| tmp.as_file().sync_all()).map_err(|source| AppError::Io {
         action: "write",
-        path: tmp.path().to_path_buf(),
+        path: path.to_path_buf(),
         source,
     })?;
-    tmp.persist(path).map_err(|e| AppError::Io {
-        action: "move the finished file to",
-        path: path.to_path_buf(),
-        source: e.error,
-    })?;
-    Ok(())
+    Ok(tmp)
 }
 
 /// A file that the build produced, for the summary and the manifest.
@@ -42,31 +92,700 @@ pub struct Written {
     pub sha256: String,
 }
 
-/// Writes all files only after every one of them was produced, so outputs stay consistent.
-pub fn write_all(files: &[(PathBuf, Vec<u8>)]) -> Result<Vec<Written>, AppError> {
-    let mut out = Vec::new();
-    for (path, bytes) in files {
-        write_atomic(path, bytes)?;
-        out.push(Written { path: path.clone(), bytes: bytes.len(), sha256: sha256_hex(bytes) });
-    }
-    Ok(out)
-}
-
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The run that holds the lock, as far as it could be told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    /// The holder's process id; `None` if it had not written it yet.
+    pub pid: Option<u32>,
+}
+
+/// Exclusive right to land editions in one output folder, held until dropped.
+#[derive(Debug)]
+pub struct OutputLock {
+    file: File,
+    parent: PathBuf,
+}
+
+impl OutputLock {
+    /// Takes the lock of the output folder `parent` (created if missing). If another run holds it,
+    /// `on_wait` is called once with what is known about that run, then this blocks until the
+    /// lock is free.
+    pub fn acquire(parent: &Path, on_wait: impl FnOnce(&Holder)) -> Result<OutputLock, AppError> {
+        std::fs::create_dir_all(parent).map_err(|source| AppError::Io {
+            action: "create the output folder",
+            path: parent.to_path_buf(),
+            source,
+        })?;
+        let path = parent.join(LOCK_FILE);
+        let io_err = |action, source| AppError::Io { action, path: path.clone(), source };
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o666);
+        let mut file = options.open(&path).map_err(|e| io_err("open the lock file", e))?;
+
+        if !try_lock(&file).map_err(|e| io_err("lock", e))? {
+            // The holder writes its pid just after locking; give it a moment so the waiting
+            // message can name it.
+            let mut holder = read_holder(&mut file);
+            for _ in 0..10 {
+                if holder.pid.is_some() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                if try_lock(&file).map_err(|e| io_err("lock", e))? {
+                    return OutputLock::finish(file, parent, &path);
+                }
+                holder = read_holder(&mut file);
+            }
+            on_wait(&holder);
+            file.lock().map_err(|e| io_err("lock", e))?;
+        }
+        OutputLock::finish(file, parent, &path)
+    }
+
+    fn finish(mut file: File, parent: &Path, path: &Path) -> Result<OutputLock, AppError> {
+        let pid = format!("{}\n", std::process::id());
+        file.set_len(0)
+            .and_then(|()| file.seek(SeekFrom::Start(0)))
+            .and_then(|_| file.write_all(pid.as_bytes()))
+            .map_err(|source| AppError::Io { action: "write the lock file", path: path.to_path_buf(), source })?;
+        Ok(OutputLock { file, parent: parent.to_path_buf() })
+    }
+
+    /// The output folder this lock guards.
+    pub fn parent(&self) -> &Path {
+        &self.parent
+    }
+}
+
+impl Drop for OutputLock {
+    fn drop(&mut self) {
+        // A stale pid would be harmless (it is only read while the lock is taken), but an empty
+        // file is clearer to whoever looks at it. Closing the file releases the lock.
+        let _ = self.file.set_len(0);
+    }
+}
+
+fn try_lock(file: &File) -> io::Result<bool> {
+    match file.try_lock() {
+        Ok(()) => Ok(true),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(false),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
+}
+
+fn read_holder(file: &mut File) -> Holder {
+    let mut text = String::new();
+    let read = file.seek(SeekFrom::Start(0)).and_then(|_| file.read_to_string(&mut text));
+    Holder { pid: read.ok().and_then(|_| text.trim().parse().ok()) }
+}
+
+/// Replaces the edition folder `<lock.parent()>/<folder>` in one step by a folder that holds
+/// `files` (names relative to the folder, `/` between subfolders, and contents) plus every entry
+/// of the previous edition that `files` does not name (a subfolder that `files` writes into is
+/// replaced whole). On error the previous edition is as it was and no staging folder remains.
+pub fn land_edition(lock: &OutputLock, folder: &str, files: &[(String, Vec<u8>)]) -> Result<Vec<Written>, AppError> {
+    land_with(lock, folder, files, &Seam::NONE)
+}
+
+/// The steps at which a test can make landing fail (a full disk, a refused rename), and whether
+/// RENAME_EXCHANGE is used; production code passes [`Seam::NONE`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    CarryOver,
+    WriteFile,
+    SyncFolder,
+    Swap,
+    SecondRename,
+}
+
+struct Seam {
+    fail_at: Option<Step>,
+    exchange: bool,
+}
+
+impl Seam {
+    const NONE: Seam = Seam { fail_at: None, exchange: true };
+
+    fn check(&self, step: Step) -> io::Result<()> {
+        if self.fail_at == Some(step) { Err(io::Error::from(io::ErrorKind::StorageFull)) } else { Ok(()) }
+    }
+}
+
+static STAGED: AtomicU64 = AtomicU64::new(0);
+
+fn land_with(
+    lock: &OutputLock,
+    folder: &str,
+    files: &[(String, Vec<u8>)],
+    seam: &Seam,
+) -> Result<Vec<Written>, AppError> {
+    let shown = lock.parent.join(folder);
+    let plain = |name: &str| !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\']);
+    // Files may sit in subfolders of the edition (`source/data/x.toml`), never outside it.
+    let relative = |name: &str| name.split('/').all(plain);
+    if let Some(bad) = std::iter::once(folder)
+        .filter(|f| !plain(f))
+        .chain(files.iter().map(|(n, _)| n.as_str()).filter(|n| !relative(n)))
+        .next()
+    {
+        return Err(AppError::Usage(format!("`{bad}` is not a plain file or folder name; nothing was written")));
+    }
+
+    // A symlinked edition folder stays a symlink: the edition lands beside its target.
+    let (parent, name) = match std::fs::symlink_metadata(&shown) {
+        Ok(m) if m.file_type().is_symlink() => {
+            let real = std::fs::canonicalize(&shown).map_err(|source| AppError::Io {
+                action: "follow the symbolic link",
+                path: shown.clone(),
+                source,
+            })?;
+            match (real.parent(), real.file_name().and_then(|n| n.to_str())) {
+                (Some(p), Some(n)) => (p.to_path_buf(), n.to_string()),
+                _ => {
+                    return Err(AppError::Usage(format!(
+                        "`{}` points to `{}`, which cannot hold an edition",
+                        shown.display(),
+                        real.display()
+                    )));
+                }
+            }
+        }
+        _ => (lock.parent.clone(), folder.to_string()),
+    };
+    // First, because a kill during a fallback swap may have left the edition set aside.
+    clear_leftovers(&parent)?;
+    let edition = parent.join(&name);
+    let exists = match std::fs::metadata(&edition) {
+        Ok(m) if m.is_dir() => true,
+        Ok(_) => {
+            return Err(AppError::Usage(format!(
+                "`{}` is a file, not a folder; move it away so that the edition can be written there",
+                shown.display()
+            )));
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => false,
+        Err(source) => return Err(AppError::Io { action: "read", path: shown, source }),
+    };
+
+    let unchanged = |action: &'static str, path: PathBuf, source: io::Error| AppError::Io {
+        action,
+        path,
+        source: io::Error::new(source.kind(), Unchanged { source, edition: shown.clone(), existed: exists }),
+    };
+
+    let staging =
+        parent.join(format!("{STAGING}{name}-{}-{}", std::process::id(), STAGED.fetch_add(1, Ordering::Relaxed)));
+    std::fs::DirBuilder::new().create(&staging).map_err(|e| unchanged("create a folder beside", shown.clone(), e))?;
+    let staged = (|| {
+        if exists {
+            carry_over(&edition, &staging, files, seam).map_err(|(path, e)| {
+                let entry = path.strip_prefix(&edition).map_or_else(|_| shown.clone(), |rel| shown.join(rel));
+                unchanged("keep the previous edition's file", entry, e)
+            })?;
+        }
+        let mut folders = std::collections::BTreeSet::new();
+        for (file_name, bytes) in files {
+            let path = staging.join(file_name);
+            let wrote = seam.check(Step::WriteFile).and_then(|()| {
+                if let Some(dir) = path.parent().filter(|d| *d != staging) {
+                    std::fs::create_dir_all(dir)?;
+                    folders.extend(dir.ancestors().take_while(|d| *d != staging).map(Path::to_path_buf));
+                }
+                write_new_file(&path, bytes)
+            });
+            wrote.map_err(|e| unchanged("write", shown.join(file_name), e))?;
+        }
+        // Deepest first, so each folder's own entry is flushed after its contents.
+        for dir in folders.iter().rev() {
+            sync_dir(dir).map_err(|e| unchanged("write", shown.clone(), e))?;
+        }
+        seam.check(Step::SyncFolder).and_then(|()| sync_dir(&staging)).map_err(|e| unchanged("write", shown.clone(), e))
+    })();
+    if let Err(e) = staged {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+
+    let old = if exists {
+        swap(&staging, &edition, &parent, &name, seam).map_err(|(e, kept)| {
+            let _ = std::fs::remove_dir_all(&staging);
+            match kept {
+                None => unchanged("replace the edition folder", shown.clone(), e),
+                Some(previous) => AppError::Io {
+                    action: "replace the edition folder",
+                    path: shown.clone(),
+                    source: io::Error::new(
+                        e.kind(),
+                        format!(
+                            "{e}; the previous edition is complete in `{}`, and the next run puts it back",
+                            previous.display()
+                        ),
+                    ),
+                },
+            }
+        })?
+    } else {
+        let moved = seam.check(Step::Swap).and_then(|()| std::fs::rename(&staging, &edition));
+        if let Err(e) = moved {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(unchanged("create the edition folder", shown.clone(), e));
+        }
+        None
+    };
+    sync_dir(&parent).map_err(|source| AppError::Io {
+        action: "flush to disk the new edition in",
+        path: shown.clone(),
+        source,
+    })?;
+    // If the old edition cannot be removed, the new one is complete anyway, and the next run
+    // removes the old one under the lock.
+    if let Some(old) = old {
+        let _ = std::fs::remove_dir_all(old);
+    }
+
+    Ok(files
+        .iter()
+        .map(|(file_name, bytes)| Written {
+            path: shown.join(file_name),
+            bytes: bytes.len(),
+            sha256: sha256_hex(bytes),
+        })
+        .collect())
+}
+
+/// An I/O error during landing, with the reassurance that the edition was not touched.
+#[derive(Debug)]
+struct Unchanged {
+    source: io::Error,
+    edition: PathBuf,
+    existed: bool,
+}
+
+impl std::fmt::Display for Unchanged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.existed {
+            write!(f, "{}; nothing was changed, the edition in `{}` is as it was", self.source, self.edition.display())
+        } else {
+            write!(f, "{}; nothing was written, `{}` was not created", self.source, self.edition.display())
+        }
+    }
+}
+
+impl std::error::Error for Unchanged {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// Swaps the full staging folder with the edition folder and returns where the old edition now
+/// is. On error, says where the previous edition is if it is no longer at its own name.
+fn swap(
+    staging: &Path,
+    edition: &Path,
+    parent: &Path,
+    name: &str,
+    seam: &Seam,
+) -> Result<Option<PathBuf>, (io::Error, Option<PathBuf>)> {
+    seam.check(Step::Swap).map_err(|e| (e, None))?;
+    if seam.exchange {
+        match exchange(staging, edition) {
+            Ok(()) => return Ok(Some(staging.to_path_buf())),
+            Err(e) if !exchange_unsupported(&e) => return Err((e, None)),
+            Err(_) => {}
+        }
+    }
+    let previous =
+        parent.join(format!("{PREVIOUS}{name}-{}-{}", std::process::id(), STAGED.fetch_add(1, Ordering::Relaxed)));
+    std::fs::rename(edition, &previous).map_err(|e| (e, None))?;
+    match seam.check(Step::SecondRename).and_then(|()| std::fs::rename(staging, edition)) {
+        Ok(()) => Ok(Some(previous)),
+        Err(e) => match std::fs::rename(&previous, edition) {
+            Ok(()) => Err((e, None)),
+            Err(_) => Err((e, Some(previous))),
+        },
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(io::Error::from)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> io::Result<()> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
+}
+
+fn exchange_unsupported(e: &io::Error) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::io::Errno;
+        let unsupported = [Errno::INVAL, Errno::NOSYS, Errno::OPNOTSUPP].map(|e| e.raw_os_error());
+        if e.raw_os_error().is_some_and(|raw| unsupported.contains(&raw)) {
+            return true;
+        }
+    }
+    e.kind() == io::ErrorKind::Unsupported
+}
+
+/// Links every entry of the previous edition that this run does not replace into the staging
+/// folder. Temporary files that older versions of this tool left behind are not carried over.
+fn carry_over(
+    edition: &Path,
+    staging: &Path,
+    files: &[(String, Vec<u8>)],
+    seam: &Seam,
+) -> Result<(), (PathBuf, io::Error)> {
+    let entries = std::fs::read_dir(edition).map_err(|e| (edition.to_path_buf(), e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| (edition.to_path_buf(), e))?;
+        let name = entry.file_name();
+        // A subfolder that the new files write into is replaced as a whole.
+        let replaced = name
+            .to_str()
+            .is_some_and(|n| files.iter().any(|(f, _)| f.split('/').next() == Some(n)) || is_old_temp_file(n));
+        if !replaced {
+            seam.check(Step::CarryOver).map_err(|e| (entry.path(), e))?;
+            link_tree(&entry.path(), &staging.join(&name))?;
+        }
+    }
+    Ok(())
+}
+
+/// `.tmp` and six letters or digits: the name tempfile gave temporary outputs before editions
+/// were staged, and which a killed run could leave in the edition folder.
+fn is_old_temp_file(name: &str) -> bool {
+    name.strip_prefix(".tmp").is_some_and(|rest| rest.len() == 6 && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Hard-links a file (copies it where the filesystem refuses the link), recreates a symlink, or
+/// does both for a folder's contents, recursively.
+fn link_tree(from: &Path, to: &Path) -> Result<(), (PathBuf, io::Error)> {
+    let fail = |e| (from.to_path_buf(), e);
+    let meta = std::fs::symlink_metadata(from).map_err(fail)?;
+    let kind = meta.file_type();
+    if kind.is_symlink() {
+        #[cfg(unix)]
+        return std::os::unix::fs::symlink(std::fs::read_link(from).map_err(fail)?, to).map_err(fail);
+        #[cfg(not(unix))]
+        return std::fs::copy(from, to).map(drop).map_err(fail);
+    }
+    if kind.is_dir() {
+        std::fs::create_dir(to).and_then(|()| std::fs::set_permissions(to, meta.permissions())).map_err(fail)?;
+        for entry in std::fs::read_dir(from).map_err(fail)? {
+            let entry = entry.map_err(fail)?;
+            link_tree(&entry.path(), &to.join(entry.file_name()))?;
+        }
+        return Ok(());
+    }
+    if kind.is_file() {
+        return std::fs::hard_link(from, to).or_else(|_| std::fs::copy(from, to).map(drop)).map_err(fail);
+    }
+    Err(fail(io::Error::other("it is neither a file, a folder nor a symbolic link; move it out of the edition folder")))
+}
+
+/// Removes what killed runs left in `parent` (staging folders, and old editions set aside by the
+/// fallback swap, which go back to their place if nothing has taken it). Only called under the
+/// lock, so none of it belongs to a live run.
+fn clear_leftovers(parent: &Path) -> Result<(), AppError> {
+    let entries = std::fs::read_dir(parent).map_err(|source| AppError::Io {
+        action: "read",
+        path: parent.to_path_buf(),
+        source,
+    })?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Some(name) = entry.file_name().to_str().map(str::to_string) else { continue };
+        let outcome = if name.starts_with(STAGING) {
+            std::fs::remove_dir_all(&path)
+        } else if let Some(rest) = name.strip_prefix(PREVIOUS) {
+            let Some(folder) = rest.rsplitn(3, '-').nth(2) else { continue };
+            let home = parent.join(folder);
+            if std::fs::symlink_metadata(&home).is_ok() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::rename(&path, &home).and_then(|()| sync_dir(parent))
+            }
+        } else {
+            continue;
+        };
+        outcome.map_err(|source| AppError::Io {
+            action: "clear the leftover of an interrupted run; remove by hand",
+            path,
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+fn write_new_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o666);
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Makes the entries of a folder (new names, renames) durable.
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    return File::open(dir)?.sync_all();
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
     use super::*;
 
     #[test]
-    fn atomic_write_replaces_content_and_leaves_no_temp_files() {
+    fn files_in_subfolders_land_and_a_rewritten_subfolder_is_replaced_whole() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.txt");
-        write_atomic(&path, b"one").unwrap();
-        write_atomic(&path, b"two").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"two");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let lock = OutputLock::acquire(dir.path(), |_| panic!("nobody else holds the lock")).unwrap();
+        let first = [("a.pdf".to_string(), b"a".to_vec()), ("sub/deep/x.toml".to_string(), b"x".to_vec())];
+        land_edition(&lock, "2025", &first).unwrap();
+        assert_eq!(std::fs::read(dir.path().join("2025/sub/deep/x.toml")).unwrap(), b"x");
+        let second = [("sub/y.toml".to_string(), b"y".to_vec())];
+        land_edition(&lock, "2025", &second).unwrap();
+        assert!(!dir.path().join("2025/sub/deep").exists(), "the subfolder is replaced, not merged");
+        assert_eq!(std::fs::read(dir.path().join("2025/sub/y.toml")).unwrap(), b"y");
+        assert_eq!(std::fs::read(dir.path().join("2025/a.pdf")).unwrap(), b"a", "other entries are kept");
+        for bad in ["../x", "sub/../x", "/abs", "sub//x", ""] {
+            assert!(land_edition(&lock, "2025", &[(bad.to_string(), vec![])]).is_err(), "{bad:?} must be refused");
+        }
+    }
+
+    /// Every entry below `dir`, with the bytes of files and the targets of symlinks.
+    fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut out = BTreeMap::new();
+        let mut todo = vec![dir.to_path_buf()];
+        while let Some(d) = todo.pop() {
+            for entry in std::fs::read_dir(&d).unwrap() {
+                let path = entry.unwrap().path();
+                let rel = path.strip_prefix(dir).unwrap().to_path_buf();
+                let kind = std::fs::symlink_metadata(&path).unwrap().file_type();
+                if kind.is_dir() {
+                    out.insert(rel, b"<dir>".to_vec());
+                    todo.push(path);
+                } else if kind.is_symlink() {
+                    out.insert(rel, std::fs::read_link(&path).unwrap().into_os_string().into_encoded_bytes());
+                } else {
+                    out.insert(rel, std::fs::read(&path).unwrap());
+                }
+            }
+        }
+        out
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        v.sort();
+        v
+    }
+
+    fn mode(path: &Path) -> u32 {
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(path).unwrap().permissions()) & 0o7777
+    }
+
+    /// The modes any tool gets under the current umask, for a new file and a new folder.
+    fn umask_modes(dir: &Path) -> (u32, u32) {
+        let (f, d) = (dir.join("reference-file"), dir.join("reference-dir"));
+        File::create(&f).unwrap();
+        std::fs::create_dir(&d).unwrap();
+        let modes = (mode(&f), mode(&d));
+        std::fs::remove_file(f).unwrap();
+        std::fs::remove_dir(d).unwrap();
+        modes
+    }
+
+    fn files(list: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
+        list.iter().map(|(n, b)| (n.to_string(), b.as_bytes().to_vec())).collect()
+    }
+
+    /// An output folder with a previous edition `2025/` holding a PDF (mode 0600), an English PDF
+    /// this run does not replace, a subfolder, a symlink and a temp file a killed old run left.
+    fn previous_edition() -> (tempfile::TempDir, OutputLock) {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = OutputLock::acquire(dir.path(), |_| panic!("nobody else holds the lock")).unwrap();
+        let ed = dir.path().join("2025");
+        std::fs::create_dir_all(ed.join("notes")).unwrap();
+        std::fs::write(ed.join("yearbook-2025.pdf"), "old pdf").unwrap();
+        std::fs::set_permissions(ed.join("yearbook-2025.pdf"), std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
+        std::fs::write(ed.join("yearbook-2025-en.pdf"), "english pdf").unwrap();
+        std::fs::write(ed.join("notes/a.txt"), "a note").unwrap();
+        std::os::unix::fs::symlink("notes/a.txt", ed.join("latest-note")).unwrap();
+        std::fs::write(ed.join(".tmpAb12Cd"), "half a pdf").unwrap();
+        (dir, lock)
+    }
+
+    #[test]
+    fn write_new_follows_the_umask_and_never_replaces_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (file_mode, _) = umask_modes(dir.path());
+        let path = dir.path().join("data/2025/lanzhou.toml");
+        write_new(&path, b"one").unwrap();
+        assert_eq!(mode(&path), file_mode);
+        let again = write_new(&path, b"two").unwrap_err();
+        assert!(matches!(&again, AppError::Io { source, .. } if source.kind() == io::ErrorKind::AlreadyExists));
+        assert_eq!(std::fs::read(&path).unwrap(), b"one");
+        assert_eq!(names(path.parent().unwrap()), ["lanzhou.toml"], "no temporary file is left");
+    }
+
+    #[test]
+    fn a_fresh_edition_lands_whole_with_the_umask_modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (file_mode, dir_mode) = umask_modes(dir.path());
+        let lock = OutputLock::acquire(dir.path(), |_| panic!("nobody else holds the lock")).unwrap();
+        let written = land_edition(&lock, "2025", &files(&[("a.pdf", "pdf"), ("a.xlsx", "xlsx")])).unwrap();
+        assert_eq!(names(dir.path()), [LOCK_FILE, "2025"]);
+        assert_eq!(names(&dir.path().join("2025")), ["a.pdf", "a.xlsx"]);
+        assert_eq!(mode(&dir.path().join("2025")), dir_mode);
+        assert_eq!(mode(&dir.path().join("2025/a.pdf")), file_mode);
+        assert_eq!(written[1].path, dir.path().join("2025/a.xlsx"));
+        assert_eq!((written[1].bytes, written[1].sha256.as_str()), (4, sha256_hex(b"xlsx").as_str()));
+    }
+
+    #[test]
+    fn landing_replaces_its_files_keeps_the_others_and_drops_old_temp_files() {
+        let (dir, lock) = previous_edition();
+        let (file_mode, _) = umask_modes(dir.path());
+        let ed = dir.path().join("2025");
+        let before = snapshot(&ed);
+        land_edition(&lock, "2025", &files(&[("yearbook-2025.pdf", "new pdf")])).unwrap();
+        let after = snapshot(&ed);
+        assert_eq!(after[Path::new("yearbook-2025.pdf")], b"new pdf");
+        assert_eq!(mode(&ed.join("yearbook-2025.pdf")), file_mode, "a replaced 0600 file gets the umask's mode");
+        for kept in ["yearbook-2025-en.pdf", "notes", "notes/a.txt", "latest-note"] {
+            assert_eq!(after[Path::new(kept)], before[Path::new(kept)], "{kept} is carried over");
+        }
+        assert!(!after.contains_key(Path::new(".tmpAb12Cd")));
+        assert_eq!(after.len(), 5);
+        assert_eq!(names(dir.path()), [LOCK_FILE, "2025"], "no staging folder is left");
+    }
+
+    #[test]
+    fn a_failure_at_any_step_leaves_the_previous_edition_and_no_staging_folder() {
+        let cases = [
+            (Step::CarryOver, true),
+            (Step::WriteFile, true),
+            (Step::SyncFolder, true),
+            (Step::Swap, true),
+            (Step::Swap, false),
+            (Step::SecondRename, false),
+        ];
+        for (step, exchange) in cases {
+            let (dir, lock) = previous_edition();
+            let ed = dir.path().join("2025");
+            let before = snapshot(&ed);
+            let seam = Seam { fail_at: Some(step), exchange };
+            let err = land_with(&lock, "2025", &files(&[("yearbook-2025.pdf", "new")]), &seam).unwrap_err();
+            assert_eq!(snapshot(&ed), before, "{step:?}: the previous edition changed");
+            assert_eq!(names(dir.path()), [LOCK_FILE, "2025"], "{step:?}: something was left behind");
+            let text = err.to_string();
+            assert!(text.contains(&ed.display().to_string()), "{step:?}: {text}");
+            assert!(!text.contains(STAGING), "{step:?}: {text}");
+            assert!(text.contains("nothing was changed"), "{step:?}: {text}");
+        }
+    }
+
+    #[test]
+    fn a_failed_first_edition_creates_nothing_and_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = OutputLock::acquire(dir.path(), |_| panic!("nobody else holds the lock")).unwrap();
+        let seam = Seam { fail_at: Some(Step::WriteFile), exchange: true };
+        let err = land_with(&lock, "2025", &files(&[("a.pdf", "pdf")]), &seam).unwrap_err().to_string();
+        assert!(err.contains(&dir.path().join("2025/a.pdf").display().to_string()), "{err}");
+        assert!(err.contains("nothing was written"), "{err}");
+        assert_eq!(names(dir.path()), [LOCK_FILE]);
+    }
+
+    #[test]
+    fn without_rename_exchange_the_edition_is_still_replaced_whole() {
+        let (dir, lock) = previous_edition();
+        let seam = Seam { fail_at: None, exchange: false };
+        land_with(&lock, "2025", &files(&[("yearbook-2025.pdf", "new")]), &seam).unwrap();
+        let after = snapshot(&dir.path().join("2025"));
+        assert_eq!(after[Path::new("yearbook-2025.pdf")], b"new");
+        assert_eq!(after[Path::new("yearbook-2025-en.pdf")], b"english pdf");
+        assert_eq!(names(dir.path()), [LOCK_FILE, "2025"]);
+    }
+
+    #[test]
+    fn leftovers_of_killed_runs_are_cleared_and_a_set_aside_edition_is_put_back() {
+        // A run killed between the two renames of the fallback swap: no `2025`, the previous
+        // edition set aside, the staged one beside it; and a staging folder of another year.
+        let dir = tempfile::tempdir().unwrap();
+        let lock = OutputLock::acquire(dir.path(), |_| panic!("nobody else holds the lock")).unwrap();
+        let aside = dir.path().join(format!("{PREVIOUS}2025-4242-0"));
+        std::fs::create_dir(&aside).unwrap();
+        std::fs::write(aside.join("yearbook-2025-en.pdf"), "english pdf").unwrap();
+        std::fs::create_dir(dir.path().join(format!("{STAGING}2025-4242-1"))).unwrap();
+        std::fs::create_dir(dir.path().join(format!("{STAGING}2024-17-3"))).unwrap();
+        std::fs::write(dir.path().join(format!("{STAGING}2024-17-3/x")), "x").unwrap();
+        land_edition(&lock, "2025", &files(&[("yearbook-2025.pdf", "new")])).unwrap();
+        assert_eq!(names(dir.path()), [LOCK_FILE, "2025"]);
+        assert_eq!(names(&dir.path().join("2025")), ["yearbook-2025-en.pdf", "yearbook-2025.pdf"]);
+    }
+
+    #[test]
+    fn a_symlinked_edition_folder_stays_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = OutputLock::acquire(dir.path(), |_| panic!("nobody else holds the lock")).unwrap();
+        std::fs::create_dir(dir.path().join("real")).unwrap();
+        std::fs::write(dir.path().join("real/keep.txt"), "keep").unwrap();
+        std::os::unix::fs::symlink("real", dir.path().join("2025")).unwrap();
+        let written = land_edition(&lock, "2025", &files(&[("a.pdf", "pdf")])).unwrap();
+        assert_eq!(written[0].path, dir.path().join("2025/a.pdf"));
+        assert!(std::fs::symlink_metadata(dir.path().join("2025")).unwrap().file_type().is_symlink());
+        assert_eq!(names(&dir.path().join("real")), ["a.pdf", "keep.txt"]);
+        assert_eq!(names(dir.path()), [LOCK_FILE, "2025", "real"]);
+    }
+
+    #[test]
+    fn names_with_a_path_in_them_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = OutputLock::acquire(dir.path(), |_| panic!("nobody else holds the lock")).unwrap();
+        for (folder, file) in [("2025", "../a.pdf"), ("..", "a.pdf"), ("2025", "")] {
+            assert!(matches!(land_edition(&lock, folder, &files(&[(file, "x")])), Err(AppError::Usage(_))));
+        }
+        assert_eq!(names(dir.path()), [LOCK_FILE]);
+    }
+
+    #[test]
+    fn a_second_taker_of_the_lock_is_told_the_holder_and_waits_for_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = OutputLock::acquire(dir.path(), |_| panic!("nobody else holds the lock")).unwrap();
+        let (told, heard) = mpsc::channel();
+        let (got, has) = mpsc::channel();
+        let parent = dir.path().to_path_buf();
+        let second = std::thread::spawn(move || {
+            let lock = OutputLock::acquire(&parent, |holder| told.send(holder.clone()).unwrap()).unwrap();
+            got.send(()).unwrap();
+            drop(lock);
+        });
+        let holder = heard.recv_timeout(Duration::from_secs(5)).expect("the waiter is told");
+        assert_eq!(holder.pid, Some(std::process::id()));
+        assert!(has.recv_timeout(Duration::from_millis(300)).is_err(), "the second taker must wait");
+        drop(first);
+        has.recv_timeout(Duration::from_secs(5)).expect("the lock passes on when released");
+        second.join().unwrap();
     }
 }

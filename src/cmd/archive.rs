@@ -2,7 +2,7 @@
 //! the sources that built it, as a BagIt bag in `<archive>/<year>/`. An archived edition is never
 //! overwritten: `--force` needs `--reason`, and the old bag is kept under a dated name.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::archive::{self, BagInfo};
 use crate::cmd::args::{ArchiveArgs, Cli};
@@ -86,32 +86,24 @@ pub fn run(cli: &Cli, args: &ArchiveArgs) -> Result<u8, AppError> {
     Ok(0)
 }
 
-/// Writes the bag beside its final place and renames it there in one step; an existing bag is
-/// first moved to its dated name.
+/// Lands the bag as `<root>/<year>` in one step, under the archive folder's lock; a bag being
+/// replaced is first moved to its dated name.
 fn write_bag(root: &Path, year: i32, files: &[(String, Vec<u8>)], replaced: Option<&str>) -> Result<(), AppError> {
-    let io = |action: &'static str, path: &Path| {
-        let path = path.to_path_buf();
-        move |source| AppError::Io { action, path, source }
-    };
-    std::fs::create_dir_all(root).map_err(io("create the archive folder", root))?;
-    let staging: PathBuf = root.join(format!(".yearbook-staging-{year}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&staging);
-    let result = (|| {
-        for (name, bytes) in files {
-            let path = staging.join(name);
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(io("create", dir))?;
-            }
-            std::fs::write(&path, bytes).map_err(io("write", &path))?;
-        }
-        let folder = root.join(year.to_string());
-        if let Some(old) = replaced {
-            std::fs::rename(&folder, root.join(old)).map_err(io("move the old bag aside", &folder))?;
-        }
-        std::fs::rename(&staging, &folder).map_err(io("move the finished bag to", &folder))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&staging);
+    let lock = super::lock(root)?;
+    let folder = root.join(year.to_string());
+    if let Some(old) = replaced {
+        std::fs::rename(&folder, root.join(old)).map_err(|source| AppError::Io {
+            action: "move the old bag aside from",
+            path: folder.clone(),
+            source,
+        })?;
+    } else if folder.exists() {
+        // Archived by another run since this one looked.
+        return Err(AppError::Usage(format!(
+            "`{}` appeared meanwhile; an archive is never overwritten",
+            folder.display()
+        )));
     }
-    result
+    crate::output::land_edition(&lock, &year.to_string(), files)?;
+    Ok(())
 }

@@ -4,7 +4,6 @@ use std::io::Write;
 
 use crate::cmd::args::{BuildArgs, Cli};
 use crate::error::AppError;
-use crate::output;
 use crate::pipeline::{self, Engine};
 use crate::plan::Plan;
 
@@ -19,14 +18,14 @@ pub fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
         engine.progress = None;
         super::print_human(&checked.files, &checked.diagnostics);
     }
-    let dir = plan.output.dir();
+    let (parent, folder, dir) = (&plan.output.parent, &plan.output.folder, plan.output.dir());
     let artifacts = match pipeline::build_once(&plan, &engine, &checked) {
         Ok(a) => a,
         Err(AppError::Typeset(failure)) => {
             // The reported lines point into the rendered source: keep it to be looked at.
             match (plan.keep_typ, &failure.rendered) {
                 (true, Some(typ)) => {
-                    output::write_atomic(&dir.join(&plan.output.typ), typ.as_bytes())?;
+                    super::land(parent, folder, &[(plan.output.typ.clone(), typ.clone().into_bytes())])?;
                     eprintln!("the rendered Typst source is in {}", dir.join(&plan.output.typ).display());
                 }
                 (false, Some(_)) => {
@@ -42,8 +41,7 @@ pub fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
     let (cities, chapters, figures) =
         (artifacts.book.cities.len(), artifacts.book.chapters.len(), artifacts.book.indicator_count);
     let timings = artifacts.timings.clone();
-    let files: Vec<_> = artifacts.files(&plan).into_iter().map(|(name, bytes)| (dir.join(name), bytes)).collect();
-    let written = output::write_all(&files)?;
+    let written = super::land(parent, folder, &artifacts.files(&plan))?;
 
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "built the {} edition: {cities} cities, {chapters} chapters, {figures} figures", plan.year);

@@ -53,6 +53,25 @@ fn config(cli: &Cli) -> Result<Config, AppError> {
     Config::discover(cli.config.as_deref(), &cwd)
 }
 
+/// The output folder's lock, after waiting (and saying so) for any other run writing there.
+fn lock(parent: &std::path::Path) -> Result<crate::output::OutputLock, AppError> {
+    crate::output::OutputLock::acquire(parent, |holder| {
+        let who = holder.pid.map_or_else(String::new, |pid| format!(" (pid {pid})"));
+        let shown = parent.display().to_string();
+        let slash = if shown.ends_with('/') { "" } else { "/" };
+        eprintln!("waiting for another yearbook run{who} that is writing to {shown}{slash}");
+    })
+}
+
+/// Lands `files` as the edition folder `<parent>/<folder>`, all of them or none.
+fn land(
+    parent: &std::path::Path,
+    folder: &str,
+    files: &[(String, Vec<u8>)],
+) -> Result<Vec<crate::output::Written>, AppError> {
+    crate::output::land_edition(&lock(parent)?, folder, files)
+}
+
 /// Colour only on a terminal, and never with `NO_COLOR`: logs and pipes get plain text.
 fn stderr_stream() -> StandardStream {
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();

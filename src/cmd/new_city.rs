@@ -29,7 +29,13 @@ pub fn run(cli: &Cli, args: &NewCityArgs) -> Result<u8, AppError> {
         )));
     };
     let text = scaffold_text(&args.id, plan.year, &sectors.data);
-    crate::output::write_atomic(&path, text.as_bytes())?;
+    // Never over a file that a clerk created since the check above.
+    crate::output::write_new(&path, text.as_bytes()).map_err(|e| match e {
+        AppError::Io { source, .. } if source.kind() == std::io::ErrorKind::AlreadyExists => {
+            AppError::Usage(format!("`{}` already exists; edit it instead", path.display()))
+        }
+        e => e,
+    })?;
     println!("created {}", path.display());
     println!("fill in the empty texts, add the indicators, then run `yearbook check`");
     Ok(0)

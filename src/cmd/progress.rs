@@ -26,7 +26,10 @@ pub fn show(engine: &mut Engine, quiet: bool) -> Shown {
     }
     if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new_spinner();
-        bar.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
         let handle = bar.clone();
         engine.progress = Some(Box::new(move |stage| handle.set_message(stage)));

@@ -10,7 +10,6 @@ use typst_kit::watcher::Watcher;
 
 use crate::cmd::args::{BuildArgs, Cli};
 use crate::error::AppError;
-use crate::output;
 use crate::pipeline::{self, Engine};
 use crate::plan::Plan;
 
@@ -51,10 +50,8 @@ fn once(plan: &Plan, engine: &Engine) -> Result<String, AppError> {
         super::print_human(&checked.files, &checked.diagnostics);
     }
     let artifacts = pipeline::build_once(plan, engine, &checked)?;
-    let dir = plan.output.dir();
-    let files: Vec<_> = artifacts.files(plan).into_iter().map(|(name, bytes)| (dir.join(name), bytes)).collect();
-    output::write_all(&files)?;
-    Ok(format!("rebuilt {}", dir.join(&plan.output.pdf).display()))
+    super::land(&plan.output.parent, &plan.output.folder, &artifacts.files(plan))?;
+    Ok(format!("rebuilt {}", plan.output.dir().join(&plan.output.pdf).display()))
 }
 
 /// Every file and folder a rebuild reads: the configuration, the catalogue, the edition (and the
