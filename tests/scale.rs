@@ -44,6 +44,13 @@ fn one_city_in_every_language() {
 }
 
 #[test]
+fn four_cities_in_every_standard() {
+    builds_within_the_page(4, &["--pdf-standard", "plain"], "yearbook-2025.pdf");
+    builds_within_the_page(4, &[], "yearbook-2025.pdf");
+    builds_within_the_page(4, &["--pdf-standard", "a-3b-ua"], "yearbook-2025-archive.pdf");
+}
+
+#[test]
 fn eight_cities_in_every_language() {
     builds_within_the_page(8, &[], "yearbook-2025.pdf");
     builds_within_the_page(8, &["--lang", "zh"], "yearbook-2025-zh.pdf");
