@@ -217,6 +217,9 @@ pub struct Indicator {
     /// We computed this figure; `method` says how.
     #[serde(default)]
     pub derived: bool,
+    /// One of the figures that lead the city's profile (chosen by the editor).
+    #[serde(default)]
+    pub key: bool,
     pub method: Option<Bilingual>,
     #[serde(default)]
     pub of_which: Vec<Indicator>,

@@ -110,6 +110,8 @@ pub struct Figure {
     /// Source id.
     pub source: String,
     pub derived: bool,
+    /// Chosen by the editor to lead the city's profile.
+    pub key: bool,
     pub method: Option<Text>,
     /// "Of which" parts.
     pub parts: Vec<Figure>,
@@ -330,6 +332,7 @@ impl Context<'_> {
             note: ind.note.as_ref().map(Into::into),
             source: source.to_string(),
             derived: ind.derived,
+            key: ind.key,
             method: ind.method.as_ref().map(Into::into),
             parts,
             alternatives: ind

@@ -65,3 +65,41 @@ fn the_mini_edition_matches_its_golden_files() {
             .collect();
     assert!(problems.is_empty(), "{}\n(review, then BLESS=1 cargo test --test snapshots)", problems.join("\n"));
 }
+
+/// The profile's key figures: the editor's choice where made, else results with targets first.
+#[test]
+fn key_figures_follow_the_editors_choice_else_results_with_targets_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let mini = repo().join("tests/fixtures/mini");
+    let config = std::fs::read_to_string(mini.join("yearbook.toml")).unwrap();
+    let config = config
+        .replace("\"../../../templates\"", &format!("{:?}", repo().join("templates").display().to_string()))
+        .replace("\"../../../fonts\"", &format!("{:?}", repo().join("fonts").display().to_string()));
+    std::fs::write(dir.path().join("yearbook.toml"), config).unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("2025")).unwrap();
+    std::fs::create_dir_all(data.join("catalogue")).unwrap();
+    for e in std::fs::read_dir(mini.join("data/catalogue")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, data.join("catalogue").join(p.file_name().unwrap())).unwrap();
+    }
+    // The day-care subsidy (no target) moves to the top; then it alone is chosen.
+    let city = std::fs::read_to_string(mini.join("data/2025/testcity.toml")).unwrap();
+    let unmarked = city;
+    let ids = |text: &str| -> Vec<String> {
+        std::fs::write(data.join("2025/testcity.toml"), text).unwrap();
+        let config = Config::load(&dir.path().join("yearbook.toml")).unwrap();
+        let plan = Plan::new(config, PlanOptions::default());
+        let engine = Engine::new(&plan.config).unwrap();
+        let checked = pipeline::check(&plan, &engine).unwrap();
+        let book = pipeline::build_once(&plan, &engine, &checked).unwrap().book;
+        book.cities[0].key_figures.iter().map(|r| r.indicator_id.clone()).collect()
+    };
+    let first = unmarked.find("[[indicator]]").unwrap();
+    let daycare = unmarked.find("[[indicator]]\nid = \"day-care-subsidy\"").unwrap();
+    let reordered = format!("{}{}\n{}", &unmarked[..first], &unmarked[daycare..], &unmarked[first..daycare]);
+    let default_order = ids(&reordered);
+    assert_eq!(default_order.last().map(String::as_str), Some("day-care-subsidy"), "{default_order:?}");
+    let marked = reordered.replace("id = \"day-care-subsidy\"\n", "id = \"day-care-subsidy\"\nkey = true\n");
+    assert_eq!(ids(&marked), vec!["day-care-subsidy".to_string()]);
+}

@@ -387,7 +387,7 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Opti
                 province: c.province.clone(),
                 overview: c.overview.clone(),
                 indicator_count: count,
-                key_figures: c.figures.iter().take(6).map(|f| rows.row(f, 0, None, c)).collect(),
+                key_figures: key_figures(&c.figures).into_iter().map(|f| rows.row(f, 0, None, c)).collect(),
             }
         })
         .collect();
@@ -450,6 +450,21 @@ fn pinyin_key(text: &str) -> String {
         key.push(' ');
     }
     key
+}
+
+/// How many figures a city profile shows.
+pub const KEY_FIGURES: usize = 6;
+
+/// The figures that lead a city's profile: those the editor marked `key`, in file order; where
+/// none are marked, results measured against a target first (the clearest statements of what
+/// was done), then the rest, in file order.
+fn key_figures(figures: &[Figure]) -> Vec<&Figure> {
+    let marked: Vec<&Figure> = figures.iter().filter(|f| f.key).collect();
+    if !marked.is_empty() {
+        return marked.into_iter().take(KEY_FIGURES).collect();
+    }
+    let with_target = |f: &&Figure| f.target.is_some() || f.completion.is_some();
+    figures.iter().filter(with_target).chain(figures.iter().filter(|f| !with_target(f))).take(KEY_FIGURES).collect()
 }
 
 fn walk<'a>(figures: &'a [Figure], f: &mut dyn FnMut(&'a Figure)) {
