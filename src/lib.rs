@@ -19,6 +19,7 @@ pub mod error;
 pub mod load;
 pub mod model;
 pub mod output;
+pub mod pdf_eol;
 pub mod pipeline;
 pub mod plan;
 pub mod render;

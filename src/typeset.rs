@@ -272,5 +272,7 @@ pub fn export_pdf(
         tagged: preset.tagged(),
         ..PdfOptions::default()
     };
-    typst_pdf::pdf(document, &options).map_err(|errors| AppError::typeset(world.describe(&errors)))
+    typst_pdf::pdf(document, &options)
+        .map(crate::pdf_eol::unambiguous_stream_ends)
+        .map_err(|errors| AppError::typeset(world.describe(&errors)))
 }
