@@ -56,8 +56,10 @@ pub fn check(plan: &Plan, engine: &Engine) -> Result<Checked, AppError> {
     let catalogue = loader.catalogue(&plan.data_dir)?;
     let edition = loader.edition(&plan.data_dir, plan.year)?;
     let covered = |c| engine.fonts.covers(c);
+    let found = validate::validate(&loader, &catalogue, &edition, &covered);
     let mut diagnostics = loader.diagnostics;
-    diagnostics.extend(validate::validate(&catalogue, &edition, &covered));
+    diagnostics.extend(found);
+    diagnostics.extend(validate::print_headers(&catalogue, &plan.config.title.zh, plan.year));
     let mut files = loader.files;
     let config_file = files.add(display_config_name(plan), plan.config.text.clone());
     for text in &plan.config.printed {
