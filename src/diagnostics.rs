@@ -19,6 +19,221 @@ pub enum Severity {
     Warning,
 }
 
+/// Every rule a diagnostic can report. One code names one rule; `docs/rules.md` explains each,
+/// and a test keeps that file, this list and the fixtures in step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Rule {
+    // The files themselves.
+    NotUtf8,
+    NotAFile,
+    LinkOutsideData,
+    IgnoredFile,
+    // TOML syntax and the shape of each table.
+    TomlSyntax,
+    UnclosedInlineTable,
+    UnknownKey,
+    MissingKey,
+    WrongType,
+    UnquotedDate,
+    NumberTooLarge,
+    UnknownVariant,
+    // Texts.
+    ControlCharacter,
+    TextTooLong,
+    EmptyText,
+    MissingGlyph,
+    Untranslated,
+    ZhWithoutChinese,
+    // Ids and references.
+    IdFormat,
+    DuplicateId,
+    UnknownSector,
+    UnknownDepartment,
+    UnknownUnit,
+    UnknownSource,
+    // Catalogue.
+    Email,
+    SheetNameTooLong,
+    SheetNameCharacter,
+    DuplicateOrder,
+    PrintHeaderTooLong,
+    // Cities.
+    CityId,
+    EditionYear,
+    DuplicateCityName,
+    MissingSummary,
+    // Indicators.
+    MissingInherited,
+    SubItemSector,
+    NotFinite,
+    PercentRange,
+    Negative,
+    CompletionRange,
+    CompletionMismatch,
+    DerivedMethod,
+    ReferenceYear,
+    CumulativeSince,
+    PartExceedsTotal,
+    PartsExceedTotal,
+    // Traceability (`check --sources DIR`).
+    SourceTextMissing,
+    Untraced,
+}
+
+impl Rule {
+    pub const ALL: &[Rule] = &[
+        Rule::NotUtf8,
+        Rule::NotAFile,
+        Rule::LinkOutsideData,
+        Rule::IgnoredFile,
+        Rule::TomlSyntax,
+        Rule::UnclosedInlineTable,
+        Rule::UnknownKey,
+        Rule::MissingKey,
+        Rule::WrongType,
+        Rule::UnquotedDate,
+        Rule::NumberTooLarge,
+        Rule::UnknownVariant,
+        Rule::ControlCharacter,
+        Rule::TextTooLong,
+        Rule::EmptyText,
+        Rule::MissingGlyph,
+        Rule::Untranslated,
+        Rule::ZhWithoutChinese,
+        Rule::IdFormat,
+        Rule::DuplicateId,
+        Rule::UnknownSector,
+        Rule::UnknownDepartment,
+        Rule::UnknownUnit,
+        Rule::UnknownSource,
+        Rule::Email,
+        Rule::SheetNameTooLong,
+        Rule::SheetNameCharacter,
+        Rule::DuplicateOrder,
+        Rule::PrintHeaderTooLong,
+        Rule::CityId,
+        Rule::EditionYear,
+        Rule::DuplicateCityName,
+        Rule::MissingSummary,
+        Rule::MissingInherited,
+        Rule::SubItemSector,
+        Rule::NotFinite,
+        Rule::PercentRange,
+        Rule::Negative,
+        Rule::CompletionRange,
+        Rule::CompletionMismatch,
+        Rule::DerivedMethod,
+        Rule::ReferenceYear,
+        Rule::CumulativeSince,
+        Rule::PartExceedsTotal,
+        Rule::PartsExceedTotal,
+        Rule::SourceTextMissing,
+        Rule::Untraced,
+    ];
+
+    /// The stable name shown in brackets, e.g. `error[unknown-unit]`, and in JSON.
+    pub fn code(self) -> &'static str {
+        self.describe().0
+    }
+
+    /// Errors stop a build; warnings only with `--deny-warnings`. Each rule has one severity.
+    pub fn severity(self) -> Severity {
+        self.describe().1
+    }
+
+    /// What the rule asks for, in one line.
+    pub fn summary(self) -> &'static str {
+        self.describe().2
+    }
+
+    fn describe(self) -> (&'static str, Severity, &'static str) {
+        use Severity::{Error as E, Warning as W};
+        match self {
+            Rule::NotUtf8 => ("not-utf8", E, "a data file must be saved as UTF-8"),
+            Rule::NotAFile => ("not-a-file", E, "a name ending in `.toml` in a data folder must be a file"),
+            Rule::LinkOutsideData => {
+                ("link-outside-data", E, "a data file may not be a link to a file outside the data folder")
+            }
+            Rule::IgnoredFile => ("ignored-file", W, "a file that looks like data but would not be read"),
+            Rule::TomlSyntax => ("toml-syntax", E, "the file must be valid TOML"),
+            Rule::UnclosedInlineTable => {
+                ("unclosed-inline-table", E, "an inline table `{ … }` must be closed on its line")
+            }
+            Rule::UnknownKey => ("unknown-key", E, "a key the table does not have (often a typo)"),
+            Rule::MissingKey => ("missing-key", E, "a key the table requires is absent"),
+            Rule::WrongType => ("wrong-type", E, "a value of the wrong type, e.g. a number in quotes"),
+            Rule::UnquotedDate => ("unquoted-date", E, "a date typed without quotes where text or a number belongs"),
+            Rule::NumberTooLarge => ("number-too-large", E, "a whole number too large to be a figure"),
+            Rule::UnknownVariant => ("unknown-variant", E, "a value outside the fixed list a key allows"),
+            Rule::ControlCharacter => ("control-character", E, "a text holds an invisible control character"),
+            Rule::TextTooLong => ("text-too-long", E, "a text longer than a workbook cell holds"),
+            Rule::EmptyText => ("empty-text", E, "a printed text is blank"),
+            Rule::MissingGlyph => ("missing-glyph", E, "a printed character the bundled fonts cannot show"),
+            Rule::Untranslated => ("untranslated", W, "an English text contains Chinese characters"),
+            Rule::ZhWithoutChinese => ("zh-without-chinese", W, "a Chinese text has no Chinese characters"),
+            Rule::IdFormat => ("id-format", E, "an id may only contain a-z, 0-9 and `-`"),
+            Rule::DuplicateId => ("duplicate-id", E, "an id is used twice where it must be unique"),
+            Rule::UnknownSector => ("unknown-sector", E, "a sector id not in sectors.toml"),
+            Rule::UnknownDepartment => ("unknown-department", E, "a department id not in departments.toml"),
+            Rule::UnknownUnit => ("unknown-unit", E, "a unit id not in units.toml"),
+            Rule::UnknownSource => ("unknown-source", E, "a source id not in sources.toml"),
+            Rule::Email => ("email", E, "a department's e-mail is not an address"),
+            Rule::SheetNameTooLong => {
+                ("sheet-name-too-long", E, "a sector's sheet name is longer than Excel's 31 characters")
+            }
+            Rule::SheetNameCharacter => {
+                ("sheet-name-character", E, "a sector's sheet name has a character Excel forbids there")
+            }
+            Rule::DuplicateOrder => {
+                ("duplicate-order", E, "two sectors have the same `order`, so the chapter order is unclear")
+            }
+            Rule::PrintHeaderTooLong => {
+                ("print-header-too-long", W, "a sheet's print header is longer than Excel's 255 characters")
+            }
+            Rule::CityId => ("city-id", E, "a city's id differs from its file name"),
+            Rule::EditionYear => ("edition-year", E, "a city file's year differs from its edition folder"),
+            Rule::DuplicateCityName => ("duplicate-city-name", E, "two cities of one edition have the same name"),
+            Rule::MissingSummary => ("missing-summary", W, "a city has figures in a sector but no summary for it"),
+            Rule::MissingInherited => (
+                "missing-inherited",
+                E,
+                "a top-level indicator lacks `sector`, `unit` or `source`, which only \"of which\" items inherit",
+            ),
+            Rule::SubItemSector => {
+                ("sub-item-sector", E, "an \"of which\" item names a sector other than its parent's")
+            }
+            Rule::NotFinite => ("not-finite", E, "a number is `nan` or infinite"),
+            Rule::PercentRange => ("percent-range", E, "a percentage outside 0–100"),
+            Rule::Negative => ("negative", E, "a negative number in a unit that counts or measures"),
+            Rule::CompletionRange => ("completion-range", E, "a completion rate below 0 or above 1000 %"),
+            Rule::CompletionMismatch => {
+                ("completion-mismatch", E, "a completion rate that differs from value / target")
+            }
+            Rule::DerivedMethod => ("derived-method", E, "a derived indicator without `method`"),
+            Rule::ReferenceYear => {
+                ("reference-year", E, "a reference year after the edition or over ten years before it")
+            }
+            Rule::CumulativeSince => {
+                ("cumulative-since", E, "a running total that starts after its reference year or before 1949")
+            }
+            Rule::PartExceedsTotal => ("part-exceeds-total", E, "an \"of which\" part larger than its total"),
+            Rule::PartsExceedTotal => {
+                ("parts-exceed-total", W, "\"of which\" parts that add up to more than their total")
+            }
+            Rule::SourceTextMissing => {
+                ("source-text-missing", E, "the archived text a source names is not in the folder of source texts")
+            }
+            Rule::Untraced => ("untraced", E, "a figure that its source's archived text does not contain"),
+        }
+    }
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
 /// Index of a file in [`SourceFiles`].
 pub type FileIdx = usize;
 
@@ -29,20 +244,16 @@ pub struct Diagnostic {
     pub file: FileIdx,
     /// Byte range in the file; `None` when the problem concerns the file as a whole.
     pub span: Option<Range<usize>>,
-    /// Short stable name of the broken rule, e.g. `unknown-unit`.
-    pub rule: &'static str,
+    pub rule: Rule,
     pub message: String,
     /// How to fix it.
     pub hint: Option<String>,
 }
 
 impl Diagnostic {
-    pub fn error(file: FileIdx, span: Option<Range<usize>>, rule: &'static str, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Error, file, span, rule, message: message.into(), hint: None }
-    }
-
-    pub fn warning(file: FileIdx, span: Option<Range<usize>>, rule: &'static str, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Warning, ..Self::error(file, span, rule, message) }
+    /// A finding of `rule`, with the rule's severity.
+    pub fn new(file: FileIdx, span: Option<Range<usize>>, rule: Rule, message: impl Into<String>) -> Self {
+        Self { severity: rule.severity(), file, span, rule, message: message.into(), hint: None }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -65,6 +276,12 @@ impl SourceFiles {
         self.files.add(name, text)
     }
 
+    /// Registers a file that was not read (a look-alike of a data file, a link, a folder), so
+    /// that a diagnostic can name it. It has no text, and `len` does not count it as checked.
+    pub fn add_unread(&mut self, name: String) -> FileIdx {
+        self.files.add(name, String::new())
+    }
+
     pub fn name(&self, file: FileIdx) -> String {
         self.files.get(file).map(|f| f.name().clone()).unwrap_or_default()
     }
@@ -80,6 +297,7 @@ impl SourceFiles {
         (line + 1, col)
     }
 
+    /// How many files were read.
     pub fn len(&self) -> usize {
         self.count
     }
@@ -108,7 +326,7 @@ pub fn emit_human(out: &mut dyn WriteColor, files: &SourceFiles, diagnostics: &[
             Severity::Error => CsDiagnostic::error(),
             Severity::Warning => CsDiagnostic::warning(),
         }
-        .with_code(d.rule)
+        .with_code(d.rule.code())
         .with_message(&d.message);
         let span = d.span.clone().unwrap_or(0..0);
         cs = cs.with_labels(vec![Label::primary(d.file, span)]);
@@ -129,7 +347,7 @@ pub fn to_short(files: &SourceFiles, diagnostics: &[Diagnostic]) -> String {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        out.push_str(&format!("{}:{line}:{column}: {severity}[{}]: {}", files.name(d.file), d.rule, d.message));
+        out.push_str(&format!("{}:{line}:{column}: {severity}[{}]: {}", files.name(d.file), d.rule.code(), d.message));
         if let Some(hint) = &d.hint {
             out.push_str(&format!(" (hint: {hint})"));
         }
@@ -161,7 +379,7 @@ pub fn to_json(files: &SourceFiles, diagnostics: &[Diagnostic]) -> String {
             let (end_line, end_column) = files.line_col(d.file, span.end);
             JsonDiagnostic {
                 severity: d.severity,
-                rule: d.rule,
+                rule: d.rule.code(),
                 file: files.name(d.file),
                 line,
                 column,

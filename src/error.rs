@@ -24,6 +24,16 @@ pub enum AppError {
     #[error("invalid configuration `{path}`: {message}")]
     Config { path: PathBuf, message: String },
 
+    /// The fonts folder lacks families the templates use: every character would be reported
+    /// as missing, so the folder is named instead.
+    #[error(
+        "the fonts folder `{}` has no {}\n  hint: restore fonts/ from the project: it holds the Noto Serif SC and \
+         Noto Sans SC files (regular and bold) the book is set in",
+        dir.display(),
+        missing.join(", ")
+    )]
+    Fonts { dir: PathBuf, missing: Vec<String> },
+
     #[error("{0}")]
     Usage(String),
 

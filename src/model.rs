@@ -126,7 +126,7 @@ pub struct Source {
     pub title: Bilingual,
     pub publication: Option<Bilingual>,
     /// The period the article covers, as text ("2025", "2019–2024").
-    pub period: String,
+    pub period: Spanned<String>,
     /// File name of the archived article text.
     pub seed: String,
 }
@@ -199,7 +199,7 @@ pub struct Indicator {
     pub qualifier: Option<Qualifier>,
     pub reference_year: Option<Spanned<i64>>,
     pub cumulative_since: Option<Spanned<i64>>,
-    pub as_of: Option<String>,
+    pub as_of: Option<Spanned<String>>,
     pub target: Option<Spanned<f64>>,
     /// Completion of the target in %, as reported.
     pub completion: Option<Spanned<f64>>,

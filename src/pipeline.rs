@@ -98,18 +98,26 @@ pub fn check(plan: &Plan, engine: &Engine) -> Result<Checked, AppError> {
         Ok::<_, AppError>((catalogue, edition, previous))
     })?;
     let covered = |c| engine.fonts.covers(c);
-    let mut diagnostics = loader.diagnostics;
-    let mut files = loader.files;
-    timings.time("validate", || {
-        diagnostics.extend(validate::validate(&catalogue, &edition, &covered));
+    let found = timings.time("validate", || {
+        let mut found = validate::validate(&loader, &catalogue, &edition, &covered);
+        // The previous edition's rules repeat the catalogue's findings: keep each finding once.
         if let Some(previous) = &previous {
-            diagnostics.extend(validate::validate(&catalogue, previous, &covered));
+            for d in validate::validate(&loader, &catalogue, previous, &covered) {
+                if !found.iter().any(|f| f.file == d.file && f.span == d.span && f.rule == d.rule) {
+                    found.push(d);
+                }
+            }
         }
-        let config_file = files.add(display_config_name(plan), plan.config.text.clone());
-        for text in &plan.config.printed {
-            diagnostics.extend(validate::printed_text(config_file, text, &covered));
-        }
+        found.extend(validate::print_headers(&catalogue, &plan.config.title.zh, plan.year));
+        found
     });
+    let mut diagnostics = loader.diagnostics;
+    diagnostics.extend(found);
+    let mut files = loader.files;
+    let config_file = files.add(display_config_name(plan), plan.config.text.clone());
+    for text in &plan.config.printed {
+        diagnostics.extend(validate::printed_text(config_file, text, &covered));
+    }
     if let Some(dir) = &plan.sources_dir {
         diagnostics.extend(timings.time("trace", || trace::trace(&files, &catalogue, &edition, dir))?);
     }

@@ -200,7 +200,7 @@ pub fn resolve(files: &SourceFiles, catalogue: &Catalogue, edition: &Edition) ->
                 .unwrap_or_else(|| Text { zh: s.city.get_ref().clone(), en: s.city.get_ref().clone() }),
             title: (&s.title).into(),
             publication: s.publication.as_ref().map(Into::into),
-            period: s.period.clone(),
+            period: s.period.get_ref().clone(),
             seed: s.seed.clone(),
         })
         .collect();
@@ -301,7 +301,7 @@ impl Context<'_> {
             ind.reference_year.as_ref().map(|y| *y.get_ref()).or(parent.map(|p| p.reference_year)).unwrap_or(self.year);
         let cumulative_since =
             ind.cumulative_since.as_ref().map(|y| *y.get_ref()).or(parent.and_then(|p| p.cumulative_since));
-        let as_of = ind.as_of.as_deref().or(parent.and_then(|p| p.as_of));
+        let as_of = ind.as_of.as_ref().map(|a| a.get_ref().as_str()).or(parent.and_then(|p| p.as_of));
         let number = |n: &Spanned<f64>| Number { value: *n.get_ref(), decimals: literal_decimals(text, n.span()) };
         let inherited = Inherited { sector, unit: unit_id, source, reference_year, cumulative_since, as_of };
         let parts =

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use serde_spanned::Spanned;
 
-use crate::diagnostics::{Diagnostic, FileIdx, SourceFiles};
+use crate::diagnostics::{Diagnostic, FileIdx, Rule, SourceFiles};
 use crate::error::AppError;
 use crate::load::{Catalogue, Edition};
 use crate::model::Indicator;
@@ -47,15 +47,14 @@ pub fn trace(
             let text = std::fs::read_to_string(&path).ok().map(|t| normalise(&t));
             if text.is_none() {
                 out.push(
-                    Diagnostic::error(
+                    Diagnostic::new(
                         sources.file,
                         Some(s.id.span()),
-                        "untraced",
+                        Rule::SourceTextMissing,
                         format!(
-                            "the archived text `{}` of source `{}` cannot be read in `{}`",
+                            "the archived text `{}` of source `{}` is not in the folder of source texts, or cannot be read",
                             s.seed,
-                            s.id.get_ref(),
-                            dir.display()
+                            s.id.get_ref()
                         ),
                     )
                     .with_hint("put the article's text there as UTF-8, or correct `seed`"),
@@ -135,7 +134,7 @@ impl Tracer<'_> {
     }
 
     fn untraced(&self, span: Range<usize>, message: String) -> Diagnostic {
-        Diagnostic::error(self.file, Some(span), "untraced", message).with_hint(
+        Diagnostic::new(self.file, Some(span), Rule::Untraced, message).with_hint(
             "check the figure against its article; where the article writes it differently (Chinese numerals, \
              万), give that form as `as_printed = \"…\"`",
         )

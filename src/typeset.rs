@@ -21,6 +21,9 @@ use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 use crate::config::Date;
 use crate::error::AppError;
 
+/// The font families `templates/yearbook.typ` sets text in.
+pub const REQUIRED_FAMILIES: [&str; 3] = ["Noto Serif SC", "Noto Sans SC", "Libertinus Serif"];
+
 /// The fonts the book may use, loaded once.
 pub struct Fonts {
     book: LazyHash<FontBook>,
@@ -51,6 +54,16 @@ impl Fonts {
         }
         fonts.extend(typst_kit::fonts::embedded().map(|(font, _)| font));
         let book = LazyHash::new(FontBook::from_fonts(&fonts));
+        // Without them every Chinese character would count as unprintable and be blamed on the
+        // data; Libertinus Serif comes embedded, the Noto families only from the folder.
+        let missing: Vec<String> = REQUIRED_FAMILIES
+            .iter()
+            .filter(|family| !book.contains_family(&family.to_lowercase()))
+            .map(|family| family.to_string())
+            .collect();
+        if !missing.is_empty() {
+            return Err(AppError::Fonts { dir: dir.to_path_buf(), missing });
+        }
         Ok(Fonts { book, fonts })
     }
 

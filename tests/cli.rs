@@ -160,10 +160,10 @@ fn check_reports_every_semantic_error_with_line_and_column() {
         .filter(|d| d["severity"] == "error")
         .map(|d| d["rule"].as_str().unwrap())
         .collect();
-    assert!(rules.contains(&"unknown-reference"), "{rules:?}");
+    assert!(rules.contains(&"unknown-unit"), "{rules:?}");
     assert!(rules.contains(&"completion-mismatch"), "{rules:?}");
     assert!(rules.contains(&"part-exceeds-total"), "{rules:?}");
-    let unit = json.as_array().unwrap().iter().find(|d| d["rule"] == "unknown-reference").unwrap();
+    let unit = json.as_array().unwrap().iter().find(|d| d["rule"] == "unknown-unit").unwrap();
     assert_eq!(unit["file"], "data/2025/testcity.toml");
     assert_eq!((unit["line"].as_u64(), unit["column"].as_u64()), (Some(26), Some(8)));
     assert!(unit["hint"].as_str().unwrap().contains("did you mean `km`?"));

@@ -86,7 +86,7 @@ fn load_city_text(text: &str) {
     let mut loader = yearbook::load::Loader::new(dir.path());
     let catalogue = loader.catalogue(&data).unwrap();
     let edition = loader.edition(&data, 2025).unwrap();
-    let diagnostics = yearbook::validate::validate(&catalogue, &edition, &|c| fonts().covers(c));
+    let diagnostics = yearbook::validate::validate(&loader, &catalogue, &edition, &|c| fonts().covers(c));
     // Rendering the findings must not panic either.
     let _ = yearbook::diagnostics::to_short(&loader.files, &diagnostics);
     let _ = yearbook::diagnostics::to_json(&loader.files, &diagnostics);

@@ -1,15 +1,19 @@
 //! Cross-file rules over everything `load` read. Every rule pushes diagnostics and goes on, so a
-//! single run lists every problem. Rules that need the fonts get a coverage predicate instead of
-//! the fonts themselves, which keeps this stage free of typesetting concerns.
+//! single run lists every problem; one mistake gives one diagnostic, not one per use of what it
+//! broke. Rules that need the fonts get a coverage predicate instead of the fonts themselves,
+//! which keeps this stage free of typesetting concerns. `docs/rules.md` lists every rule.
+
+pub mod text;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 
 use serde_spanned::Spanned;
 
-use crate::diagnostics::{Diagnostic, FileIdx};
-use crate::load::{Catalogue, Edition, closest};
+use crate::diagnostics::{Diagnostic, FileIdx, Rule, SourceFiles};
+use crate::load::{Catalogue, Edition, Loader, closest};
 use crate::model::{Bilingual, City, Indicator, UnitKind};
+use text::{CELL_LIMIT, HEADER_LIMIT, cell_len};
 
 /// Tolerance, in percentage points, between a reported completion rate and value / target.
 pub const COMPLETION_TOLERANCE: f64 = 0.5;
@@ -17,16 +21,27 @@ pub const COMPLETION_TOLERANCE: f64 = 0.5;
 /// How many years before the edition a figure may refer to without a warning.
 pub const OLDEST_REFERENCE_YEARS: i64 = 10;
 
-/// Runs every rule. `covered` says whether the bundled fonts can print a character.
-pub fn validate(catalogue: &Catalogue, edition: &Edition, covered: &dyn Fn(char) -> bool) -> Vec<Diagnostic> {
-    let mut v = Validator { out: Vec::new(), covered };
-    v.run(catalogue, edition);
-    v.out
+/// Runs every rule over what `loader` read. `covered` says whether the bundled fonts can print
+/// a character.
+pub fn validate(
+    loader: &Loader,
+    catalogue: &Catalogue,
+    edition: &Edition,
+    covered: &dyn Fn(char) -> bool,
+) -> Vec<Diagnostic> {
+    let mut v = Validator::new(Some(&loader.files), covered);
+    v.run(loader, catalogue, edition);
+    v.finish()
 }
 
 struct Validator<'a> {
     out: Vec<Diagnostic>,
+    /// The texts of the files, to point at escaped characters and name earlier lines.
+    files: Option<&'a SourceFiles>,
     covered: &'a dyn Fn(char) -> bool,
+    /// Unknown references already reported, by file, rule and id: the index of the diagnostic
+    /// and how many more times the id is used. A mistyped id is one mistake, however often used.
+    unknown: HashMap<(FileIdx, Rule, String), (usize, usize)>,
 }
 
 fn span<T>(s: &Spanned<T>) -> Option<Range<usize>> {
@@ -46,49 +61,114 @@ pub fn sheet_name(order: i64, zh: &str) -> String {
     format!("{order:02} {zh}")
 }
 
-/// Excel's rules for sheet names.
-pub fn sheet_name_problem(name: &str) -> Option<String> {
+/// Excel's rules for sheet names: the broken rule and what is wrong.
+pub fn sheet_name_problem(name: &str) -> Option<(Rule, String)> {
     if name.encode_utf16().count() > 31 {
-        return Some(format!("the sheet name `{name}` is longer than Excel's 31 characters"));
+        return Some((Rule::SheetNameTooLong, format!("the sheet name `{name}` is longer than Excel's 31 characters")));
     }
     if let Some(c) = name.chars().find(|c| "[]:*?/\\".contains(*c)) {
-        return Some(format!("the sheet name `{name}` contains `{c}`, which Excel forbids"));
+        return Some((
+            Rule::SheetNameCharacter,
+            format!("the sheet name `{name}` contains `{c}`, which Excel forbids"),
+        ));
     }
     if name.starts_with('\'') || name.ends_with('\'') {
-        return Some(format!("the sheet name `{name}` starts or ends with an apostrophe"));
+        return Some((Rule::SheetNameCharacter, format!("the sheet name `{name}` starts or ends with an apostrophe")));
     }
     None
+}
+
+/// The print header of a sector's sheet, as the workbook writes it.
+pub fn print_header(sector: &Bilingual, title_zh: &str, year: i32) -> String {
+    format!("&L{} {}&R{title_zh} {year}", sector.zh(), sector.en())
+}
+
+/// Sheets whose print header would be too long for Excel (the workbook would then silently have
+/// none). The header joins the sector's name with the edition title from `yearbook.toml`.
+pub fn print_headers(catalogue: &Catalogue, title_zh: &str, year: i32) -> Vec<Diagnostic> {
+    let Some(sectors) = &catalogue.sectors else { return Vec::new() };
+    let mut out = Vec::new();
+    for s in &sectors.data.sector {
+        let len = cell_len(&print_header(&s.name, title_zh, year));
+        if len > HEADER_LIMIT {
+            out.push(
+                Diagnostic::new(
+                    sectors.file,
+                    Some(s.name.zh.span()),
+                    Rule::PrintHeaderTooLong,
+                    format!(
+                        "the sheet's print header (the sector's Chinese and English names, the edition's \
+                         Chinese title and year) would be {len} characters; Excel allows {HEADER_LIMIT} and \
+                         the sheet would print without a header"
+                    ),
+                )
+                .with_hint("shorten the sector's names (or the edition title in yearbook.toml)"),
+            );
+        }
+    }
+    out
 }
 
 /// Known ids of one catalogue, for reference checks and did-you-mean hints.
 struct Ids {
     what: &'static str,
+    rule: Rule,
     file: &'static str,
     ids: Vec<String>,
+    /// Ids of elements that did not parse: their error is reported once, not at every use.
+    broken: Vec<String>,
+    /// Ids given twice: a reference to a missing id may be the other one's old name.
+    twice: Vec<String>,
     /// False when the catalogue did not parse: its error is reported once, not at every use.
     loaded: bool,
 }
 
 impl Ids {
     fn new<'a>(
-        what: &'static str,
-        file: &'static str,
+        (what, rule, file): (&'static str, Rule, &'static str),
+        loader: &Loader,
         loaded: bool,
         ids: impl Iterator<Item = &'a Spanned<String>>,
     ) -> Ids {
-        Ids { what, file, ids: ids.map(|s| s.get_ref().clone()).collect(), loaded }
+        let ids: Vec<String> = ids.map(|s| s.get_ref().clone()).collect();
+        let mut seen = HashSet::new();
+        let twice = ids.iter().filter(|i| !seen.insert(i.as_str())).cloned().collect();
+        Ids { what, rule, file, ids, broken: loader.unreadable_ids(what).to_vec(), twice, loaded }
     }
     fn contains(&self, id: &str) -> bool {
-        !self.loaded || self.ids.iter().any(|i| i == id)
+        !self.loaded || self.ids.iter().chain(&self.broken).any(|i| i == id)
     }
 }
 
-impl Validator<'_> {
+impl<'a> Validator<'a> {
+    fn new(files: Option<&'a SourceFiles>, covered: &'a dyn Fn(char) -> bool) -> Self {
+        Validator { out: Vec::new(), files, covered, unknown: HashMap::new() }
+    }
+
     fn push(&mut self, d: Diagnostic) {
         self.out.push(d);
     }
 
-    fn run(&mut self, loaded: &Catalogue, edition: &Edition) {
+    /// The diagnostics, with the count of further uses added to each unknown reference.
+    fn finish(mut self) -> Vec<Diagnostic> {
+        for (index, more) in self.unknown.into_values() {
+            if more > 0 {
+                let times = if more == 1 { "once more".to_string() } else { format!("{more} more times") };
+                self.out[index].message.push_str(&format!(" (used {times} in this file)"));
+            }
+        }
+        self.out
+    }
+
+    /// ` (first at line N)`, when the file's text is at hand.
+    fn first_at(&self, file: FileIdx, span: &Range<usize>) -> String {
+        match self.files {
+            Some(f) => format!(" (first at line {})", f.line_col(file, span.start).0),
+            None => String::new(),
+        }
+    }
+
+    fn run(&mut self, loader: &Loader, loaded: &Catalogue, edition: &Edition) {
         let year = i64::from(edition.year);
         let empty = Vec::new();
         let sectors = loaded.sectors.as_ref().map(|p| &p.data.sector).unwrap_or(&empty);
@@ -99,43 +179,62 @@ impl Validator<'_> {
         let no_sources = Vec::new();
         let sources = loaded.sources.as_ref().map(|p| &p.data.source).unwrap_or(&no_sources);
 
-        let sector_ids =
-            Ids::new("sector", "data/catalogue/sectors.toml", loaded.sectors.is_some(), sectors.iter().map(|s| &s.id));
+        let sector_ids = Ids::new(
+            ("sector", Rule::UnknownSector, "data/catalogue/sectors.toml"),
+            loader,
+            loaded.sectors.is_some(),
+            sectors.iter().map(|s| &s.id),
+        );
         let department_ids = Ids::new(
-            "department",
-            "data/catalogue/departments.toml",
+            ("department", Rule::UnknownDepartment, "data/catalogue/departments.toml"),
+            loader,
             loaded.departments.is_some(),
             departments.iter().map(|d| &d.id),
         );
-        let unit_ids =
-            Ids::new("unit", "data/catalogue/units.toml", loaded.units.is_some(), units.iter().map(|u| &u.id));
-        let source_ids =
-            Ids::new("source", "data/catalogue/sources.toml", loaded.sources.is_some(), sources.iter().map(|s| &s.id));
+        let unit_ids = Ids::new(
+            ("unit", Rule::UnknownUnit, "data/catalogue/units.toml"),
+            loader,
+            loaded.units.is_some(),
+            units.iter().map(|u| &u.id),
+        );
+        let source_ids = Ids::new(
+            ("source", Rule::UnknownSource, "data/catalogue/sources.toml"),
+            loader,
+            loaded.sources.is_some(),
+            sources.iter().map(|s| &s.id),
+        );
         let unit_kinds: HashMap<&str, UnitKind> = units.iter().map(|u| (u.id.get_ref().as_str(), u.kind)).collect();
 
         if let Some(crate::load::Parsed { file, data: f }) = &loaded.sectors {
             self.unique_ids(*file, f.sector.iter().map(|s| &s.id), "sector");
-            let mut sheets: HashMap<String, ()> = HashMap::new();
+            // Sheets are named after the chapter number, which is at most the sector's place in
+            // book order: the same number of digits in any edition of under 100 chapters.
+            let mut by_order: Vec<&crate::model::Sector> = f.sector.iter().collect();
+            by_order.sort_by_key(|s| *s.order.get_ref());
+            let mut orders: HashMap<i64, &Spanned<i64>> = HashMap::new();
+            for (place, s) in by_order.iter().enumerate() {
+                let name = sheet_name(place as i64 + 1, s.name.zh());
+                if let Some((rule, problem)) = sheet_name_problem(&name) {
+                    self.push(
+                        Diagnostic::new(*file, span(&s.name.zh), rule, problem)
+                            .with_hint("shorten the Chinese sector name; the sheet is named `NN name`"),
+                    );
+                }
+            }
             for s in &f.sector {
                 self.bilingual(*file, &s.name);
                 self.bilingual(*file, &s.description);
                 self.reference(*file, &s.department, &department_ids);
-                let name = sheet_name(*s.order.get_ref(), s.name.zh());
-                if let Some(problem) = sheet_name_problem(&name) {
+                if let Some(first) = orders.insert(*s.order.get_ref(), &s.order) {
+                    let at = self.first_at(*file, &first.span());
                     self.push(
-                        Diagnostic::error(*file, span(&s.name.zh), "sheet-name", problem)
-                            .with_hint("shorten the Chinese sector name; the sheet is named `NN name`"),
-                    );
-                }
-                if sheets.insert(name.to_lowercase(), ()).is_some() {
-                    self.push(
-                        Diagnostic::error(
+                        Diagnostic::new(
                             *file,
                             span(&s.order),
-                            "sheet-name",
-                            format!("two sectors derive the same sheet name `{name}`"),
+                            Rule::DuplicateOrder,
+                            format!("another sector has `order = {}` too{at}", s.order.get_ref()),
                         )
-                        .with_hint("give each sector its own `order`"),
+                        .with_hint("give each sector its own `order`; it sets the chapter order"),
                     );
                 }
             }
@@ -151,7 +250,7 @@ impl Validator<'_> {
                         .is_some_and(|(l, h)| !l.is_empty() && h.contains('.') && !e.contains(char::is_whitespace));
                     if !ok {
                         self.push(
-                            Diagnostic::error(*file, span(email), "email", format!("`{e}` is not an e-mail address"))
+                            Diagnostic::new(*file, span(email), Rule::Email, format!("`{e}` is not an e-mail address"))
                                 .with_hint("write it as name@host.domain, or leave the key out"),
                         );
                     }
@@ -172,6 +271,7 @@ impl Validator<'_> {
                 if let Some(p) = &s.publication {
                     self.bilingual(*file, p);
                 }
+                self.text(*file, &s.period);
             }
         }
         if let Some(crate::load::Parsed { file, data: f }) = &loaded.terms {
@@ -187,22 +287,58 @@ impl Validator<'_> {
         for c in &edition.cities {
             self.city(c.file, &c.stem, &c.city, year, &refs);
         }
+        self.city_names(edition);
+    }
+
+    /// Cities are matched to table columns by name: two cities with one name would print one
+    /// city's figures in both columns.
+    fn city_names(&mut self, edition: &Edition) {
+        let mut zh: HashMap<&str, &str> = HashMap::new();
+        let mut en: HashMap<String, &str> = HashMap::new();
+        for c in &edition.cities {
+            let name = &c.city.name;
+            let first_zh = zh.insert(name.zh().trim(), &c.stem);
+            let first_en = en.insert(name.en().trim().to_lowercase(), &c.stem);
+            // A copied file repeats both names: one mistake, one finding.
+            let found = match (first_zh, first_en) {
+                (Some(a), Some(b)) if a == b => {
+                    Some((a, &name.zh, format!("the name `{}` / `{}`", name.zh(), name.en())))
+                }
+                (Some(a), _) => Some((a, &name.zh, format!("the Chinese name `{}`", name.zh()))),
+                (None, Some(b)) => Some((b, &name.en, format!("the English name `{}`", name.en()))),
+                (None, None) => None,
+            };
+            if let Some((first, text, what)) = found {
+                self.push(
+                    Diagnostic::new(
+                        c.file,
+                        span(text),
+                        Rule::DuplicateCityName,
+                        format!("`{first}.toml` already has {what}"),
+                    )
+                    .with_hint("each city of an edition needs its own name; was the file copied?"),
+                );
+            }
+        }
     }
 
     fn unique_ids<'s>(&mut self, file: FileIdx, ids: impl Iterator<Item = &'s Spanned<String>>, what: &str) {
-        let mut seen: HashSet<&str> = HashSet::new();
+        let mut seen: HashMap<&str, Range<usize>> = HashMap::new();
         for id in ids {
             self.id_format(file, id, what);
-            if !seen.insert(id.get_ref()) {
+            if let Some(first) = seen.get(id.get_ref().as_str()) {
+                let at = self.first_at(file, first);
                 self.push(
-                    Diagnostic::error(
+                    Diagnostic::new(
                         file,
                         span(id),
-                        "duplicate-id",
-                        format!("the {what} id `{}` is used twice", id.get_ref()),
+                        Rule::DuplicateId,
+                        format!("the {what} id `{}` is used twice{at}", id.get_ref()),
                     )
                     .with_hint("ids must be unique; rename one of them"),
                 );
+            } else {
+                seen.insert(id.get_ref(), id.span());
             }
         }
     }
@@ -213,10 +349,10 @@ impl Validator<'_> {
                 id.get_ref().to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
             let suggestion = suggestion.trim_matches('-').to_string();
             self.push(
-                Diagnostic::error(
+                Diagnostic::new(
                     file,
                     span(id),
-                    "id-format",
+                    Rule::IdFormat,
                     format!("the {what} id `{}` may only contain a-z, 0-9 and `-`", id.get_ref()),
                 )
                 .with_hint(if is_valid_id(&suggestion) {
@@ -232,71 +368,66 @@ impl Validator<'_> {
         if known.contains(id.get_ref()) {
             return;
         }
+        let key = (file, known.rule, id.get_ref().clone());
+        if let Some((_, more)) = self.unknown.get_mut(&key) {
+            *more += 1;
+            return;
+        }
         let options: Vec<&str> = known.ids.iter().map(String::as_str).collect();
-        let hint = match closest(id.get_ref(), &options) {
-            Some(best) => format!("did you mean `{best}`? (ids are listed in {})", known.file),
-            None => format!("add it to {} or use one of the ids listed there", known.file),
+        let hint = match (closest(id.get_ref(), &options), known.twice.first()) {
+            (Some(best), _) => format!("did you mean `{best}`? (ids are listed in {})", known.file),
+            (None, Some(twice)) => {
+                format!("{} has the id `{twice}` twice: was one of them meant to be `{}`?", known.file, id.get_ref())
+            }
+            (None, None) => format!("add it to {} or use one of the ids listed there", known.file),
         };
+        self.unknown.insert(key, (self.out.len(), 0));
         self.push(
-            Diagnostic::error(
-                file,
-                span(id),
-                "unknown-reference",
-                format!("unknown {} `{}`", known.what, id.get_ref()),
-            )
-            .with_hint(hint),
+            Diagnostic::new(file, span(id), known.rule, format!("unknown {} `{}`", known.what, id.get_ref()))
+                .with_hint(hint),
         );
     }
 
     /// A printed text: not blank, and every character printable with the bundled fonts.
     fn text(&mut self, file: FileIdx, text: &Spanned<String>) {
-        let s = text.get_ref();
-        if s.trim().is_empty() {
-            self.push(
-                Diagnostic::error(file, span(text), "empty-text", "this text is empty")
-                    .with_hint("write the text, or remove the optional key"),
-            );
-            return;
-        }
-        let start = text.span().start + 1; // skip the opening quote
-        for (offset, c) in s.char_indices() {
-            if c.is_control() || (self.covered)(c) {
-                continue;
-            }
-            // Point at the character itself when the literal holds it unescaped.
-            let raw = start + offset;
-            let span = raw..raw + c.len_utf8();
-            self.push(
-                Diagnostic::error(
-                    file,
-                    Some(span),
-                    "missing-glyph",
-                    format!(
-                        "the character `{c}` (U+{:04X}) is not in the bundled fonts and would print as an empty box",
-                        c as u32
-                    ),
-                )
-                .with_hint("replace it with a common character, or add a font that covers it to fonts/"),
-            );
-        }
+        let source = self.files.map(|f| f.text(file));
+        let found = text::printed(file, source, text, self.covered);
+        self.out.extend(found);
     }
 
     fn bilingual(&mut self, file: FileIdx, b: &Bilingual) {
         self.text(file, &b.zh);
         self.text(file, &b.en);
+        // Workbook cells hold some texts in both languages at once, `zh / en`.
+        let (zh, en) = (cell_len(b.zh()), cell_len(b.en()));
+        if zh <= CELL_LIMIT && en <= CELL_LIMIT && zh + en + 3 > CELL_LIMIT {
+            self.push(
+                Diagnostic::new(
+                    file,
+                    Some(b.zh.span().start..b.zh.span().start + 1),
+                    Rule::TextTooLong,
+                    format!(
+                        "the Chinese and English texts together are {} characters long; a workbook cell \
+                         holds both, at most {CELL_LIMIT}",
+                        zh + en + 3
+                    ),
+                )
+                .with_hint("shorten them; the workbook must hold every text of the book"),
+            );
+        }
         let has_han = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
         if !b.en().trim().is_empty() && has_han(b.en()) {
             self.push(
-                Diagnostic::warning(file, span(&b.en), "untranslated", "the English text contains Chinese characters")
+                Diagnostic::new(file, span(&b.en), Rule::Untranslated, "the English text contains Chinese characters")
                     .with_hint("translate it; terms.toml lists the agreed English terms"),
             );
         }
         if !b.zh().trim().is_empty() && !has_han(b.zh()) && b.zh().chars().any(char::is_alphabetic) {
             self.push(
-                Diagnostic::warning(
+                Diagnostic::new(
                     file,
                     span(&b.zh),
-                    "zh-without-chinese",
+                    Rule::ZhWithoutChinese,
                     "the Chinese text has no Chinese characters",
                 )
                 .with_hint("check that `zh` and `en` are not swapped"),
@@ -308,10 +439,10 @@ impl Validator<'_> {
         self.id_format(file, &city.id, "city");
         if city.id.get_ref() != stem {
             self.push(
-                Diagnostic::error(
+                Diagnostic::new(
                     file,
                     span(&city.id),
-                    "city-id",
+                    Rule::CityId,
                     format!("the city id `{}` differs from the file name `{stem}.toml`", city.id.get_ref()),
                 )
                 .with_hint(format!("write `id = \"{stem}\"` or rename the file")),
@@ -319,10 +450,10 @@ impl Validator<'_> {
         }
         if *city.year.get_ref() != year {
             self.push(
-                Diagnostic::error(
+                Diagnostic::new(
                     file,
                     span(&city.year),
-                    "edition-year",
+                    Rule::EditionYear,
                     format!("the file is in the {year} edition folder but says year {}", city.year.get_ref()),
                 )
                 .with_hint(format!("write `year = {year}` or move the file")),
@@ -351,10 +482,10 @@ impl Validator<'_> {
         for (sector, at) in used_sectors {
             if refs.sectors.contains(&sector) && !city.summaries.keys().any(|k| *k.get_ref() == sector) {
                 self.push(
-                    Diagnostic::warning(
+                    Diagnostic::new(
                         file,
                         Some(at),
-                        "missing-summary",
+                        Rule::MissingSummary,
                         format!("the city has figures in sector `{sector}` but no summary for it"),
                     )
                     .with_hint(format!("add `{sector} = {{ zh = \"…\", en = \"…\" }}` under [summaries]")),
@@ -375,10 +506,10 @@ impl Validator<'_> {
         self.id_format(file, &ind.id, "indicator");
         if !seen.insert(ind.id.get_ref().clone()) {
             self.push(
-                Diagnostic::error(
+                Diagnostic::new(
                     file,
                     span(&ind.id),
-                    "duplicate-id",
+                    Rule::DuplicateId,
                     format!("the indicator id `{}` is used twice in this city", ind.id.get_ref()),
                 )
                 .with_hint("ids must be unique within a city, sub-items included"),
@@ -395,10 +526,10 @@ impl Validator<'_> {
                     && p.sector.as_deref() != Some(s.get_ref().as_str())
                 {
                     self.push(
-                        Diagnostic::error(
+                        Diagnostic::new(
                             file,
                             span(s),
-                            "sub-item-sector",
+                            Rule::SubItemSector,
                             "an \"of which\" item must be in its parent's sector",
                         )
                         .with_hint("remove `sector` from the sub-item"),
@@ -409,7 +540,7 @@ impl Validator<'_> {
             (None, Some(p)) => p.sector.clone(),
             (None, None) => {
                 self.push(
-                    Diagnostic::error(file, id_span.clone(), "missing-field", "the indicator has no `sector`")
+                    Diagnostic::new(file, id_span.clone(), Rule::MissingInherited, "the indicator has no `sector`")
                         .with_hint("add `sector = \"…\"` with an id from data/catalogue/sectors.toml"),
                 );
                 None
@@ -423,7 +554,7 @@ impl Validator<'_> {
             (None, Some(p)) => p.unit.clone(),
             (None, None) => {
                 self.push(
-                    Diagnostic::error(file, id_span.clone(), "missing-field", "the indicator has no `unit`")
+                    Diagnostic::new(file, id_span.clone(), Rule::MissingInherited, "the indicator has no `unit`")
                         .with_hint("add `unit = \"…\"` with an id from data/catalogue/units.toml"),
                 );
                 None
@@ -433,7 +564,7 @@ impl Validator<'_> {
             (Some(s), _) => self.reference(file, s, refs.sources),
             (None, Some(_)) => {}
             (None, None) => self.push(
-                Diagnostic::error(file, id_span.clone(), "missing-field", "the indicator has no `source`")
+                Diagnostic::new(file, id_span.clone(), Rule::MissingInherited, "the indicator has no `source`")
                     .with_hint("add `source = \"…\"` naming the article in data/catalogue/sources.toml"),
             ),
         }
@@ -459,10 +590,10 @@ impl Validator<'_> {
             let rate = *c.get_ref();
             if !rate.is_finite() || !(0.0..=1000.0).contains(&rate) {
                 self.push(
-                    Diagnostic::error(
+                    Diagnostic::new(
                         file,
                         span(c),
-                        "completion-range",
+                        Rule::CompletionRange,
                         format!("a completion rate of {rate} % is not plausible"),
                     )
                     .with_hint("write the rate in per cent, e.g. 147.95 for 147.95 %"),
@@ -472,7 +603,7 @@ impl Validator<'_> {
                 if target > 0.0 {
                     let implied = ind.value.get_ref() / target * 100.0;
                     if (implied - rate).abs() > COMPLETION_TOLERANCE {
-                        self.push(Diagnostic::error(file, span(c), "completion-mismatch", format!("completion {rate} % does not match value / target = {implied:.2} %")).with_hint(format!("check the value, the target and the rate; they may differ by {COMPLETION_TOLERANCE} points at most")));
+                        self.push(Diagnostic::new(file, span(c), Rule::CompletionMismatch, format!("completion {rate} % does not match value / target = {implied:.2} %")).with_hint(format!("check the value, the target and the rate; they may differ by {COMPLETION_TOLERANCE} points at most")));
                     }
                 }
             }
@@ -480,12 +611,15 @@ impl Validator<'_> {
         if let Some(note) = &ind.note {
             self.bilingual(file, note);
         }
+        if let Some(as_of) = &ind.as_of {
+            self.text(file, as_of);
+        }
         if ind.derived && ind.method.is_none() {
             self.push(
-                Diagnostic::error(
+                Diagnostic::new(
                     file,
                     id_span.clone(),
-                    "derived-method",
+                    Rule::DerivedMethod,
                     "a derived indicator must say how it was computed",
                 )
                 .with_hint("add `method = { zh = \"…\", en = \"…\" }`"),
@@ -498,10 +632,10 @@ impl Validator<'_> {
             let y_val = *y.get_ref();
             if y_val > year || y_val < year - OLDEST_REFERENCE_YEARS {
                 self.push(
-                    Diagnostic::error(
+                    Diagnostic::new(
                         file,
                         span(y),
-                        "reference-year",
+                        Rule::ReferenceYear,
                         format!("reference year {y_val} is implausible for the {year} edition"),
                     )
                     .with_hint(format!(
@@ -515,10 +649,10 @@ impl Validator<'_> {
             let upto = ind.reference_year.as_ref().map_or(year, |y| *y.get_ref());
             if *since.get_ref() > upto || *since.get_ref() < 1949 {
                 self.push(
-                    Diagnostic::error(
+                    Diagnostic::new(
                         file,
                         span(since),
-                        "cumulative-since",
+                        Rule::CumulativeSince,
                         format!("a running total cannot start in {}", since.get_ref()),
                     )
                     .with_hint(format!("the start year must lie before {upto}")),
@@ -539,10 +673,10 @@ impl Validator<'_> {
                 sum += v;
                 if v > parent_value && kind != Some(UnitKind::Rate) && kind != Some(UnitKind::Percent) {
                     self.push(
-                        Diagnostic::error(
+                        Diagnostic::new(
                             file,
                             span(&part.value),
-                            "part-exceeds-total",
+                            Rule::PartExceedsTotal,
                             format!("the part {v} is larger than its total {parent_value}"),
                         )
                         .with_hint("check both figures; an \"of which\" item is a part of its parent"),
@@ -555,10 +689,10 @@ impl Validator<'_> {
         let additive = matches!(kind, Some(UnitKind::Count | UnitKind::Money | UnitKind::Length | UnitKind::Area));
         if summable && additive && ind.of_which.len() > 1 && sum > parent_value * 1.005 + 1e-9 {
             self.push(
-                Diagnostic::warning(
+                Diagnostic::new(
                     file,
                     span(&ind.value),
-                    "parts-exceed-total",
+                    Rule::PartsExceedTotal,
                     format!("the parts add up to {sum}, more than the total {parent_value}"),
                 )
                 .with_hint("parts of a total may fall short of it, but should not exceed it"),
@@ -570,7 +704,7 @@ impl Validator<'_> {
         let v = *n.get_ref();
         if !v.is_finite() {
             self.push(
-                Diagnostic::error(file, span(n), "not-finite", "the number is not finite")
+                Diagnostic::new(file, span(n), Rule::NotFinite, "the number is not finite")
                     .with_hint("write an ordinary number"),
             );
             return;
@@ -578,10 +712,10 @@ impl Validator<'_> {
         match kind {
             Some(UnitKind::Percent) if !(0.0..=100.0).contains(&v) => {
                 self.push(
-                    Diagnostic::error(
+                    Diagnostic::new(
                         file,
                         span(n),
-                        "percent-range",
+                        Rule::PercentRange,
                         format!("{v} is outside 0–100 % for a percentage"),
                     )
                     .with_hint("a completion rate goes in `completion`; a growth rate needs a unit of kind `other`"),
@@ -589,10 +723,10 @@ impl Validator<'_> {
             }
             Some(k) if k != UnitKind::Other && k != UnitKind::Percent && v < 0.0 => {
                 self.push(
-                    Diagnostic::error(
+                    Diagnostic::new(
                         file,
                         span(n),
-                        "negative",
+                        Rule::Negative,
                         format!("{v} is negative, but the unit counts or measures something"),
                     )
                     .with_hint("check the sign"),
@@ -619,9 +753,16 @@ struct Refs<'a> {
 /// The rules for one printed text (not blank, printable with the bundled fonts), for texts that
 /// live outside the data files, such as the edition title in `yearbook.toml`.
 pub fn printed_text(file: FileIdx, text: &Spanned<String>, covered: &dyn Fn(char) -> bool) -> Vec<Diagnostic> {
-    let mut v = Validator { out: Vec::new(), covered };
-    v.text(file, text);
-    v.out
+    // Data files get the string rules as they are read; this text comes from elsewhere.
+    let s = text.get_ref();
+    let at = |i: usize| {
+        let offset = s.char_indices().nth(i).map_or(0, |(o, _)| o);
+        let raw = text.span().start + 1 + offset;
+        raw..raw + s[offset..].chars().next().map_or(1, char::len_utf8)
+    };
+    let mut out = text::string_rules(file, s, text.span(), &at);
+    out.extend(text::printed(file, None, text, covered));
+    out
 }
 
 #[cfg(test)]
@@ -640,8 +781,8 @@ mod tests {
     #[test]
     fn sheet_names_follow_excel_rules() {
         assert_eq!(sheet_name_problem(&sheet_name(1, "就业与劳动保障")), None);
-        assert!(sheet_name_problem("a/b").is_some());
-        assert!(sheet_name_problem(&"长".repeat(32)).is_some());
+        assert_eq!(sheet_name_problem("a/b").map(|p| p.0), Some(Rule::SheetNameCharacter));
+        assert_eq!(sheet_name_problem(&"长".repeat(32)).map(|p| p.0), Some(Rule::SheetNameTooLong));
         assert!(sheet_name_problem("'x").is_some());
     }
 }
