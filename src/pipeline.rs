@@ -12,7 +12,7 @@ use crate::load::{Catalogue, Edition, Loader};
 use crate::output::sha256_hex;
 use crate::plan::Plan;
 use crate::render::{self, Attachment};
-use crate::typeset::{self, Fonts, YearbookWorld};
+use crate::typeset::{self, Fonts, TablePages, YearbookWorld};
 use crate::{resolve, trace, validate, xlsx};
 
 /// What outlives one build: the parsed fonts and the template environment (a watcher keeps it).
@@ -89,6 +89,8 @@ pub struct Artifacts {
     /// The rendered Typst source the PDF was compiled from.
     pub typ: String,
     pub inputs: Vec<Input>,
+    /// Where each table starts in the PDF, read from the typeset document.
+    pub pages: TablePages,
 }
 
 impl Artifacts {
@@ -121,7 +123,6 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
     if book.chapters.is_empty() {
         return Err(AppError::Usage(format!("the {} edition has no figures to print", plan.year)));
     }
-    let workbook = xlsx::workbook(&book)?;
     let inputs = inputs(checked);
 
     // The archive edition carries its own sources: every data file read, and the workbook.
@@ -146,7 +147,8 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
             mime: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             description: format!("Workbook of the {} edition, one sheet per sector 分领域数据工作簿", plan.year),
         });
-        attached.push(workbook.clone());
+        // Filled in once the tables' pages are known (an attachment takes no room on a page).
+        attached.push(Vec::new());
     }
 
     let source = render::render(&engine.templates, &plan.config.templates_dir, &book, plan.lang, &attachments)?;
@@ -160,17 +162,42 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
     for (a, bytes) in attachments.iter().zip(attached) {
         world.add_virtual_file(&a.path, bytes)?;
     }
-    let ident = plan.output.pdf.trim_end_matches(".pdf");
-    let pdf = typeset::compile_pdf(&world, plan.pdf, ident, plan.config.date);
+    let typeset = typeset_with_workbook(plan, &book, &mut world, attachments.last().map(|a| a.path.as_str()));
     let typ = world.into_main_text();
-    let pdf = pdf.map_err(|e| match e {
+    let (pdf, workbook, pages) = typeset.map_err(|e| match e {
         AppError::Typeset(mut failure) => {
             failure.rendered = Some(typ.clone());
             AppError::Typeset(failure)
         }
         other => other,
     })?;
-    Ok(Artifacts { book, pdf, xlsx: workbook, typ, inputs })
+    Ok(Artifacts { book, pdf, xlsx: workbook, typ, inputs, pages })
+}
+
+/// Lays the book out, writes the workbook with the pages its tables landed on, and exports the
+/// PDF; the archive edition (`workbook_path`) gets the finished workbook attached, which needs
+/// a second, memoised compilation.
+fn typeset_with_workbook(
+    plan: &Plan,
+    book: &Book,
+    world: &mut YearbookWorld,
+    workbook_path: Option<&str>,
+) -> Result<(Vec<u8>, Vec<u8>, TablePages), AppError> {
+    let document = typeset::compile(world)?;
+    let numbers =
+        book.chapters.iter().flat_map(|c| std::iter::once(&c.detail).chain(&c.comparison)).map(|t| t.number.as_str());
+    let pages = typeset::table_pages(&document, numbers)?;
+    let workbook = xlsx::workbook(book, &pages)?;
+    let document = match workbook_path.filter(|_| plan.pdf.attaches_sources()) {
+        Some(path) => {
+            world.add_virtual_file(path, workbook.clone())?;
+            typeset::compile(world)?
+        }
+        None => document,
+    };
+    let ident = plan.output.pdf.trim_end_matches(".pdf");
+    let pdf = typeset::export_pdf(world, &document, plan.pdf, ident, plan.config.date)?;
+    Ok((pdf, workbook, pages))
 }
 
 /// The data files of the edition in a fixed order, catalogue then cities, each with its path

@@ -249,19 +249,69 @@ pub fn compile_only(world: &YearbookWorld) -> Result<usize, AppError> {
     }
 }
 
-/// Compiles the world and exports the PDF. Warnings are errors: an unknown font family or a
-/// missing glyph must never reach print.
-pub fn compile_pdf(world: &YearbookWorld, preset: PdfPreset, ident: &str, date: Date) -> Result<Vec<u8>, AppError> {
+/// Where a table landed: the page number printed on its page, and the page's position in the
+/// PDF (which counts the front matter too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TablePage {
+    pub printed: u64,
+    pub pdf: usize,
+}
+
+/// Table number (`3-1`) → where the table starts.
+pub type TablePages = std::collections::BTreeMap<String, TablePage>;
+
+/// Compiles the world into a laid-out document. Warnings are errors: an unknown font family or
+/// a missing glyph must never reach print.
+pub fn compile(world: &YearbookWorld) -> Result<PagedDocument, AppError> {
     let warned = typst::compile::<PagedDocument>(world);
-    let document = match warned.output {
-        Ok(doc) if warned.warnings.is_empty() => doc,
-        Ok(_) => return Err(AppError::typeset(world.describe(&warned.warnings))),
+    match warned.output {
+        Ok(doc) if warned.warnings.is_empty() => Ok(doc),
+        Ok(_) => Err(AppError::typeset(world.describe(&warned.warnings))),
         Err(errors) => {
             let mut all: Vec<SourceDiagnostic> = errors.to_vec();
             all.extend(warned.warnings.iter().cloned());
-            return Err(AppError::typeset(world.describe(&all)));
+            Err(AppError::typeset(world.describe(&all)))
         }
-    };
+    }
+}
+
+/// The pages of the tables `numbers`, read from the document: the templates put a
+/// `table-start-<number>` label where each table starts. A table without its label is a
+/// template out of step with the book, reported, never guessed.
+pub fn table_pages<'n>(
+    document: &PagedDocument,
+    numbers: impl Iterator<Item = &'n str>,
+) -> Result<TablePages, AppError> {
+    use typst::foundations::{Label, Selector};
+    use typst::introspection::Introspector;
+    use typst::utils::PicoStr;
+    let introspector = document.introspector();
+    let mut pages = TablePages::new();
+    for number in numbers {
+        let name = format!("table-start-{number}");
+        let located = Label::new(PicoStr::intern(&name))
+            .map(|label| introspector.query(&Selector::Label(label)))
+            .and_then(|found| found.first().and_then(|c| c.location()))
+            .and_then(|loc| introspector.page(loc));
+        let Some(pdf) = located else {
+            return Err(AppError::Internal(format!(
+                "table {number} has no `<{name}>` label in the typeset book (templates/yearbook.typ, stat-table)"
+            )));
+        };
+        let printed = document.pages().get(pdf.get() - 1).map_or(pdf.get() as u64, |p| p.number);
+        pages.insert(number.to_string(), TablePage { printed, pdf: pdf.get() });
+    }
+    Ok(pages)
+}
+
+/// Exports a compiled document as PDF.
+pub fn export_pdf(
+    world: &YearbookWorld,
+    document: &PagedDocument,
+    preset: PdfPreset,
+    ident: &str,
+    date: Date,
+) -> Result<Vec<u8>, AppError> {
     let standards = PdfStandards::new(&preset.standards()).map_err(|e| AppError::typeset(e.message().to_string()))?;
     let timestamp = Datetime::from_ymd_hms(date.year, date.month, date.day, 0, 0, 0).map(Timestamp::new_utc);
     let options = PdfOptions {
@@ -272,5 +322,5 @@ pub fn compile_pdf(world: &YearbookWorld, preset: PdfPreset, ident: &str, date: 
         tagged: preset.tagged(),
         ..PdfOptions::default()
     };
-    typst_pdf::pdf(&document, &options).map_err(|errors| AppError::typeset(world.describe(&errors)))
+    typst_pdf::pdf(document, &options).map_err(|errors| AppError::typeset(world.describe(&errors)))
 }

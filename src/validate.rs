@@ -144,19 +144,8 @@ impl Validator<'_> {
             self.unique_ids(*file, f.department.iter().map(|d| &d.id), "department");
             for d in &f.department {
                 self.bilingual(*file, &d.name);
-                if let Some(email) = &d.email {
-                    let e = email.get_ref();
-                    let ok = e
-                        .split_once('@')
-                        .is_some_and(|(l, h)| !l.is_empty() && h.contains('.') && !e.contains(char::is_whitespace));
-                    if !ok {
-                        self.push(
-                            Diagnostic::error(*file, span(email), "email", format!("`{e}` is not an e-mail address"))
-                                .with_hint("write it as name@host.domain, or leave the key out"),
-                        );
-                    }
-                }
             }
+            self.recipient_addresses(*file, &f.department);
         }
         if let Some(crate::load::Parsed { file, data: f }) = &loaded.units {
             self.unique_ids(*file, f.unit.iter().map(|u| &u.id), "unit");
@@ -186,6 +175,21 @@ impl Validator<'_> {
         let refs = Refs { sectors: &sector_ids, units: &unit_ids, sources: &source_ids, unit_kinds: &unit_kinds };
         for c in &edition.cities {
             self.city(c.file, &c.stem, &c.city, year, &refs);
+        }
+    }
+
+    /// Every address a workbook is mailed to, as the mail command will parse it.
+    fn recipient_addresses(&mut self, file: FileIdx, departments: &[crate::model::Department]) {
+        let lists = departments
+            .iter()
+            .flat_map(|d| [&d.to, &d.cc].into_iter().chain(d.city.values().flat_map(|r| [&r.to, &r.cc])));
+        for address in lists.flatten() {
+            if let Some(problem) = crate::mail::address_problem(address.get_ref()) {
+                self.push(
+                    Diagnostic::error(file, span(address), "email", problem)
+                        .with_hint("write it as name@host.domain, or leave it out"),
+                );
+            }
         }
     }
 

@@ -5,6 +5,8 @@
 pub mod args;
 mod build;
 mod check;
+mod export;
+mod mail;
 mod new_city;
 
 use std::io::IsTerminal;
@@ -24,6 +26,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Build(args) => build::run(&cli, args),
         Command::Check(args) => check::run(&cli, args),
         Command::NewCity(args) => new_city::run(&cli, args),
+        Command::Export(args) => export::run(&cli, args),
+        Command::Mail(args) => mail::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
