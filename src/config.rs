@@ -20,6 +20,43 @@ struct RawConfig {
     imprint: RawImprint,
     #[serde(default)]
     paths: RawPaths,
+    mail: Option<RawMail>,
+}
+
+/// `[mail]`: who the departments' workbooks come from, and the message templates.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMail {
+    /// `Name <address>` or a bare address.
+    from: Spanned<String>,
+    reply_to: Option<Spanned<String>>,
+    /// Template file names in the templates folder.
+    #[serde(default = "default_subject")]
+    subject: String,
+    #[serde(default = "default_body")]
+    body: String,
+}
+
+fn default_subject() -> String {
+    "mail-subject.txt.j2".into()
+}
+
+fn default_body() -> String {
+    "mail-body.txt.j2".into()
+}
+
+/// How the departments' workbooks are mailed (`[mail]` in yearbook.toml).
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// The sender, `Name <address>` or a bare address, as written.
+    pub from: String,
+    pub reply_to: Option<String>,
+    /// `line L, column C` of `from` and `reply_to`, for messages about them.
+    pub from_at: String,
+    pub reply_to_at: Option<String>,
+    /// The subject and body templates, as paths.
+    pub subject: PathBuf,
+    pub body: PathBuf,
 }
 
 /// The imprint page (版权页): who made the edition and how it is catalogued. All optional.
@@ -156,6 +193,8 @@ pub struct Config {
     pub output_dir: PathBuf,
     /// Folder of the archived source texts; with it, every figure is traced to its article.
     pub sources_dir: Option<PathBuf>,
+    /// `[mail]`, if the edition mails its workbooks.
+    pub mail: Option<MailConfig>,
 }
 
 impl Config {
@@ -211,6 +250,15 @@ impl Config {
         let at = |p: &Path| {
             if p.is_absolute() { p.to_path_buf() } else { root.join(p) }
         };
+        let templates_dir = at(&raw.paths.templates);
+        let mail = raw.mail.map(|m| MailConfig {
+            from_at: line_col(&text, m.from.span().start),
+            reply_to_at: m.reply_to.as_ref().map(|r| line_col(&text, r.span().start)),
+            from: m.from.into_inner(),
+            reply_to: m.reply_to.map(Spanned::into_inner),
+            subject: templates_dir.join(m.subject),
+            body: templates_dir.join(m.body),
+        });
         let (title, publisher) = (&raw.edition.title, &raw.edition.publisher);
         let mut printed = vec![title.zh.clone(), title.en.clone(), publisher.zh.clone(), publisher.en.clone()];
         let imprint = &raw.imprint;
@@ -244,10 +292,11 @@ impl Config {
             date,
             imprint,
             data_dir: at(&raw.paths.data),
-            templates_dir: at(&raw.paths.templates),
+            templates_dir,
             fonts_dir: at(&raw.paths.fonts),
             output_dir: at(&raw.paths.output),
             sources_dir: raw.paths.sources.as_deref().map(at),
+            mail,
             root,
             text,
         })

@@ -51,6 +51,18 @@ pub enum AppError {
     #[error("internal error: {0}; please report this with the data that caused it")]
     Internal(String),
 
+    /// The mail server refused the login; nothing was sent.
+    #[error(
+        "the mail server {server} refused the login{}: {reply}\n  nothing was sent; check --user and the password \
+         (YEARBOOK_SMTP_PASSWORD or --password-file)",
+        user.as_ref().map(|u| format!(" of `{u}`")).unwrap_or_default()
+    )]
+    SmtpAuth { server: String, user: Option<String>, reply: String },
+
+    /// The mail server could not be reached or refused the session; nothing was sent.
+    #[error("could not talk to the mail server {server}: {reason}\n  nothing was sent")]
+    Smtp { server: String, reason: String },
+
     #[error("could not write the workbook: {0}")]
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
 }

@@ -7,7 +7,8 @@
 //! `resolve` (inheritance, units, decimals as typed) → `book` (what the reader sees) → `render`
 //! (minijinja → Typst source) → `typeset` (in-process Typst, bundled fonts only) and `xlsx` →
 //! `output` (the edition written as a unit). `pipeline` strings the stages together in memory;
-//! nothing below `cmd` prints or exits.
+//! nothing below `cmd` prints or exits. After the edition: `export` cuts the workbook by
+//! department, `mail` sends each department its workbook.
 
 pub mod archive;
 pub mod book;
@@ -16,7 +17,9 @@ pub mod config;
 pub mod diagnostics;
 pub mod diff;
 pub mod error;
+pub mod export;
 pub mod load;
+pub mod mail;
 pub mod model;
 pub mod output;
 pub mod pdf_eol;

@@ -73,8 +73,26 @@ pub struct DepartmentFile {
 pub struct Department {
     pub id: Spanned<String>,
     pub name: Bilingual,
-    /// Where the department's workbook is sent; only a confirmed address.
-    pub email: Option<Spanned<String>>,
+    /// Who receives the department's workbook; only addresses the department has confirmed.
+    #[serde(default)]
+    pub to: Vec<Spanned<String>>,
+    /// Who receives a copy.
+    #[serde(default)]
+    pub cc: Vec<Spanned<String>>,
+    /// The department's office in each city (`[department.city.<city id>]`), for workbooks
+    /// split by city; a city without an entry falls back to `to` and `cc` above.
+    #[serde(default)]
+    pub city: BTreeMap<Spanned<String>, Recipients>,
+}
+
+/// The addresses one workbook is mailed to.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipients {
+    #[serde(default)]
+    pub to: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub cc: Vec<Spanned<String>>,
 }
 
 /// `data/catalogue/units.toml`

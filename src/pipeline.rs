@@ -14,7 +14,7 @@ use crate::load::{Catalogue, Edition, Loader};
 use crate::output::sha256_hex;
 use crate::plan::Plan;
 use crate::render::{self, Attachment};
-use crate::typeset::{self, Fonts, YearbookWorld};
+use crate::typeset::{self, Fonts, TablePages, YearbookWorld};
 use crate::{diff, resolve, trace, validate, xlsx};
 
 /// Told the name of each stage as it starts (the commands show it as progress).
@@ -145,6 +145,8 @@ pub struct Artifacts {
     pub typ: String,
     pub inputs: Vec<Input>,
     pub timings: Timings,
+    /// Where each table starts in the PDF, read from the typeset document.
+    pub pages: TablePages,
 }
 
 impl Artifacts {
@@ -200,7 +202,6 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
     if book.chapters.is_empty() {
         return Err(AppError::Usage(format!("the {} edition has no figures to print", plan.year)));
     }
-    let workbook = timings.time("workbook", || xlsx::workbook(&book))?;
     let inputs = inputs(checked);
 
     // The archive edition carries its own sources: every data file read, and the workbook.
@@ -227,7 +228,8 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
             mime: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             description: format!("Workbook of the {} edition, one sheet per sector 分领域数据工作簿", plan.year),
         });
-        attached.push(workbook.clone());
+        // Filled in once the tables' pages are known (an attachment takes no room on a page).
+        attached.push(Vec::new());
     }
 
     let source = timings.time("render", || {
@@ -243,19 +245,44 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
     for (a, bytes) in attachments.iter().zip(attached) {
         world.add_virtual_file(&a.path, bytes)?;
     }
-    let ident = plan.output.pdf.trim_end_matches(".pdf");
-    let pdf = timings
-        .time("layout", || typeset::compile(&world))
-        .and_then(|doc| timings.time("pdf", || typeset::export_pdf(&world, &doc, plan.pdf, ident, plan.config.date)));
+    let typeset =
+        typeset_with_workbook(plan, &book, &mut world, attachments.last().map(|a| a.path.as_str()), &mut timings);
     let typ = world.into_main_text();
-    let pdf = pdf.map_err(|e| match e {
+    let (pdf, workbook, pages) = typeset.map_err(|e| match e {
         AppError::Typeset(mut failure) => {
             failure.rendered = Some(typ.clone());
             AppError::Typeset(failure)
         }
         other => other,
     })?;
-    Ok(Artifacts { book, pdf, xlsx: workbook, typ, inputs, timings: timings.timings })
+    Ok(Artifacts { book, pdf, xlsx: workbook, typ, inputs, timings: timings.timings, pages })
+}
+
+/// Lays the book out, writes the workbook with the pages its tables landed on, and exports the
+/// PDF; the archive edition (`workbook_path`) gets the finished workbook attached, which needs
+/// a second, memoised compilation.
+fn typeset_with_workbook(
+    plan: &Plan,
+    book: &Book,
+    world: &mut YearbookWorld,
+    workbook_path: Option<&str>,
+    timings: &mut Stopwatch<'_>,
+) -> Result<(Vec<u8>, Vec<u8>, TablePages), AppError> {
+    let document = timings.time("layout", || typeset::compile(world))?;
+    let numbers =
+        book.chapters.iter().flat_map(|c| std::iter::once(&c.detail).chain(&c.comparison)).map(|t| t.number.as_str());
+    let pages = typeset::table_pages(&document, numbers)?;
+    let workbook = timings.time("workbook", || xlsx::workbook(book, &pages))?;
+    let document = match workbook_path.filter(|_| plan.pdf.attaches_sources()) {
+        Some(path) => {
+            world.add_virtual_file(path, workbook.clone())?;
+            timings.time("layout", || typeset::compile(world))?
+        }
+        None => document,
+    };
+    let ident = plan.output.pdf.trim_end_matches(".pdf");
+    let pdf = timings.time("pdf", || typeset::export_pdf(world, &document, plan.pdf, ident, plan.config.date))?;
+    Ok((pdf, workbook, pages))
 }
 
 /// The data files of the edition in a fixed order, catalogue then cities, each with its path

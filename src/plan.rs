@@ -69,6 +69,21 @@ impl OutputPlan {
     pub fn dir(&self) -> PathBuf {
         self.parent.join(&self.folder)
     }
+
+    /// The folder of the departments' workbooks, beside the edition's: `2025-departments`, or
+    /// `2025-departments-by-city` when split by city.
+    pub fn departments_folder(&self, per_city: bool) -> String {
+        let suffix = if per_city { "-by-city" } else { "" };
+        format!("{}-departments{suffix}", self.folder)
+    }
+
+    /// One department's workbook: `yearbook-2025-education.xlsx`, `…-education-wuwei.xlsx`.
+    pub fn department_workbook(&self, department: &str, city: Option<&str>) -> String {
+        match city {
+            Some(city) => format!("yearbook-{}-{department}-{city}.xlsx", self.folder),
+            None => format!("yearbook-{}-{department}.xlsx", self.folder),
+        }
+    }
 }
 
 impl Plan {

@@ -39,7 +39,6 @@ pub struct Sector {
 pub struct Department {
     pub id: String,
     pub name: Text,
-    pub email: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -160,10 +159,7 @@ pub fn resolve(files: &SourceFiles, catalogue: &Catalogue, edition: &Edition) ->
         .flat_map(|p| &p.data.department)
         .map(|d| {
             let id = d.id.get_ref().clone();
-            (
-                d.id.get_ref().as_str(),
-                Department { id, name: (&d.name).into(), email: d.email.as_ref().map(|e| e.get_ref().clone()) },
-            )
+            (d.id.get_ref().as_str(), Department { id, name: (&d.name).into() })
         })
         .collect();
     let mut sectors = catalogue

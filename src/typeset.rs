@@ -267,6 +267,46 @@ pub fn compile(world: &YearbookWorld) -> Result<PagedDocument, AppError> {
     }
 }
 
+/// Where a table landed: the page number printed on its page, and the page's position in the
+/// PDF (which counts the front matter too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TablePage {
+    pub printed: u64,
+    pub pdf: usize,
+}
+
+/// Table number (`3-1`) → where the table starts.
+pub type TablePages = std::collections::BTreeMap<String, TablePage>;
+
+/// The pages of the tables `numbers`, read from the document: the templates put a
+/// `table-start-<number>` label where each table starts. A table without its label is a
+/// template out of step with the book, reported, never guessed.
+pub fn table_pages<'n>(
+    document: &PagedDocument,
+    numbers: impl Iterator<Item = &'n str>,
+) -> Result<TablePages, AppError> {
+    use typst::foundations::{Label, Selector};
+    use typst::introspection::Introspector;
+    use typst::utils::PicoStr;
+    let introspector = document.introspector();
+    let mut pages = TablePages::new();
+    for number in numbers {
+        let name = format!("table-start-{number}");
+        let located = Label::new(PicoStr::intern(&name))
+            .map(|label| introspector.query(&Selector::Label(label)))
+            .and_then(|found| found.first().and_then(|c| c.location()))
+            .and_then(|loc| introspector.page(loc));
+        let Some(pdf) = located else {
+            return Err(AppError::Internal(format!(
+                "table {number} has no `<{name}>` label in the typeset book (templates/yearbook.typ, stat-table)"
+            )));
+        };
+        let printed = document.pages().get(pdf.get() - 1).map_or(pdf.get() as u64, |p| p.number);
+        pages.insert(number.to_string(), TablePage { printed, pdf: pdf.get() });
+    }
+    Ok(pages)
+}
+
 /// Exports a laid-out document as a PDF of the given standard, dated by the edition.
 pub fn export_pdf(
     world: &YearbookWorld,

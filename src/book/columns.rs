@@ -39,11 +39,21 @@ pub enum Col {
     Note,
     /// One city's value in a comparison table.
     CityValue,
+    /// The table's number (`3-1`), on every row: a sheet cut or filtered still says where its
+    /// rows are printed.
+    Table,
+    /// The indicator's id, which the parent column refers to.
+    Id,
+    /// 0 for a figure, 1 for its "of which" parts, and so on.
+    Level,
+    /// The id of the figure an "of which" row is part of: the hierarchy an indent shows in
+    /// print, kept where a filter hides the rows above.
+    Parent,
 }
 
 impl Col {
     /// The workbook's sector sheets, left to right.
-    pub const WORKBOOK: [Col; 14] = [
+    pub const WORKBOOK: [Col; 18] = [
         Col::City,
         Col::Item,
         Col::Unit,
@@ -58,6 +68,10 @@ impl Col {
         Col::Year,
         Col::Source,
         Col::Note,
+        Col::Table,
+        Col::Id,
+        Col::Level,
+        Col::Parent,
     ];
 
     /// Header in the printed table.
@@ -77,6 +91,10 @@ impl Col {
             Col::Year => ("年份", "Year"),
             Col::Source => ("来源", "Source"),
             Col::Note => ("备注", "Note"),
+            Col::Table => ("表号", "Table"),
+            Col::Id => ("指标代码", "Indicator id"),
+            Col::Level => ("层级", "Level"),
+            Col::Parent => ("上级指标", "Part of"),
         }
     }
 
@@ -97,6 +115,10 @@ impl Col {
             Col::Year => &[("数据年份", "Reference year")],
             Col::Source => &[("资料来源", "Source")],
             Col::Note => &[("备注", "Note")],
+            Col::Table => &[("表号", "Table")],
+            Col::Id => &[("指标代码", "Indicator id")],
+            Col::Level => &[("层级", "Level")],
+            Col::Parent => &[("上级指标代码", "Part of (id)")],
         }
     }
 
@@ -111,7 +133,8 @@ impl Col {
             Col::Change => Some(5.0),
             Col::CityValue => Some(6.4),
             Col::City | Col::Qualifier | Col::TargetDerived | Col::Note => Some(6.0),
-            Col::Year | Col::Source => Some(3.0),
+            Col::Year | Col::Source | Col::Table | Col::Level => Some(3.0),
+            Col::Id | Col::Parent => Some(8.0),
         }
     }
 

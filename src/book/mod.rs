@@ -81,8 +81,11 @@ pub struct Chapter {
     pub summaries: Vec<CitySummary>,
     /// Table N-1: every figure of every city.
     pub detail: Table,
-    /// Table N-2: indicators that two or more cities report, side by side.
+    /// Table N-2: indicators that two or more cities report, side by side (cities as columns:
+    /// the workbook's form, and the printed one up to COMPARISON_CITY_COLUMNS cities).
     pub comparison: Option<Table>,
+    /// Table N-2 as printed when there are more cities: one band per indicator, a row per city.
+    pub comparison_by_rows: Option<Table>,
     /// Completion rates of this chapter's indicators, when a chart of them says something the
     /// table does not.
     pub completion_chart: Option<Chart>,
@@ -355,7 +358,8 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Opti
             continue;
         }
         let detail = detail_table(number, &sector.name, groups, notes);
-        let comparison = comparison(&detail, number, &sector.name);
+        let (comparison, comparison_by_rows) = comparison(&detail, number, &sector.name).unzip();
+        let comparison_by_rows = comparison_by_rows.flatten();
         if comparison.iter().flat_map(|t| &t.groups).flat_map(|g| &g.rows).any(|r| r.cells.iter().any(Option::is_none))
         {
             symbols.insert(SymbolKind::NotReported);
@@ -372,6 +376,7 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Opti
             summaries,
             detail,
             comparison,
+            comparison_by_rows,
             completion_chart: Chart::of(chart),
         });
     }
@@ -700,7 +705,9 @@ fn comparison_by_rows(shared: Vec<Vec<&Row>>, chapter: usize, title: Text, sourc
     }
 }
 
-fn comparison(detail: &Table, chapter: usize, sector: &Text) -> Option<Table> {
+/// The comparison as data (cities as columns, for the workbook) and, when there are too many
+/// cities for columns on a page, as printed (cities as rows).
+fn comparison(detail: &Table, chapter: usize, sector: &Text) -> Option<(Table, Option<Table>)> {
     // The same id in the same unit: figures in different units are not comparable.
     let mut by_id: BTreeMap<(&str, &str), Vec<&Row>> = BTreeMap::new();
     for g in &detail.groups {
@@ -719,9 +726,8 @@ fn comparison(detail: &Table, chapter: usize, sector: &Text) -> Option<Table> {
     // Cities are matched by id: two cities may share a name, never an id.
     let cities: Vec<(&str, &Text)> =
         detail.groups.iter().filter_map(|g| g.rows.first().map(|r| (r.city_id.as_str(), &r.city))).collect();
-    if cities.len() > COMPARISON_CITY_COLUMNS {
-        return Some(comparison_by_rows(shared, chapter, title, &detail.sources));
-    }
+    let by_rows = (cities.len() > COMPARISON_CITY_COLUMNS)
+        .then(|| comparison_by_rows(shared.clone(), chapter, title.clone(), &detail.sources));
     let mut columns = vec![Col::Item.column(), Col::Unit.column()];
     columns.extend(cities.iter().enumerate().map(|(i, (_, name))| Column {
         header: (*name).clone(),
@@ -744,7 +750,7 @@ fn comparison(detail: &Table, chapter: usize, sector: &Text) -> Option<Table> {
             row
         })
         .collect();
-    Some(Table {
+    let wide = Table {
         number: format!("{chapter}-2"),
         title,
         kind: TableKind::Comparison,
@@ -752,7 +758,8 @@ fn comparison(detail: &Table, chapter: usize, sector: &Text) -> Option<Table> {
         groups: vec![Group { heading: None, rows }],
         notes: Vec::new(),
         sources: detail.sources.clone(),
-    })
+    };
+    Some((wide, by_rows))
 }
 
 fn row_symbols(r: &Row, year: i64) -> Vec<SymbolKind> {

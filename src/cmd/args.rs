@@ -39,6 +39,11 @@ pub enum Command {
     Archive(ArchiveArgs),
     /// Check an archived edition against its manifests; --rebuild makes it again and compares
     Verify(VerifyArgs),
+    /// Write one workbook per department (its sectors only) and manifest.csv to
+    /// <out>/<year>-departments/, as one unit
+    Export(ExportArgs),
+    /// Send each department its exported workbook by e-mail (or write the messages with --dry-run)
+    Mail(MailArgs),
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +88,81 @@ pub struct DiffArgs {
     /// Data folder [default: from yearbook.toml]
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub edition: EditionArgs,
+    /// How to split the workbook
+    #[arg(long, value_enum, default_value_t = ByArg::Department)]
+    pub by: ByArg,
+    /// One workbook per department and city, for each city's office of the department; written
+    /// to <out>/<year>-departments-by-city/
+    #[arg(long)]
+    pub per_city: bool,
+    /// Output folder [default: from yearbook.toml]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ByArg {
+    /// One workbook per department that owns a sector
+    Department,
+}
+
+#[derive(Debug, Args)]
+pub struct MailArgs {
+    #[command(flatten)]
+    pub edition: EditionArgs,
+    /// Output folder the export was written to [default: from yearbook.toml]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Send the export split by city (written by `export --per-city`)
+    #[arg(long)]
+    pub per_city: bool,
+    /// Only these departments (ids); repeat the flag for several [default: all in the manifest]
+    #[arg(long = "department", value_name = "ID")]
+    pub departments: Vec<String>,
+    /// Write each message as an .eml file to the outbox instead of sending it
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Outbox folder for --dry-run [default: outbox/ in the export folder]
+    #[arg(long, value_name = "DIR")]
+    pub outbox: Option<PathBuf>,
+    /// Send again what the send log says was delivered
+    #[arg(long)]
+    pub resend: bool,
+    /// Mail server (required unless --dry-run)
+    #[arg(long, value_name = "HOST", required_unless_present = "dry_run")]
+    pub smtp_host: Option<String>,
+    /// Mail server port [default: 587 with starttls or none, 465 with tls]
+    #[arg(long, value_name = "PORT")]
+    pub smtp_port: Option<u16>,
+    /// Connection security; `none` only for a test server on this machine
+    #[arg(long, value_enum, default_value_t = TlsArg::Starttls)]
+    pub tls: TlsArg,
+    /// Log in as this user; the password comes from YEARBOOK_SMTP_PASSWORD or --password-file,
+    /// never from the command line
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+    /// File holding the password (its first line)
+    #[arg(long, value_name = "FILE", requires = "user")]
+    pub password_file: Option<PathBuf>,
+    /// Seconds to wait for the server before giving up on one delivery
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TlsArg {
+    /// Unencrypted: only for a test server on this machine
+    None,
+    /// Upgrade the connection with STARTTLS (port 587)
+    Starttls,
+    /// TLS from the start (port 465)
+    Tls,
 }
 
 #[derive(Debug, Args)]
@@ -237,6 +317,28 @@ impl BuildArgs {
             pdf: self.pdf_standard.into(),
             keep_typ: self.keep_typ,
             ..self.edition.options()
+        }
+    }
+}
+
+impl ExportArgs {
+    pub fn options(&self) -> PlanOptions {
+        PlanOptions { out: self.out.clone(), ..self.edition.options() }
+    }
+}
+
+impl MailArgs {
+    pub fn options(&self) -> PlanOptions {
+        PlanOptions { out: self.out.clone(), ..self.edition.options() }
+    }
+}
+
+impl From<TlsArg> for crate::mail::send::Security {
+    fn from(t: TlsArg) -> Self {
+        match t {
+            TlsArg::None => Self::None,
+            TlsArg::Starttls => Self::StartTls,
+            TlsArg::Tls => Self::Tls,
         }
     }
 }

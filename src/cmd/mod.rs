@@ -7,6 +7,8 @@ pub mod args;
 mod build;
 mod check;
 mod diff;
+mod export;
+mod mail;
 mod new_city;
 mod progress;
 mod verify;
@@ -33,6 +35,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Diff(args) => diff::run(&cli, args),
         Command::Archive(args) => archive::run(&cli, args),
         Command::Verify(args) => verify::run(&cli, args),
+        Command::Export(args) => export::run(&cli, args),
+        Command::Mail(args) => mail::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

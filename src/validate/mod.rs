@@ -243,19 +243,8 @@ impl<'a> Validator<'a> {
             self.unique_ids(*file, f.department.iter().map(|d| &d.id), "department");
             for d in &f.department {
                 self.bilingual(*file, &d.name);
-                if let Some(email) = &d.email {
-                    let e = email.get_ref();
-                    let ok = e
-                        .split_once('@')
-                        .is_some_and(|(l, h)| !l.is_empty() && h.contains('.') && !e.contains(char::is_whitespace));
-                    if !ok {
-                        self.push(
-                            Diagnostic::new(*file, span(email), Rule::Email, format!("`{e}` is not an e-mail address"))
-                                .with_hint("write it as name@host.domain, or leave the key out"),
-                        );
-                    }
-                }
             }
+            self.recipient_addresses(*file, &f.department);
         }
         if let Some(crate::load::Parsed { file, data: f }) = &loaded.units {
             self.unique_ids(*file, f.unit.iter().map(|u| &u.id), "unit");
@@ -317,6 +306,21 @@ impl<'a> Validator<'a> {
                         format!("`{first}.toml` already has {what}"),
                     )
                     .with_hint("each city of an edition needs its own name; was the file copied?"),
+                );
+            }
+        }
+    }
+
+    /// Every address a workbook is mailed to, as the mail command will parse it.
+    fn recipient_addresses(&mut self, file: FileIdx, departments: &[crate::model::Department]) {
+        let lists = departments
+            .iter()
+            .flat_map(|d| [&d.to, &d.cc].into_iter().chain(d.city.values().flat_map(|r| [&r.to, &r.cc])));
+        for address in lists.flatten() {
+            if let Some(problem) = crate::mail::address_problem(address.get_ref()) {
+                self.push(
+                    Diagnostic::new(file, span(address), Rule::Email, problem)
+                        .with_hint("write it as name@host.domain, or leave it out"),
                 );
             }
         }

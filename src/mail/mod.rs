@@ -1,0 +1,271 @@
+//! Mailing the departments' workbooks: each line of an export's manifest becomes one message
+//! (bilingual subject and body from the templates named in `[mail]`, the workbook attached),
+//! checked against the manifest's hash before it is composed. Messages are written to an
+//! outbox (`--dry-run`) or sent over SMTP ([`send`]); the send log ([`log`]) makes a second
+//! run skip what was delivered.
+//!
+//! Nothing here prints, exits or reads the environment: the command passes the password and
+//! the extra certificate in.
+
+pub mod log;
+pub mod send;
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::{Address, Message};
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::Serde;
+use minijinja::{Environment, UndefinedBehavior, Value, context};
+
+use crate::config::{Config, MailConfig};
+use crate::error::AppError;
+use crate::export::Entry;
+use crate::output::sha256_hex;
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// Why `address` cannot be a recipient, or `None` when it can: `name@host.domain` as a mail
+/// server takes it (no display name, no spaces, a domain with a dot).
+pub fn address_problem(address: &str) -> Option<String> {
+    let parsed = address.parse::<Address>();
+    let ok = parsed.is_ok_and(|a| a.domain().contains('.') && !a.domain().ends_with('.'));
+    (!ok).then(|| format!("`{address}` is not an e-mail address"))
+}
+
+/// One message, ready to write or send: the manifest line it is for, its envelope recipients
+/// (to, then cc) and the formatted bytes.
+#[derive(Debug)]
+pub struct Letter {
+    pub entry: Entry,
+    pub recipients: Vec<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// A manifest line that cannot be mailed, and why (a changed file, no recipient, …).
+#[derive(Debug)]
+pub struct Unsendable {
+    pub entry: Entry,
+    pub problem: String,
+}
+
+/// Turns manifest lines into messages with the sender and templates of `[mail]`.
+pub struct Composer {
+    from: Mailbox,
+    reply_to: Option<Mailbox>,
+    env: Environment<'static>,
+    subject_name: String,
+    body_name: String,
+    year: i32,
+    config: Config,
+}
+
+impl Composer {
+    /// Reads `[mail]` and its templates; every problem names yearbook.toml or the template.
+    pub fn new(config: &Config, year: i32) -> Result<Composer, AppError> {
+        let bad = |message: String| AppError::Config { path: config.path.clone(), message };
+        let Some(mail) = &config.mail else {
+            return Err(bad("there is no [mail] table; add one with `from = \"Office <office@host.domain>\"` (see \
+                            docs/mailing-workbooks.md)"
+                .into()));
+        };
+        let from = mailbox(&mail.from).map_err(|e| bad(format!("{}: mail.from {e}", mail.from_at)))?;
+        let reply_to = match (&mail.reply_to, &mail.reply_to_at) {
+            (Some(r), Some(at)) => Some(mailbox(r).map_err(|e| bad(format!("{at}: mail.reply_to {e}")))?),
+            _ => None,
+        };
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // Block tags on lines of their own leave no blank lines, as in the book's templates.
+        let syntax = SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()
+            .map_err(|e| AppError::Template(e.to_string()))?;
+        env.set_syntax(syntax);
+        let (subject_name, body_name) = (template(&mut env, &mail.subject)?, template(&mut env, &mail.body)?);
+        Ok(Composer { from, reply_to, env, subject_name, body_name, year, config: config.clone() })
+    }
+
+    /// The mail settings this composer was made from.
+    pub fn mail(&self) -> Option<&MailConfig> {
+        self.config.mail.as_ref()
+    }
+
+    /// The sender's envelope address.
+    pub fn sender(&self) -> &Address {
+        &self.from.email
+    }
+
+    /// The file name the department sees: the title, year, department and city, in Chinese,
+    /// encoded by RFC 2231 in the message.
+    pub fn attachment_name(&self, entry: &Entry) -> String {
+        let city = entry.city.as_ref().map(|(_, n)| format!("-{}", n.zh)).unwrap_or_default();
+        format!("{}{}-{}{city}.xlsx", self.config.title.zh, self.year, entry.department_name.zh)
+    }
+
+    /// The message for one manifest line, if its file in `dir` is the one the manifest hashed
+    /// and it has someone to go to.
+    pub fn letter(&self, dir: &Path, entry: &Entry, date: SystemTime) -> Result<Result<Letter, Unsendable>, AppError> {
+        let unsendable = |problem: String| Ok(Err(Unsendable { entry: entry.clone(), problem }));
+        let path = dir.join(&entry.file);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) => return unsendable(format!("cannot read `{}`: {e}; export again", path.display())),
+        };
+        if sha256_hex(&bytes) != entry.sha256 {
+            return unsendable(format!(
+                "`{}` is not the file the manifest lists (its sha256 differs); export again",
+                path.display()
+            ));
+        }
+        if entry.recipients.to.is_empty() {
+            return unsendable(format!(
+                "no recipient: add `to = [\"…\"]` to department `{}` in data/catalogue/departments.toml, then export \
+                 again",
+                entry.department
+            ));
+        }
+        let mut recipients = Vec::new();
+        let mut builder = Message::builder().from(self.from.clone()).date(date);
+        if let Some(r) = &self.reply_to {
+            builder = builder.reply_to(r.clone());
+        }
+        let name = Some(match &entry.city {
+            Some((_, city)) => format!("{}{}", city.zh, entry.department_name.zh),
+            None => entry.department_name.zh.clone(),
+        });
+        for (list, cc) in [(&entry.recipients.to, false), (&entry.recipients.cc, true)] {
+            for a in list {
+                let Ok(address) = a.parse::<Address>() else {
+                    return unsendable(format!("`{a}` is not an e-mail address; correct it, then export again"));
+                };
+                let mbox = Mailbox::new(name.clone(), address);
+                builder = if cc { builder.cc(mbox) } else { builder.to(mbox) };
+                recipients.push(a.clone());
+            }
+        }
+        let (subject, body) = self.texts(entry)?;
+        let city = entry.city.as_ref().map(|(id, _)| format!("-{id}")).unwrap_or_default();
+        let unique = date.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis());
+        builder = builder
+            .subject(subject)
+            .message_id(Some(format!(
+                "<{}.{}{city}.{unique}@{}>",
+                &entry.sha256[..16],
+                entry.department,
+                self.from.email.domain()
+            )))
+            .user_agent(format!("yearbook {}", env!("CARGO_PKG_VERSION")));
+        let xlsx = ContentType::parse(XLSX).map_err(|e| AppError::Internal(format!("content type: {e}")))?;
+        let message = builder
+            .multipart(
+                MultiPart::mixed()
+                    .singlepart(SinglePart::plain(body))
+                    .singlepart(Attachment::new(self.attachment_name(entry)).body(bytes, xlsx)),
+            )
+            .map_err(|e| AppError::Internal(format!("composing the message for `{}`: {e}", entry.department)))?;
+        Ok(Ok(Letter { entry: entry.clone(), recipients, bytes: message.formatted() }))
+    }
+
+    /// Subject and body, rendered from the templates.
+    fn texts(&self, entry: &Entry) -> Result<(String, String), AppError> {
+        let c = &self.config;
+        let ctx = context! {
+            year => self.year,
+            title => Value::from(Serde(&c.title)),
+            publisher => Value::from(Serde(&c.publisher)),
+            date => c.date.iso(),
+            department => context! {
+                id => &entry.department,
+                zh => &entry.department_name.zh,
+                en => &entry.department_name.en,
+            },
+            city => entry.city.as_ref().map(|(id, n)| context! { id => id, zh => &n.zh, en => &n.en }),
+            sheets => &entry.sheets,
+            sectors => &entry.sectors,
+            attachment => self.attachment_name(entry),
+            file => &entry.file,
+            sha256 => &entry.sha256,
+        };
+        let render = |name: &str| {
+            self.env
+                .get_template(name)
+                .and_then(|t| t.render(&ctx))
+                .map_err(|e| AppError::Template(format!("`{name}`: {e}")))
+        };
+        let subject = render(&self.subject_name)?;
+        // A subject is one line; a template's trailing newline is not part of it.
+        let subject = subject.trim().to_string();
+        if subject.contains(['\n', '\r']) {
+            return Err(AppError::Template(format!("`{}` gives a subject of several lines", self.subject_name)));
+        }
+        Ok((subject, render(&self.body_name)?))
+    }
+}
+
+/// `Name <address>` or a bare address, with the reason it is not.
+fn mailbox(text: &str) -> Result<Mailbox, String> {
+    let m: Mailbox =
+        text.parse().map_err(|e| format!("`{text}` is not a mailbox ({e}); write `Name <name@host.domain>`"))?;
+    match address_problem(m.email.as_ref()) {
+        Some(problem) => Err(problem),
+        None => Ok(m),
+    }
+}
+
+/// Loads a template file into `env` under its path, and names the file on any problem.
+fn template(env: &mut Environment<'static>, path: &Path) -> Result<String, AppError> {
+    let text = std::fs::read_to_string(path).map_err(|source| AppError::Io {
+        action: "read the mail template (set by [mail] in yearbook.toml)",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let name = path.display().to_string();
+    env.add_template_owned(name.clone(), text).map_err(|e| AppError::Template(format!("`{name}`: {e}")))?;
+    Ok(name)
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` of a moment, for the send log (no clock library for one format).
+pub fn utc_timestamp(t: SystemTime) -> String {
+    let secs = t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    // Howard Hinnant's days-to-civil, for days since 1970-01-01.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rest / 3600, rest % 3600 / 60, rest % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_need_a_local_part_and_a_dotted_domain() {
+        for ok in ["education@yearbook.example", "a.b+c@sanmenxia.example"] {
+            assert_eq!(address_problem(ok), None, "{ok}");
+        }
+        for bad in
+            ["jiaoyu at example", "office@@x.example", "@x.example", "a@localhost", "a b@x.example", "a@x.example."]
+        {
+            assert!(address_problem(bad).is_some(), "{bad} must be refused");
+        }
+    }
+
+    #[test]
+    fn timestamps_are_utc_calendar_dates() {
+        let at = |s: u64| utc_timestamp(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(s));
+        assert_eq!(at(0), "1970-01-01T00:00:00Z");
+        assert_eq!(at(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(at(1_774_915_199), "2026-03-30T23:59:59Z");
+    }
+}

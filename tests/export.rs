@@ -1,0 +1,265 @@
+//! `yearbook export --by department`: one workbook per department holding exactly its sectors,
+//! a manifest whose hashes and recipients match, and the same bytes on a second run.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use calamine::{Reader, Xlsx, open_workbook};
+use sha2::{Digest, Sha256};
+
+use common::{mini_city, project, repo, run, text};
+
+fn sha256(path: &Path) -> String {
+    Sha256::digest(std::fs::read(path).unwrap()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One CSV line split into fields, quotes honoured (the shipped names hold commas, never line
+/// breaks): a reader independent of the writer's own.
+fn fields(line: &str) -> Vec<String> {
+    let (mut out, mut field, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(std::mem::take(&mut field)),
+            c => field.push(c),
+        }
+    }
+    out.push(field);
+    out
+}
+
+/// The manifest as header → value maps.
+fn manifest(dir: &Path) -> Vec<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(dir.join("manifest.csv")).unwrap();
+    let text = text.strip_prefix('\u{feff}').expect("the manifest starts with a byte-order mark for Excel");
+    let mut lines = text.split("\r\n").filter(|l| !l.is_empty());
+    let header = fields(lines.next().unwrap());
+    lines
+        .map(|l| {
+            let row = fields(l);
+            assert_eq!(row.len(), header.len(), "{l}");
+            header.iter().cloned().zip(row).collect()
+        })
+        .collect()
+}
+
+fn sheets(path: &Path) -> Vec<String> {
+    let wb: Xlsx<_> = open_workbook(path).expect("calamine reads the department workbook");
+    wb.sheet_names()
+}
+
+#[test]
+fn each_department_gets_exactly_its_sectors_and_the_manifest_says_so() {
+    let out = tempfile::tempdir().unwrap();
+    let o = run(&["export", "--by", "department", "--out", out.path().to_str().unwrap()], &repo());
+    assert!(o.status.success(), "export failed:\n{}", text(&o.stderr));
+    let dir = out.path().join("2025-departments");
+    let rows = manifest(&dir);
+
+    // The sectors of each department, from the shipped catalogue.
+    let catalogue: toml::Value =
+        toml::from_str(&std::fs::read_to_string(repo().join("data/catalogue/sectors.toml")).unwrap()).unwrap();
+    let mut owned: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for s in catalogue["sector"].as_array().unwrap() {
+        owned.entry(s["department"].as_str().unwrap()).or_default().push(s["id"].as_str().unwrap());
+    }
+    assert!(rows.len() >= 10, "one workbook per department with figures, got {}", rows.len());
+    let hrss = rows.iter().find(|r| r["department"] == "hrss").expect("a workbook for human resources");
+    assert_eq!(hrss["file"], "yearbook-2025-hrss.xlsx");
+    assert_eq!(hrss["sectors"], "employment; social-insurance", "hrss owns two sectors");
+    assert_eq!(hrss["to"], "hrss@yearbook.example");
+    assert_eq!(hrss["cc"], "hrss.statistics@yearbook.example");
+    assert_eq!(hrss["department_zh"], "人力资源和社会保障局");
+
+    let mut files: Vec<String> = Vec::new();
+    for r in &rows {
+        let path = dir.join(&r["file"]);
+        assert_eq!(sha256(&path), r["sha256"], "{}: the manifest's hash is the file's", r["file"]);
+        let sectors: Vec<&str> = r["sectors"].split("; ").collect();
+        for s in &sectors {
+            assert!(owned[r["department"].as_str()].contains(s), "{} holds {s}, which it does not own", r["file"]);
+        }
+        let names = sheets(&path);
+        assert_eq!(names.first().map(String::as_str), Some("目录 Contents"), "{}", r["file"]);
+        assert_eq!(names.last().map(String::as_str), Some("资料来源 Sources"), "{}", r["file"]);
+        let sector_sheets: Vec<&str> = r["sheets"].split("; ").collect();
+        let inner = &names[1..names.len() - 1];
+        let (comparisons, details): (Vec<&String>, Vec<&String>) = inner.iter().partition(|n| n.ends_with(" 对比"));
+        assert_eq!(details, sector_sheets, "{}: its sector sheets, in order", r["file"]);
+        for c in comparisons {
+            let number = &c[..2];
+            assert!(
+                sector_sheets.iter().any(|s| s.starts_with(number)),
+                "{}: {c} is not one of its sectors",
+                r["file"]
+            );
+        }
+        assert!(r["to"].ends_with(".example"), "shipped recipients are on the reserved .example domain");
+        files.push(r["file"].clone());
+    }
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".xlsx"))
+        .collect();
+    on_disk.sort();
+    files.sort();
+    assert_eq!(on_disk, files, "the folder holds exactly the workbooks the manifest lists");
+
+    // A second export gives the same bytes: the workbooks carry the edition's date, not the clock.
+    let first: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(dir.join(f)).unwrap()).collect();
+    let o = run(&["export", "--by", "department", "--out", out.path().to_str().unwrap()], &repo());
+    assert!(o.status.success());
+    for (f, bytes) in files.iter().zip(first) {
+        assert!(std::fs::read(dir.join(f)).unwrap() == bytes, "{f} changed between two exports");
+    }
+}
+
+#[test]
+fn split_by_city_each_office_gets_its_city_only() {
+    let mut second = mini_city().replace("id = \"testcity\"", "id = \"othercity\"");
+    second = second
+        .replace("name = { zh = \"测试市\", en = \"Testcity\" }", "name = { zh = \"另一市\", en = \"Othercity\" }");
+    let p = project(&[("testcity", &mini_city()), ("othercity", &second)]);
+    let o = run(&["export", "--by", "department", "--per-city"], p.path());
+    assert!(o.status.success(), "export failed:\n{}", text(&o.stderr));
+    let dir = p.path().join("dist/2025-departments-by-city");
+    let rows = manifest(&dir);
+    let files: Vec<&str> = rows.iter().map(|r| r["file"].as_str()).collect();
+    assert!(
+        files.contains(&"yearbook-2025-hrss-testcity.xlsx") && files.contains(&"yearbook-2025-hrss-othercity.xlsx")
+    );
+    // No city entry for these test cities in the catalogue: the department's own addresses.
+    let hrss = rows.iter().find(|r| r["file"] == "yearbook-2025-hrss-othercity.xlsx").unwrap();
+    assert_eq!(hrss["to"], "hrss@yearbook.example");
+    assert_eq!(hrss["city"], "othercity");
+
+    let mut wb: Xlsx<_> = open_workbook(dir.join("yearbook-2025-hrss-othercity.xlsx")).unwrap();
+    let name = wb.sheet_names().into_iter().find(|n| n.contains("就业")).unwrap();
+    let range = wb.worksheet_range(&name).unwrap();
+    let cities: Vec<String> = range.rows().skip(2).map(|r| r[0].to_string()).collect();
+    assert!(!cities.is_empty());
+    assert!(cities.iter().all(|c| c.starts_with("另一市")), "only the other city's rows: {cities:?}");
+}
+
+#[test]
+fn a_city_office_named_in_the_catalogue_receives_its_city() {
+    let p = project(&[("testcity", &mini_city())]);
+    let path = p.path().join("data/catalogue/departments.toml");
+    let catalogue = std::fs::read_to_string(&path).unwrap().replacen(
+        "city.jiayuguan.to = [\"hrss@jiayuguan.example\"]",
+        "city.testcity.to = [\"hrss@testcity.example\"]\ncity.testcity.cc = [\"mayor@testcity.example\"]",
+        1,
+    );
+    std::fs::write(&path, catalogue).unwrap();
+    let o = run(&["export", "--by", "department", "--per-city"], p.path());
+    assert!(o.status.success(), "export failed:\n{}", text(&o.stderr));
+    let rows = manifest(&p.path().join("dist/2025-departments-by-city"));
+    let hrss = rows.iter().find(|r| r["department"] == "hrss").unwrap();
+    assert_eq!((hrss["to"].as_str(), hrss["cc"].as_str()), ("hrss@testcity.example", "mayor@testcity.example"));
+}
+
+#[test]
+fn a_bad_address_fails_check_and_export_at_its_line() {
+    let p = project(&[("testcity", &mini_city())]);
+    let path = p.path().join("data/catalogue/departments.toml");
+    let catalogue = std::fs::read_to_string(&path).unwrap().replacen("\"housing@yearbook.example\"", "\"housing\"", 1);
+    std::fs::write(&path, catalogue).unwrap();
+    let o = run(&["export", "--by", "department"], p.path());
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.contains("`housing` is not an e-mail address") && err.contains("departments.toml"), "{err}");
+    assert!(!p.path().join("dist/2025-departments").exists(), "nothing is written");
+}
+
+/// Two cities, so that the sectors get comparison tables and completion charts.
+fn two_cities() -> tempfile::TempDir {
+    let second = mini_city()
+        .replace("id = \"testcity\"", "id = \"othercity\"")
+        .replace("name = { zh = \"测试市\", en = \"Testcity\" }", "name = { zh = \"另一市\", en = \"Othercity\" }");
+    project(&[("testcity", &mini_city()), ("othercity", &second)])
+}
+
+fn zip_entry(path: &Path, name: &str) -> Option<String> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut entry = zip.by_name(name).ok()?;
+    let mut s = String::new();
+    entry.read_to_string(&mut s).unwrap();
+    Some(s)
+}
+
+#[test]
+fn the_edition_workbook_names_each_table_with_its_printed_page_hierarchy_comparisons_and_charts() {
+    use calamine::Data;
+    let p = two_cities();
+    let o = run(&["build", "--pdf-standard", "plain"], p.path());
+    assert!(o.status.success(), "build failed:\n{}", text(&o.stderr));
+    let xlsx = p.path().join("dist/2025/yearbook-2025.xlsx");
+    let pdf = std::fs::read(p.path().join("dist/2025/yearbook-2025.pdf")).unwrap();
+    let pages: Vec<String> = pdf_extract::extract_text_from_mem_by_pages(&pdf)
+        .unwrap()
+        .into_iter()
+        .map(|t| t.chars().filter(|c| !c.is_whitespace()).collect())
+        .collect();
+
+    let mut wb: Xlsx<_> = open_workbook(&xlsx).unwrap();
+    let contents = wb.worksheet_range("目录 Contents").unwrap();
+    let rows: Vec<&[Data]> = contents.rows().skip(2).collect();
+    assert!(rows.iter().any(|r| r[0] == Data::String("表1-1".into())), "table numbers as printed");
+    assert!(rows.iter().any(|r| matches!(&r[0], Data::String(s) if s.ends_with("-2"))), "comparison tables listed");
+    for r in &rows {
+        let title = r[1].to_string();
+        let (Data::Float(printed), Data::Float(pdf_page)) = (&r[5], &r[6]) else {
+            panic!("no page for {title}: {r:?}")
+        };
+        let text = &pages[*pdf_page as usize - 1];
+        let squeezed: String = title.chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(text.contains(&squeezed), "{title} is not on PDF page {pdf_page}");
+        assert!(*printed <= *pdf_page, "the printed number does not count the front matter");
+        let range = r[4].to_string();
+        assert!(range.starts_with("A3:"), "{range}");
+    }
+
+    // "Of which" rows: level and parent, not only an indent.
+    let names = wb.sheet_names();
+    let housing = names.iter().find(|n| n.contains("住房") && !n.ends_with("对比")).unwrap().clone();
+    let sheet = wb.worksheet_range(&housing).unwrap();
+    let header: Vec<String> = sheet.rows().nth(1).unwrap().iter().map(|c| c.to_string()).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
+    let (id, level, parent, table) = (col("Indicator id"), col("Level"), col("Part of (id)"), col("Table"));
+    let data: Vec<&[Data]> = sheet.rows().skip(2).collect();
+    let part = data.iter().position(|r| r[level] == Data::Float(1.0)).expect("an of-which row");
+    let above = data[..part].iter().rev().find(|r| r[level] == Data::Float(0.0)).unwrap();
+    assert_eq!(data[part][parent], above[id], "the parent is the figure above at level 0");
+    assert_eq!(above[parent], Data::Empty);
+    assert!(data.iter().all(|r| matches!(&r[table], Data::String(s) if s.starts_with("表") && s.ends_with("-1"))));
+
+    // Comparison sheets: one column per city, numbers as numbers.
+    let comparison = names.iter().find(|n| n.ends_with(" 对比")).expect("a comparison sheet").clone();
+    let sheet = wb.worksheet_range(&comparison).unwrap();
+    let header: Vec<String> = sheet.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    assert!(header.contains(&"测试市".to_string()) && header.contains(&"另一市".to_string()), "{header:?}");
+    assert!(sheet.rows().skip(2).all(|r| matches!(r[6], Data::Float(_)) || r[6] == Data::Empty));
+
+    // A native chart where the book has one, with a bilingual title; print setup on every sheet.
+    let chart = zip_entry(&xlsx, "xl/charts/chart1.xml").expect("a chart in the workbook");
+    assert!(chart.contains("目标任务完成率") && chart.contains("Target completion"), "bilingual chart title");
+    for i in 1..=names.len() {
+        let xml = zip_entry(&xlsx, &format!("xl/worksheets/sheet{i}.xml")).unwrap();
+        assert!(
+            xml.contains("paperSize=\"9\"") && xml.contains("orientation=\"landscape\""),
+            "sheet {i}: A4 landscape"
+        );
+        assert!(!xml.contains("<f>"), "sheet {i}: no formulas");
+    }
+    let workbook = zip_entry(&xlsx, "xl/workbook.xml").unwrap();
+    assert_eq!(workbook.matches("_xlnm.Print_Titles").count(), names.len(), "header rows repeat on every sheet");
+}
