@@ -45,11 +45,15 @@ pub fn run(cli: &Cli, args: &ArchiveArgs) -> Result<u8, AppError> {
     let printed = pipeline::build_once(&print, &engine, &checked)?;
     let archived = pipeline::build_once(&archival, &engine, &checked)?;
 
+    // The departments' workbooks, as `yearbook export --by department` writes them.
+    let departments =
+        crate::export::by_department(&printed.book, &printed.pages, &checked.catalogue, &print.output, false)?;
     let mut payload = vec![
         (print.output.pdf.clone(), printed.pdf),
         (archival.output.pdf.clone(), archived.pdf),
         (print.output.xlsx.clone(), printed.xlsx),
     ];
+    payload.extend(departments.files.into_iter().map(|(name, bytes)| (format!("departments/{name}"), bytes)));
     let config_bytes = std::fs::read(&config.path).map_err(|source| AppError::Io {
         action: "read",
         path: config.path.clone(),

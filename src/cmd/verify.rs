@@ -56,6 +56,8 @@ pub fn run(cli: &Cli, args: &VerifyArgs) -> Result<u8, AppError> {
     let checked = pipeline::check(&print, &engine)?;
     let printed = pipeline::build_once(&print, &engine, &checked)?;
     let archived = pipeline::build_once(&archival, &engine, &checked)?;
+    let departments =
+        crate::export::by_department(&printed.book, &printed.pages, &checked.catalogue, &print.output, false)?;
     let mut differ = 0;
     for (name, bytes) in
         [(&print.output.pdf, printed.pdf), (&archival.output.pdf, archived.pdf), (&print.output.xlsx, printed.xlsx)]
@@ -69,6 +71,18 @@ pub fn run(cli: &Cli, args: &VerifyArgs) -> Result<u8, AppError> {
             eprintln!("  rebuilt {name}: DIFFERS from the archived file");
             differ += 1;
         }
+    }
+    for (name, bytes) in departments.files {
+        let path = args.bag.join("data/departments").join(&name);
+        let kept =
+            std::fs::read(&path).map_err(|source| AppError::Io { action: "read", path: path.clone(), source })?;
+        if kept != bytes {
+            eprintln!("  rebuilt departments/{name}: DIFFERS from the archived file");
+            differ += 1;
+        }
+    }
+    if differ == 0 {
+        println!("  rebuilt the departments' workbooks and manifest: identical");
     }
     Ok(u8::from(differ > 0))
 }
