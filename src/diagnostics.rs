@@ -75,6 +75,10 @@ pub enum Rule {
     CumulativeSince,
     PartExceedsTotal,
     PartsExceedTotal,
+    PartsWithoutNote,
+    // Consistency across cities.
+    IdMeaning,
+    RateName,
     // Traceability (`check --sources DIR`).
     SourceTextMissing,
     Untraced,
@@ -127,6 +131,9 @@ impl Rule {
         Rule::CumulativeSince,
         Rule::PartExceedsTotal,
         Rule::PartsExceedTotal,
+        Rule::PartsWithoutNote,
+        Rule::IdMeaning,
+        Rule::RateName,
         Rule::SourceTextMissing,
         Rule::Untraced,
     ];
@@ -220,6 +227,11 @@ impl Rule {
             Rule::PartsExceedTotal => {
                 ("parts-exceed-total", W, "\"of which\" parts that add up to more than their total")
             }
+            Rule::PartsWithoutNote => {
+                ("parts-without-note", W, "a breakdown whose parts do not add up to its total, with no note saying why")
+            }
+            Rule::IdMeaning => ("id-meaning", W, "one indicator id with another unit or English name in another city"),
+            Rule::RateName => ("rate-name", W, "a percentage whose English name does not say rate, share or coverage"),
             Rule::SourceTextMissing => {
                 ("source-text-missing", E, "the archived text a source names is not in the folder of source texts")
             }

@@ -277,6 +277,67 @@ impl<'a> Validator<'a> {
             self.city(c.file, &c.stem, &c.city, year, &refs);
         }
         self.city_names(edition);
+        self.indicator_meanings(edition);
+    }
+
+    /// One id, one concept: the comparison tables pair figures by id, so an id that means one
+    /// thing in one city and another elsewhere compares the incomparable (or, with another
+    /// unit, drops out of the comparison unseen).
+    fn indicator_meanings(&mut self, edition: &Edition) {
+        struct First<'a> {
+            stem: &'a str,
+            unit: Option<&'a str>,
+            en: &'a str,
+        }
+        fn walk<'a>(inds: &'a [Indicator], unit: Option<&'a str>, f: &mut dyn FnMut(&'a Indicator, Option<&'a str>)) {
+            for i in inds {
+                let unit = i.unit.as_ref().map(|u| u.get_ref().as_str()).or(unit);
+                f(i, unit);
+                walk(&i.of_which, unit, f);
+            }
+        }
+        let mut first: HashMap<&str, First> = HashMap::new();
+        let mut found = Vec::new();
+        for c in &edition.cities {
+            walk(&c.city.indicators, None, &mut |ind, unit| {
+                let id = ind.id.get_ref().as_str();
+                match first.get(id) {
+                    None => {
+                        first.insert(id, First { stem: &c.stem, unit, en: ind.name.en() });
+                    }
+                    Some(f) if f.stem == c.stem => {}
+                    Some(f) if f.unit != unit => found.push(
+                        Diagnostic::new(
+                            c.file,
+                            span(&ind.id),
+                            Rule::IdMeaning,
+                            format!(
+                                "`{id}` is in `{}` in {}.toml but in `{}` here",
+                                f.unit.unwrap_or("?"),
+                                f.stem,
+                                unit.unwrap_or("?")
+                            ),
+                        )
+                        .with_hint("a figure in another unit is another indicator: give it an id of its own"),
+                    ),
+                    Some(f) if !f.en.trim().eq_ignore_ascii_case(ind.name.en().trim()) => found.push(
+                        Diagnostic::new(
+                            c.file,
+                            span(&ind.name.en),
+                            Rule::IdMeaning,
+                            format!("`{id}` is named \"{}\" in {}.toml", f.en, f.stem),
+                        )
+                        .with_hint(
+                            "one concept, one English name: use the same name, or a new id if it is another concept",
+                        ),
+                    ),
+                    Some(_) => {}
+                }
+            });
+        }
+        for d in found {
+            self.push(d);
+        }
     }
 
     /// Cities are matched to table columns by name: two cities with one name would print one
@@ -573,6 +634,31 @@ impl<'a> Validator<'a> {
             ),
         }
         let kind = unit.as_deref().and_then(|u| refs.unit_kinds.get(u)).copied();
+        if kind == Some(UnitKind::Percent) {
+            let en = ind.name.en().to_lowercase();
+            const SAYS_RATE: [&str; 9] = [
+                "rate",
+                "share",
+                "coverage",
+                "proportion",
+                "percentage",
+                "ratio",
+                "progress",
+                "completion",
+                "per cent",
+            ];
+            if !en.trim().is_empty() && !SAYS_RATE.iter().any(|w| en.contains(w)) {
+                self.push(
+                    Diagnostic::new(
+                        file,
+                        span(&ind.name.en),
+                        Rule::RateName,
+                        "a percentage named as if it were a count",
+                    )
+                    .with_hint("say what the per cent measures: \"… rate\", \"share of …\", \"coverage of …\""),
+                );
+            }
+        }
 
         for number in
             [Some(&ind.value), ind.target.as_ref(), ind.previous.as_ref(), ind.last_year.as_ref()].into_iter().flatten()
@@ -691,6 +777,19 @@ impl<'a> Validator<'a> {
             }
         }
         let additive = matches!(kind, Some(UnitKind::Count | UnitKind::Money | UnitKind::Length | UnitKind::Area));
+        // A breakdown (two parts or more) that does not account for its total needs a word why.
+        let off = (sum - parent_value).abs() > parent_value.abs() * 0.005 + 1e-9;
+        if summable && additive && ind.of_which.len() > 1 && off && sum <= parent_value && ind.note.is_none() {
+            self.push(
+                Diagnostic::new(
+                    file,
+                    span(&ind.value),
+                    Rule::PartsWithoutNote,
+                    format!("the parts add up to {sum}, not to the total {parent_value}, and no note says why"),
+                )
+                .with_hint("add a note: e.g. that the article breaks down only part of the total"),
+            );
+        }
         if summable && additive && ind.of_which.len() > 1 && sum > parent_value * 1.005 + 1e-9 {
             self.push(
                 Diagnostic::new(
