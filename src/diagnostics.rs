@@ -63,6 +63,7 @@ pub enum Rule {
     DuplicateCityName,
     MissingSummary,
     // Indicators.
+    NoFigure,
     MissingInherited,
     SubItemSector,
     NotFinite,
@@ -119,6 +120,7 @@ impl Rule {
         Rule::EditionYear,
         Rule::DuplicateCityName,
         Rule::MissingSummary,
+        Rule::NoFigure,
         Rule::MissingInherited,
         Rule::SubItemSector,
         Rule::NotFinite,
@@ -201,6 +203,11 @@ impl Rule {
             Rule::EditionYear => ("edition-year", E, "a city file's year differs from its edition folder"),
             Rule::DuplicateCityName => ("duplicate-city-name", E, "two cities of one edition have the same name"),
             Rule::MissingSummary => ("missing-summary", W, "a city has figures in a sector but no summary for it"),
+            Rule::NoFigure => (
+                "no-figure",
+                E,
+                "an indicator with neither a value (a result) nor a target (a plan), or a completion rate without the value it measures",
+            ),
             Rule::MissingInherited => (
                 "missing-inherited",
                 E,

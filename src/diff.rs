@@ -69,7 +69,7 @@ fn item(city: &City, f: &Figure) -> Item {
         id: f.id.clone(),
         name: f.name.clone(),
         unit: f.unit.text.clone(),
-        value: Num::new(f.value.value, f.value.decimals).text(),
+        value: f.value.or(f.target).map(|v| Num::new(v.value, v.decimals).text()).unwrap_or_default(),
     }
 }
 

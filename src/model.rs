@@ -209,7 +209,9 @@ pub struct Indicator {
     pub name: Bilingual,
     /// Unit id; sub-items inherit their parent's unless given.
     pub unit: Option<Spanned<String>>,
-    pub value: Spanned<f64>,
+    /// The result: what was done (or, with `as_of`, done so far). Without it, and with a
+    /// `target`, the figure is a plan.
+    pub value: Option<Spanned<f64>>,
     /// The figure exactly as its source prints it, measure word and qualifier included
     /// (`"1.3万余人次"`, `"六所"`, `"超千人"`): what a check against the archived article looks for
     /// when the value's usual written forms are not in the text.

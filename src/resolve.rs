@@ -92,7 +92,9 @@ pub struct Figure {
     pub sector: String,
     pub name: Text,
     pub unit: Unit,
-    pub value: Number,
+    /// The result; `None` for a plan.
+    pub value: Option<Number>,
+    pub status: Status,
     pub qualifier: Option<Qualifier>,
     pub reference_year: i64,
     pub cumulative_since: Option<i64>,
@@ -115,6 +117,28 @@ pub struct Figure {
     /// "Of which" parts.
     pub parts: Vec<Figure>,
     pub alternatives: Vec<Alternative>,
+}
+
+/// What a figure is: what a city set out to do, what it had done by a date, or what it did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// A target and no value yet.
+    Planned,
+    /// A value up to a date in the year (`as_of`).
+    Progress,
+    /// A value for the year.
+    Result,
+}
+
+impl Status {
+    pub fn of(value: bool, as_of: bool) -> Status {
+        match (value, as_of) {
+            (false, _) => Status::Planned,
+            (true, true) => Status::Progress,
+            (true, false) => Status::Result,
+        }
+    }
 }
 
 /// Last year's figure of the same city and indicator.
@@ -235,7 +259,9 @@ pub fn join_previous(current: &mut Resolved, previous: &Resolved) {
     let mut before: HashMap<(&str, &str, &str), (Number, i64)> = HashMap::new();
     for city in &previous.cities {
         walk(&city.figures, &mut |f| {
-            before.insert((city.id.as_str(), f.id.as_str(), f.unit.id.as_str()), (f.value, f.reference_year));
+            if let Some(value) = f.value {
+                before.insert((city.id.as_str(), f.id.as_str(), f.unit.id.as_str()), (value, f.reference_year));
+            }
         });
     }
     for city in &mut current.cities {
@@ -311,7 +337,8 @@ impl Context<'_> {
                 text: Text { zh: unit.zh.get_ref().clone(), en: unit.en.get_ref().clone() },
                 kind: unit.kind,
             },
-            value: number(&ind.value),
+            value: ind.value.as_ref().map(number),
+            status: Status::of(ind.value.is_some(), as_of.is_some()),
             qualifier: ind.qualifier,
             reference_year,
             cumulative_since,

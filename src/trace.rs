@@ -92,7 +92,11 @@ impl Tracer<'_> {
         {
             match &ind.as_printed {
                 Some(p) => self.look_for_printed(p, source, out),
-                None => self.look_for(&ind.value, source, out),
+                None => {
+                    if let Some(value) = &ind.value {
+                        self.look_for(value, source, out);
+                    }
+                }
             }
             for n in [&ind.target, &ind.completion, &ind.previous].into_iter().flatten() {
                 self.look_for(n, source, out);

@@ -452,12 +452,23 @@ fn write_cell(ws: &mut Worksheet, r: u32, c: u16, col: Col, cell: &Cell, widths:
             text(ws, widths, c, &row.unit.zh, None)?;
             text(ws, widths, c + 1, &row.unit.en, None)?;
         }
+        // A plan has no value: the cell stays empty (not 0), its target is in the Target column.
         Col::Value => {
-            write_num(ws, r, c, &row.value, row.derived)?;
-            widths.see(c, &row.value.text());
+            if let Some(value) = &row.value {
+                write_num(ws, r, c, value, row.derived)?;
+                widths.see(c, &value.text());
+            }
+        }
+        Col::Status => {
+            let label = match row.status {
+                crate::resolve::Status::Planned => "计划 planned",
+                crate::resolve::Status::Progress => "进度 progress",
+                crate::resolve::Status::Result => "完成 result",
+            };
+            text(ws, widths, c, label, None)?;
         }
         Col::Qualifier => {
-            if let Some(q) = row.value.qualifier {
+            if let Some(q) = row.value.as_ref().or(row.target.as_ref()).and_then(|n| n.qualifier) {
                 let label = match q {
                     crate::model::Qualifier::Over => "超过 over",
                     crate::model::Qualifier::About => "约 about",

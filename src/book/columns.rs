@@ -27,6 +27,8 @@ pub enum Col {
     Item,
     Unit,
     Value,
+    /// Planned, progress or result: what the figure is.
+    Status,
     Qualifier,
     Target,
     TargetDerived,
@@ -53,11 +55,12 @@ pub enum Col {
 
 impl Col {
     /// The workbook's sector sheets, left to right.
-    pub const WORKBOOK: [Col; 18] = [
+    pub const WORKBOOK: [Col; 19] = [
         Col::City,
         Col::Item,
         Col::Unit,
         Col::Value,
+        Col::Status,
         Col::Qualifier,
         Col::Target,
         Col::TargetDerived,
@@ -81,6 +84,7 @@ impl Col {
             Col::Item => ("指标", "Item"),
             Col::Unit => ("单位", "Unit"),
             Col::Value => ("数值", "Value"),
+            Col::Status => ("性质", "Status"),
             Col::Qualifier => ("限定", "Qualifier"),
             Col::Target => ("目标", "Target"),
             Col::TargetDerived => ("目标为推算", "Target derived"),
@@ -105,6 +109,7 @@ impl Col {
             Col::Item => &[("指标", "Indicator"), ("指标（英文）", "Indicator (English)")],
             Col::Unit => &[("单位", "Unit"), ("单位（英文）", "Unit (English)")],
             Col::Value => &[("数值", "Value")],
+            Col::Status => &[("性质（计划/进度/完成）", "Status (planned/progress/result)")],
             Col::Qualifier => &[("限定", "Qualifier")],
             Col::Target => &[("目标", "Target")],
             Col::TargetDerived => &[("目标为推算", "Target derived")],
@@ -132,7 +137,7 @@ impl Col {
             Col::Completion => Some(6.0),
             Col::Change => Some(5.0),
             Col::CityValue => Some(6.4),
-            Col::City | Col::Qualifier | Col::TargetDerived | Col::Note => Some(6.0),
+            Col::City | Col::Status | Col::Qualifier | Col::TargetDerived | Col::Note => Some(6.0),
             Col::Year | Col::Source | Col::Table | Col::Level => Some(3.0),
             Col::Id | Col::Parent => Some(8.0),
         }

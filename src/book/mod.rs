@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::config::{Config, Date, Imprint};
 use crate::diff::EditionDiff;
 use crate::model::{Qualifier, Text, UnitKind};
-use crate::resolve::{City, Figure, Resolved};
+use crate::resolve::{City, Figure, Resolved, Status};
 use crate::validate::sheet_name;
 
 mod columns;
@@ -37,10 +37,19 @@ pub struct Book {
     /// Reference years other than the edition year that occur in the data.
     pub other_reference_years: Vec<i64>,
     pub indicator_count: usize,
+    /// How many figures are plans, progress to a date, and results.
+    pub statuses: StatusCounts,
     /// Index of indicators, one entry per indicator id; parts are named with their parent.
     pub index: Index,
     /// What changed since the previous edition, when its data exist.
     pub changes: Option<crate::diff::EditionDiff>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct StatusCounts {
+    pub planned: usize,
+    pub progress: usize,
+    pub result: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -181,7 +190,9 @@ pub struct Row {
     pub level: usize,
     pub name: Text,
     pub unit: Text,
-    pub value: Num,
+    /// The result; `None` for a plan, whose figure is its target.
+    pub value: Option<Num>,
+    pub status: Status,
     pub target: Option<Num>,
     pub completion: Option<Num>,
     pub before: Option<Num>,
@@ -245,6 +256,7 @@ pub enum SymbolKind {
     OfWhich,
     Notes,
     NotReported,
+    Planned,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -282,6 +294,11 @@ impl SymbolKind {
             }
             SymbolKind::Notes => (("①②", "①②"), "见表下注释", "see the notes under the table"),
             SymbolKind::NotReported => (("…", "…"), "该城市未报告此项数据", "not reported by that city"),
+            SymbolKind::Planned => (
+                ("计划", "planned"),
+                "计划数：年初确定的目标，尚无完成数，目标列于“目标”栏",
+                "a plan: the year's target, set at the start of the year, shown in the Target column; no result yet",
+            ),
         };
         Symbol {
             kind: self,
@@ -428,6 +445,17 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Opti
         imprint: config.imprint.clone(),
         changes: changes.filter(|c| !c.is_empty()),
         indicator_count: city_entries.iter().map(|c| c.indicator_count).sum(),
+        statuses: {
+            let mut counts = StatusCounts::default();
+            for c in &cities {
+                walk(&c.figures, &mut |f| match f.status {
+                    Status::Planned => counts.planned += 1,
+                    Status::Progress => counts.progress += 1,
+                    Status::Result => counts.result += 1,
+                });
+            }
+            counts
+        },
         cities: city_entries,
         chapters,
         sources,
@@ -492,16 +520,19 @@ impl Rows<'_> {
 
     /// One figure as a row, without its notes.
     fn row(&self, f: &Figure, level: usize, parent: Option<&Figure>, city: &City) -> Row {
-        let mut value = Num::of(f.value).with_qualifier(f.qualifier);
-        if f.derived {
-            value = value.derived();
-        }
-        let completion = f.completion.map(Num::of);
-        let target = match (f.target, f.completion) {
-            (Some(t), _) => Some(Num::of(t)),
+        let value = f.value.map(|v| {
+            let n = Num::of(v).with_qualifier(f.qualifier);
+            if f.derived { n.derived() } else { n }
+        });
+        // A plan's target carries the qualifier its announcement gave it (at least 20 homes).
+        let target_mark = if f.value.is_none() { f.qualifier } else { None };
+        // A completion rate measures a value: a plan has none.
+        let completion = f.completion.filter(|_| f.value.is_some()).map(Num::of);
+        let target = match (f.target, f.completion, f.value) {
+            (Some(t), _, _) => Some(Num::of(t).with_qualifier(target_mark)),
             // An approximate value gives no honest target.
-            (None, Some(c)) if f.qualifier.is_none() => {
-                implied_target(f.value.value, c.value, c.decimals).map(|t| Num::new(t, decimals_of(t)).derived())
+            (None, Some(c), Some(v)) if f.qualifier.is_none() => {
+                implied_target(v.value, c.value, c.decimals).map(|t| Num::new(t, decimals_of(t)).derived())
             }
             _ => None,
         };
@@ -512,12 +543,12 @@ impl Rows<'_> {
         // What the source reports wins; else the change on last year, else on the earlier value
         // of a before/after pair, computed and so marked as derived.
         let base = f.last_year.as_ref().map(|l| l.value).or(f.before);
-        let change = match (f.reported_change, base) {
-            (Some(c), _) => Some(Num::of(c)),
-            (None, Some(b)) if unit == ChangeUnit::Points => {
-                Some(Num::new(f.value.value - b.value, f.value.decimals.max(b.decimals)).derived())
+        let change = match (f.reported_change, base, f.value) {
+            (Some(c), _, _) => Some(Num::of(c)),
+            (None, Some(b), Some(v)) if unit == ChangeUnit::Points => {
+                Some(Num::new(v.value - b.value, v.decimals.max(b.decimals)).derived())
             }
-            (None, Some(b)) if b.value > 0.0 => Some(Num::new((f.value.value / b.value - 1.0) * 100.0, 1).derived()),
+            (None, Some(b), Some(v)) if b.value > 0.0 => Some(Num::new((v.value / b.value - 1.0) * 100.0, 1).derived()),
             _ => None,
         };
         let (change, change_unit) = match change {
@@ -532,6 +563,7 @@ impl Rows<'_> {
             name: f.name.clone(),
             unit: f.unit.text.clone(),
             value,
+            status: f.status,
             target,
             completion,
             before,
@@ -709,10 +741,12 @@ fn comparison_by_rows(shared: Vec<Vec<&Row>>, chapter: usize, title: Text, sourc
 /// cities for columns on a page, as printed (cities as rows).
 fn comparison(detail: &Table, chapter: usize, sector: &Text) -> Option<(Table, Option<Table>)> {
     // The same id in the same unit: figures in different units are not comparable.
-    let mut by_id: BTreeMap<(&str, &str), Vec<&Row>> = BTreeMap::new();
+    // Like with like: the same id in the same unit and of the same status (a plan never stands
+    // beside a result). Another year's figure is marked in its cell.
+    let mut by_id: BTreeMap<(&str, &str, Status), Vec<&Row>> = BTreeMap::new();
     for g in &detail.groups {
         for r in g.rows.iter().filter(|r| r.level == 0) {
-            by_id.entry((r.indicator_id.as_str(), r.unit.zh.as_str())).or_default().push(r);
+            by_id.entry((r.indicator_id.as_str(), r.unit.zh.as_str(), r.status)).or_default().push(r);
         }
     }
     let shared: Vec<Vec<&Row>> = by_id.into_values().filter(|rows| rows.len() > 1).collect();
@@ -742,9 +776,11 @@ fn comparison(detail: &Table, chapter: usize, sector: &Text) -> Option<(Table, O
             row.cells = cities
                 .iter()
                 .map(|(id, _)| {
-                    rows.iter()
-                        .find(|r| r.city_id == *id)
-                        .map(|r| Cell { value: r.value.clone(), other_year: r.other_year })
+                    rows.iter().find(|r| r.city_id == *id).and_then(|r| {
+                        // A plan is compared by its target.
+                        let value = r.value.clone().or_else(|| r.target.clone())?;
+                        Some(Cell { value, other_year: r.other_year })
+                    })
                 })
                 .collect();
             row
@@ -764,7 +800,10 @@ fn comparison(detail: &Table, chapter: usize, sector: &Text) -> Option<(Table, O
 
 fn row_symbols(r: &Row, year: i64) -> Vec<SymbolKind> {
     let mut out = Vec::new();
-    match r.value.qualifier {
+    if r.status == Status::Planned {
+        out.push(SymbolKind::Planned);
+    }
+    match r.value.as_ref().or(r.target.as_ref()).and_then(|n| n.qualifier) {
         Some(Qualifier::Over) => out.push(SymbolKind::Over),
         Some(Qualifier::About) => out.push(SymbolKind::About),
         Some(Qualifier::Nearly) => out.push(SymbolKind::Nearly),

@@ -660,10 +660,23 @@ impl<'a> Validator<'a> {
             }
         }
 
-        for number in
-            [Some(&ind.value), ind.target.as_ref(), ind.previous.as_ref(), ind.last_year.as_ref()].into_iter().flatten()
+        for number in [ind.value.as_ref(), ind.target.as_ref(), ind.previous.as_ref(), ind.last_year.as_ref()]
+            .into_iter()
+            .flatten()
         {
             self.number(file, number, kind);
+        }
+        // A result has a value, a plan a target; a completion rate measures a value.
+        match (&ind.value, &ind.target, &ind.completion) {
+            (None, None, _) => self.push(
+                Diagnostic::new(file, span(&ind.id), Rule::NoFigure, "the indicator has neither a `value` nor a `target`")
+                    .with_hint("a result gets `value = …`; a plan (a target for the year) gets `target = …`; progress gets both and `as_of`"),
+            ),
+            (None, Some(_), Some(c)) => self.push(
+                Diagnostic::new(file, span(c), Rule::NoFigure, "a completion rate without the `value` it measures")
+                    .with_hint("give the value reached, or leave the rate out until there is one"),
+            ),
+            _ => {}
         }
         // A reported change may be negative, but must be a number.
         if let Some(change) = &ind.change {
@@ -688,10 +701,10 @@ impl<'a> Validator<'a> {
                     )
                     .with_hint("write the rate in per cent, e.g. 147.95 for 147.95 %"),
                 );
-            } else if let Some(t) = &ind.target {
+            } else if let (Some(t), Some(value)) = (&ind.target, &ind.value) {
                 let target = *t.get_ref();
                 if target > 0.0 {
-                    let implied = ind.value.get_ref() / target * 100.0;
+                    let implied = value.get_ref() / target * 100.0;
                     if (implied - rate).abs() > COMPLETION_TOLERANCE {
                         self.push(Diagnostic::new(file, span(c), Rule::CompletionMismatch, format!("completion {rate} % does not match value / target = {implied:.2} %")).with_hint(format!("check the value, the target and the rate; they may differ by {COMPLETION_TOLERANCE} points at most")));
                     }
@@ -752,20 +765,27 @@ impl<'a> Validator<'a> {
 
         // "Of which": parts in the parent's unit must not exceed it.
         let inherited = Inherited { sector, unit: unit.clone() };
-        let parent_value = *ind.value.get_ref();
+        // Plans have no value to compare parts with.
+        let Some(total) = &ind.value else {
+            for part in &ind.of_which {
+                self.indicator(file, part, Some(inherited.clone()), year, refs, seen);
+            }
+            return;
+        };
+        let parent_value = *total.get_ref();
         let mut sum = 0.0;
         let mut summable = true;
         for part in &ind.of_which {
             self.indicator(file, part, Some(inherited.clone()), year, refs, seen);
             let same_unit = part.unit.as_ref().is_none_or(|u| Some(u.get_ref()) == unit.as_ref());
-            if same_unit {
-                let v = *part.value.get_ref();
+            if let (true, Some(part_value)) = (same_unit, &part.value) {
+                let v = *part_value.get_ref();
                 sum += v;
                 if v > parent_value && kind != Some(UnitKind::Rate) && kind != Some(UnitKind::Percent) {
                     self.push(
                         Diagnostic::new(
                             file,
-                            span(&part.value),
+                            span(part_value),
                             Rule::PartExceedsTotal,
                             format!("the part {v} is larger than its total {parent_value}"),
                         )
@@ -783,7 +803,7 @@ impl<'a> Validator<'a> {
             self.push(
                 Diagnostic::new(
                     file,
-                    span(&ind.value),
+                    span(total),
                     Rule::PartsWithoutNote,
                     format!("the parts add up to {sum}, not to the total {parent_value}, and no note says why"),
                 )
@@ -794,7 +814,7 @@ impl<'a> Validator<'a> {
             self.push(
                 Diagnostic::new(
                     file,
-                    span(&ind.value),
+                    span(total),
                     Rule::PartsExceedTotal,
                     format!("the parts add up to {sum}, more than the total {parent_value}"),
                 )

@@ -1,0 +1,96 @@
+//! Plans, progress and results: a figure with a target and no value is a plan, printed and
+//! exported as a target with its status, never as a value, and never compared with a result.
+
+mod common;
+
+use calamine::{Data, Reader, Xlsx, open_workbook};
+use common::{mini_city, project, run, text};
+use yearbook::book::Col;
+
+fn at(col: Col) -> usize {
+    Col::WORKBOOK.iter().take_while(|c| **c != col).map(|c| c.workbook_headers().len()).sum()
+}
+
+/// A city that has only announced its plans for the year.
+const PLAN_CITY: &str = r#"id = "plancity"
+year = 2025
+name = { zh = "计划市", en = "Plancity" }
+province = { zh = "甘肃省", en = "Gansu Province" }
+sources = ["sanmenxia-2025-progress"]
+overview = { zh = "计划市公布了本年度民生实事计划。", en = "Plancity announced its livelihood projects for the year." }
+
+[summaries]
+employment = { zh = "计划开展技能培训和农村公路建设。", en = "Skills training and rural roads are planned." }
+
+[[indicator]]
+id = "skills-training"
+sector = "employment"
+name = { zh = "技能培训", en = "Skills training" }
+unit = "person"
+target = 50000
+source = "sanmenxia-2025-progress"
+
+[[indicator]]
+id = "rural-roads-built"
+sector = "employment"
+name = { zh = "新（改）建农村公路", en = "Rural roads built or upgraded" }
+unit = "km"
+target = 120
+qualifier = "over"
+source = "sanmenxia-2025-progress"
+"#;
+
+fn pdf_text(path: &std::path::Path) -> String {
+    let bytes = std::fs::read(path).unwrap();
+    let raw = pdf_extract::extract_text_from_mem(&bytes).expect("pdf-extract reads the PDF");
+    raw.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+#[test]
+fn a_plan_is_a_target_with_its_status_and_never_stands_beside_a_result() {
+    // The test city's rural roads become progress: a value up to a date.
+    let testcity = mini_city().replace("value = 160.97\n", "value = 160.97\nas_of = \"2025-10\"\n");
+    let dir = project(&[("testcity", &testcity), ("plancity", PLAN_CITY)]);
+    let o = run(&["check", "--deny-warnings"], dir.path());
+    assert!(o.status.success(), "a plan-only city checks: {}", text(&o.stderr));
+    let o = run(&["build"], dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+
+    let path = dir.path().join("dist/2025/yearbook-2025.xlsx");
+    let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+    let sheet = wb.sheet_names().into_iter().find(|n| n.contains("就业")).unwrap();
+    let rows: Vec<Vec<Data>> = wb.worksheet_range(&sheet).unwrap().rows().map(<[Data]>::to_vec).collect();
+    let city = |r: &Vec<Data>, name: &str| matches!(&r[at(Col::City)], Data::String(s) if s.starts_with(name));
+    let item = |r: &Vec<Data>, name: &str| r[at(Col::Item)] == Data::String(name.into());
+    let plan = rows.iter().find(|r| city(r, "计划市") && item(r, "技能培训")).expect("the plan's row");
+    assert_eq!(plan[at(Col::Value)], Data::Empty, "a plan has no value, not 0");
+    assert_eq!(plan[at(Col::Target)], Data::Float(50000.0));
+    assert_eq!(plan[at(Col::Status)], Data::String("计划 planned".into()));
+    let result = rows.iter().find(|r| city(r, "测试市") && item(r, "技能培训")).unwrap();
+    assert_eq!(result[at(Col::Status)], Data::String("完成 result".into()));
+    assert_eq!(result[at(Col::Value)], Data::Float(59178.0));
+    let progress = rows.iter().find(|r| city(r, "测试市") && item(r, "新（改）建农村公路")).unwrap();
+    assert_eq!(progress[at(Col::Status)], Data::String("进度 progress".into()));
+
+    let all = pdf_text(&dir.path().join("dist/2025/yearbook-2025.pdf"));
+    // Both cities report skills training, one as a result and one as a plan: unlike figures,
+    // so there is nothing to compare and no comparison table.
+    assert!(!all.contains("就业与劳动保障可比指标城市对比"), "a plan was compared with a result");
+    assert!(all.contains("计划目标"), "the plan-only city's profile labels its figures as targets");
+    assert!(all.contains("计划数（年初目标，尚无完成数）2项"), "the editor's notes count the plans");
+    assert!(all.contains("计划planned") || all.contains("计划"), "the legend explains the plan mark");
+}
+
+#[test]
+fn plans_are_compared_with_plans_and_say_so() {
+    let second = PLAN_CITY
+        .replace("id = \"plancity\"", "id = \"plancity-two\"")
+        .replace("name = { zh = \"计划市\", en = \"Plancity\" }", "name = { zh = \"计划二市\", en = \"Plancity Two\" }")
+        .replace("target = 50000", "target = 40000");
+    let dir = project(&[("plancity", PLAN_CITY), ("plancity-two", &second)]);
+    let o = run(&["build"], dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let all = pdf_text(&dir.path().join("dist/2025/yearbook-2025.pdf"));
+    assert!(all.contains("技能培训（计划）"), "the plans' comparison row says it compares plans");
+    assert!(all.contains("50000") && all.contains("40000"), "the targets are compared");
+}
