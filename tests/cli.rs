@@ -166,7 +166,7 @@ fn check_reports_every_semantic_error_with_line_and_column() {
     let unit = json.as_array().unwrap().iter().find(|d| d["rule"] == "unknown-unit").unwrap();
     assert_eq!(unit["file"], "data/2025/testcity.toml");
     assert_eq!((unit["line"].as_u64(), unit["column"].as_u64()), (Some(26), Some(8)));
-    assert!(unit["hint"].as_str().unwrap().contains("did you mean `km`?"));
+    assert!(unit["hint"].as_str().unwrap().contains("did you mean `km` (公里)?"));
 }
 
 #[test]

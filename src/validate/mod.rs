@@ -121,6 +121,8 @@ struct Ids {
     twice: Vec<String>,
     /// False when the catalogue did not parse: its error is reported once, not at every use.
     loaded: bool,
+    /// Chinese names by id (units), which a clerk may type instead of the id.
+    names: Vec<(String, String)>,
 }
 
 impl Ids {
@@ -133,8 +135,46 @@ impl Ids {
         let ids: Vec<String> = ids.map(|s| s.get_ref().clone()).collect();
         let mut seen = HashSet::new();
         let twice = ids.iter().filter(|i| !seen.insert(i.as_str())).cloned().collect();
-        Ids { what, rule, file, ids, broken: loader.unreadable_ids(what).to_vec(), twice, loaded }
+        Ids { what, rule, file, ids, broken: loader.unreadable_ids(what).to_vec(), twice, loaded, names: Vec::new() }
     }
+    /// The hint for an id not in the catalogue: the id whose Chinese name was typed, the nearest
+    /// ids by spelling and by Chinese name, each shown with its Chinese name.
+    fn suggest(&self, typed: &str) -> Option<String> {
+        if let Some((id, _)) = self.names.iter().find(|(_, zh)| zh == typed) {
+            return Some(format!("`{typed}` is the Chinese name of the {} `{id}`: write `{id}`", self.what));
+        }
+        let options: Vec<&str> = self.ids.iter().map(String::as_str).collect();
+        // Ids are ASCII: spelling distance to a Chinese word means nothing (万户 is not `ge`).
+        let mut near: Vec<&str> = closest(typed, &options).filter(|_| typed.is_ascii()).into_iter().collect();
+        // A Chinese name sharing characters with what was typed (万户 → 户, 万人).
+        let typed_chars: HashSet<char> = typed.chars().filter(|c| !c.is_ascii()).collect();
+        if !typed_chars.is_empty() {
+            let mut by_name: Vec<(usize, usize, &str)> = self
+                .names
+                .iter()
+                .map(|(id, zh)| {
+                    (zh.chars().filter(|c| typed_chars.contains(c)).count(), zh.chars().count(), id.as_str())
+                })
+                .filter(|(n, _, _)| *n > 0)
+                .collect();
+            // Most characters in common first, then the shortest name.
+            by_name.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            near.extend(by_name.into_iter().map(|(_, _, id)| id).take(3));
+        }
+        near.dedup();
+        if near.is_empty() {
+            return None;
+        }
+        let shown: Vec<String> = near
+            .iter()
+            .map(|id| match self.names.iter().find(|(i, _)| i == id) {
+                Some((_, zh)) => format!("`{id}` ({zh})"),
+                None => format!("`{id}`"),
+            })
+            .collect();
+        Some(format!("did you mean {}? (ids are listed in {})", shown.join(", "), self.file))
+    }
+
     fn contains(&self, id: &str) -> bool {
         !self.loaded || self.ids.iter().chain(&self.broken).any(|i| i == id)
     }
@@ -191,12 +231,13 @@ impl<'a> Validator<'a> {
             loaded.departments.is_some(),
             departments.iter().map(|d| &d.id),
         );
-        let unit_ids = Ids::new(
+        let mut unit_ids = Ids::new(
             ("unit", Rule::UnknownUnit, "data/catalogue/units.toml"),
             loader,
             loaded.units.is_some(),
             units.iter().map(|u| &u.id),
         );
+        unit_ids.names = units.iter().map(|u| (u.id.get_ref().clone(), u.zh.get_ref().clone())).collect();
         let source_ids = Ids::new(
             ("source", Rule::UnknownSource, "data/catalogue/sources.toml"),
             loader,
@@ -438,9 +479,8 @@ impl<'a> Validator<'a> {
             *more += 1;
             return;
         }
-        let options: Vec<&str> = known.ids.iter().map(String::as_str).collect();
-        let hint = match (closest(id.get_ref(), &options), known.twice.first()) {
-            (Some(best), _) => format!("did you mean `{best}`? (ids are listed in {})", known.file),
+        let hint = match (known.suggest(id.get_ref()), known.twice.first()) {
+            (Some(suggestion), _) => suggestion,
             (None, Some(twice)) => {
                 format!("{} has the id `{twice}` twice: was one of them meant to be `{}`?", known.file, id.get_ref())
             }
