@@ -7,7 +7,15 @@ use std::fmt::Write as _;
 use crate::model::SectorFile;
 
 /// The scaffold's text.
-pub fn scaffold_text(id: &str, year: i32, sectors: &SectorFile) -> String {
+/// An indicator id another city already uses: the same concept takes the same id.
+pub struct InUse {
+    pub id: String,
+    pub sector: String,
+    pub name: String,
+    pub unit: String,
+}
+
+pub fn scaffold_text(id: &str, year: i32, sectors: &SectorFile, in_use: &[InUse]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {id}: figures for the {year} edition. Format: docs/data-format.md.");
     let _ = writeln!(out, "# Fill in every empty text (\"\"); `yearbook check` lists what is still missing.\n");
@@ -35,6 +43,14 @@ pub fn scaffold_text(id: &str, year: i32, sectors: &SectorFile) -> String {
         "source = \"\"",
     ] {
         let _ = writeln!(out, "# {line}");
+    }
+    if !in_use.is_empty() {
+        let _ =
+            writeln!(out, "\n# Ids other cities of this edition use. For the same concept use the same id (and unit),");
+        let _ = writeln!(out, "# so that the comparison tables can set the cities side by side:");
+        for u in in_use {
+            let _ = writeln!(out, "#   {:<40} {:<16} {:<14} {}", u.id, u.sector, u.unit, u.name);
+        }
     }
     out
 }

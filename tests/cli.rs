@@ -220,6 +220,10 @@ fn new_city_scaffold_fails_check_until_filled_in_then_passes() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let path = dir.path().join("data/2025/lanzhou.toml");
     let scaffold = std::fs::read_to_string(&path).unwrap();
+    // The ids the other cities use are listed, with sector, unit and name, for the same concept.
+    let listed =
+        scaffold.lines().find(|l| l.starts_with("#   rental-subsidy-households")).expect("ids in use are listed");
+    assert!(listed.contains("household") && listed.contains("公租房租赁补贴户数"), "{listed}");
 
     let o = run(&["check", "--format", "short"], dir.path());
     assert_eq!(o.status.code(), Some(1), "blank texts must fail the check");

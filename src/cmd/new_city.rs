@@ -4,7 +4,7 @@ use crate::cmd::args::{Cli, NewCityArgs};
 use crate::error::AppError;
 use crate::load::Loader;
 use crate::plan::Plan;
-use crate::scaffold::scaffold_text;
+use crate::scaffold::{InUse, scaffold_text};
 use crate::validate::is_valid_id;
 
 pub fn run(cli: &Cli, args: &NewCityArgs) -> Result<u8, AppError> {
@@ -28,7 +28,24 @@ pub fn run(cli: &Cli, args: &NewCityArgs) -> Result<u8, AppError> {
             plan.data_dir.join("catalogue").display()
         )));
     };
-    let text = scaffold_text(&args.id, plan.year, &sectors.data);
+    // The ids already in use, so that the same concept gets the same id.
+    let mut in_use: Vec<InUse> = Vec::new();
+    if let Ok(edition) = loader.edition(&plan.data_dir, plan.year) {
+        for c in &edition.cities {
+            for ind in &c.city.indicators {
+                if !in_use.iter().any(|u| u.id == *ind.id.get_ref()) {
+                    in_use.push(InUse {
+                        id: ind.id.get_ref().clone(),
+                        sector: ind.sector.as_ref().map(|s| s.get_ref().clone()).unwrap_or_default(),
+                        name: format!("{} / {}", ind.name.zh(), ind.name.en()),
+                        unit: ind.unit.as_ref().map(|u| u.get_ref().clone()).unwrap_or_default(),
+                    });
+                }
+            }
+        }
+    }
+    in_use.sort_by(|a, b| (&a.sector, &a.id).cmp(&(&b.sector, &b.id)));
+    let text = scaffold_text(&args.id, plan.year, &sectors.data, &in_use);
     // Never over a file that a clerk created since the check above.
     crate::output::write_new(&path, text.as_bytes()).map_err(|e| match e {
         AppError::Io { source, .. } if source.kind() == std::io::ErrorKind::AlreadyExists => {
