@@ -147,6 +147,12 @@ pub struct Source {
     pub period: Spanned<String>,
     /// File name of the archived article text.
     pub seed: String,
+    /// The byline as the article prints it (记者 …).
+    pub authors: Option<Spanned<String>>,
+    /// Date of publication, `YYYY-MM-DD` (or `YYYY-MM`).
+    pub date: Option<Spanned<String>>,
+    /// Where the article can be read, if it is online.
+    pub url: Option<Spanned<String>>,
 }
 
 /// `data/catalogue/terms.toml`

@@ -50,6 +50,10 @@ pub struct Source {
     pub publication: Option<Text>,
     pub period: String,
     pub seed: String,
+    pub authors: Option<String>,
+    /// Date of publication as each language writes it.
+    pub date: Option<Text>,
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -222,6 +226,9 @@ pub fn resolve(files: &SourceFiles, catalogue: &Catalogue, edition: &Edition) ->
             publication: s.publication.as_ref().map(Into::into),
             period: s.period.get_ref().clone(),
             seed: s.seed.clone(),
+            authors: s.authors.as_ref().map(|a| a.get_ref().clone()),
+            date: s.date.as_ref().and_then(|d| crate::config::written_date(d.get_ref())),
+            url: s.url.as_ref().map(|u| u.get_ref().clone()),
         })
         .collect();
     let terms = catalogue

@@ -543,6 +543,9 @@ fn sources_sheet(wb: &mut Workbook, book: &Book, selection: &Selection, header: 
         ("标题", "Title"),
         ("英文标题", "English title"),
         ("时期", "Period"),
+        ("作者", "Authors"),
+        ("发布日期", "Published"),
+        ("网址", "Address"),
         ("存档文件", "Archived text"),
     ];
     let (ws, mut widths) = sheet_with_headers(wb, "资料来源 Sources", &cols, header)?;
@@ -560,6 +563,9 @@ fn sources_sheet(wb: &mut Workbook, book: &Book, selection: &Selection, header: 
             s.title.zh.clone(),
             s.title.en.clone(),
             s.period.clone(),
+            s.authors.clone().unwrap_or_default(),
+            s.date.as_ref().map(|d| d.zh.clone()).unwrap_or_default(),
+            s.url.clone().unwrap_or_default(),
             s.seed.clone(),
         ];
         for (c, text) in cells.iter().enumerate() {

@@ -235,6 +235,9 @@ pub struct SourceEntry {
     pub publication: Option<Text>,
     pub period: String,
     pub seed: String,
+    pub authors: Option<String>,
+    pub date: Option<Text>,
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -336,6 +339,9 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Opti
             publication: s.publication.clone(),
             period: s.period.clone(),
             seed: s.seed.clone(),
+            authors: s.authors.clone(),
+            date: s.date.clone(),
+            url: s.url.clone(),
         })
         .collect();
     let rows = Rows { codes: sources.iter().map(|s| (s.id.as_str(), s.code.as_str())).collect(), year };

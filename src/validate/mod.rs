@@ -298,6 +298,17 @@ impl<'a> Validator<'a> {
             self.unique_ids(*file, f.source.iter().map(|s| &s.id), "source");
             for s in &f.source {
                 self.bilingual(*file, &s.title);
+                for t in [&s.authors, &s.url].into_iter().flatten() {
+                    self.text(*file, t);
+                }
+                if let Some(d) = &s.date
+                    && crate::config::written_date(d.get_ref()).is_none()
+                {
+                    self.push(
+                        Diagnostic::new(*file, span(d), Rule::WrongType, format!("`{}` is not a date", d.get_ref()))
+                            .with_hint("write the date of publication as YYYY-MM-DD, e.g. \"2025-12-31\""),
+                    );
+                }
                 if let Some(p) = &s.publication {
                     self.bilingual(*file, p);
                 }
