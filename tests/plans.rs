@@ -94,3 +94,34 @@ fn plans_are_compared_with_plans_and_say_so() {
     assert!(all.contains("技能培训（计划）"), "the plans' comparison row says it compares plans");
     assert!(all.contains("50000") && all.contains("40000"), "the targets are compared");
 }
+
+/// A figure of another year may stand in a comparison only with its year shown.
+#[test]
+fn a_figure_of_another_year_is_marked_in_the_comparison() {
+    let second = mini_city()
+        .replace("id = \"testcity\"", "id = \"othercity\"")
+        .replace("name = { zh = \"测试市\", en = \"Testcity\" }", "name = { zh = \"另一市\", en = \"Othercity\" }")
+        .replace("value = 59178\ncompletion = 147.95\n", "value = 41234\nreference_year = 2024\n");
+    let dir = project(&[("testcity", &mini_city()), ("othercity", &second)]);
+    let o = run(&["build"], dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(dir.path().join("dist/2025/yearbook-2025.pdf"))
+        .arg("-")
+        .output();
+    let Some(out) = out.ok().filter(|o| o.status.success()) else {
+        eprintln!("SKIPPED: pdftotext is not installed; the comparison's year mark was not checked");
+        return;
+    };
+    let layout = String::from_utf8_lossy(&out.stdout);
+    // The table's page, not the contents that list it.
+    let page = layout
+        .split('\u{c}')
+        .find(|p| p.contains("可比指标城市对比") && p.contains("Othercity") && p.contains("单位"))
+        .expect("a comparison table");
+    // Digit groups are set with a thin space.
+    let page = page.replace(['\u{2009}', '\u{202f}'], " ").replace("41 234", "41234");
+    let after = &page[page.find("41234").expect("the 2024 figure is compared")..];
+    assert!(after.lines().take(3).any(|l| l.contains("2024")), "the 2024 figure carries its year:\n{page}");
+}
