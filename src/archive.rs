@@ -191,21 +191,9 @@ pub fn font_hashes(dir: &Path) -> Result<String, AppError> {
     Ok(out)
 }
 
-/// Today's date as `YYYY-MM-DD` (UTC), for Bagging-Date: the one clock reading of the tool.
+/// Today's date as `YYYY-MM-DD` (UTC), for Bagging-Date: the one clock reading of an archive.
 pub fn today() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let days = (secs / 86_400) as i64;
-    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    crate::mail::utc_timestamp(std::time::SystemTime::now())[..10].to_string()
 }
 
 #[cfg(test)]
