@@ -1,8 +1,14 @@
 #!/usr/bin/env python3
 """Scale benchmark: build editions of 1x, 10x, ... the shipped cities and print a table of median
-wall time, peak memory, pages and PDF size.
+wall time, peak memory, pages and PDF size, and the ratio to an independent Typst (the PyPI
+package `typst`, a fresh process per run) compiling the very source our build generates.
 
     python3 benches/scale.py [--copies 1,10,50] [--runs 3] [--profile release] [--standard a-2b]
+                             [--no-typst]
+
+Our build and the independent Typst run in turn (A B A B ...), and the ratio is taken pair by
+pair, so that a noisy machine's drift does not favour either. Our time includes the workbook and
+loading the data; Typst's is the PDF alone.
 
 Each copy of a city gets a new id (`sanmenxia-c7`), so the book really grows: more chapters rows,
 more tables, more pages. The binary is built once with cargo in the chosen profile.
@@ -53,6 +59,36 @@ def run_once(binary: str, cwd: pathlib.Path, standard: str):
     return elapsed, usage.ru_maxrss / 1024  # ru_maxrss is KiB on Linux
 
 
+def typst_once(dest: pathlib.Path, standard: str):
+    """The independent Typst on our kept source, in a fresh process (its own fonts load included)."""
+    src = dest / "typst-src"
+    script = (
+        "import typst; typst.compile("
+        f"{str(src / 'main.typ')!r}, output={str(dest / 'typst.pdf')!r}, root={str(src)!r}, "
+        f"font_paths=[{str(ROOT / 'fonts')!r}], ignore_system_fonts=True, "
+        "sys_inputs={'lang': 'bilingual'}"
+        + ("" if standard == "plain" else f", pdf_standards=[{standard!r}]")
+        + ")"
+    )
+    start = time.perf_counter()
+    proc = subprocess.Popen(["python3", "-c", script], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"typst failed:\n{proc.stderr.read().decode()}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def keep_source(binary: str, dest: pathlib.Path, standard: str):
+    """Our generated source beside a copy of the templates, as the independent Typst needs it."""
+    subprocess.run([binary, "build", "-q", "--keep-typ", "--pdf-standard", standard], cwd=dest,
+                   stdout=subprocess.DEVNULL, check=True)
+    src = dest / "typst-src"
+    shutil.copytree(ROOT / "templates", src)
+    typ = next((dest / "dist" / "2025").glob("*.typ"))
+    shutil.copy(typ, src / "main.typ")
+
+
 def pages(pdf: pathlib.Path) -> str:
     try:
         out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
@@ -68,21 +104,32 @@ def main():
     ap.add_argument("--profile", default="release")
     ap.add_argument("--standard", default="a-2b")
     ap.add_argument("--data", default=str(ROOT / "data"), help="data folder to multiply")
+    ap.add_argument("--no-typst", action="store_true", help="skip the independent Typst")
     a = ap.parse_args()
     flag = ["--release"] if a.profile == "release" else []
     subprocess.run(["cargo", "build", "-q", *flag], cwd=ROOT, check=True)
     binary = str(ROOT / "target" / ("release" if a.profile == "release" else "debug") / "yearbook")
     print(f"profile={a.profile} standard={a.standard} runs={a.runs} (median)")
-    print(f"{'cities':>7} {'pages':>6} {'seconds':>8} {'peak MiB':>9} {'PDF MiB':>8}")
+    print(f"{'cities':>7} {'pages':>6} {'seconds':>8} {'peak MiB':>9} {'PDF MiB':>8} {'typst s':>8} {'typst MiB':>10} {'ratio':>6}")
     for copies in [int(c) for c in a.copies.split(",")]:
         with tempfile.TemporaryDirectory() as tmp:
             dest = pathlib.Path(tmp)
             cities = make_edition(dest, copies, pathlib.Path(a.data))
-            results = [run_once(binary, dest, a.standard) for _ in range(a.runs)]
-            pdf = next((dest / "dist" / "2025").glob("*.pdf"))
-            secs = statistics.median(r[0] for r in results)
-            mem = statistics.median(r[1] for r in results)
-            print(f"{cities:>7} {pages(pdf):>6} {secs:>8.2f} {mem:>9.0f} {pdf.stat().st_size / 2**20:>8.2f}")
+            if not a.no_typst:
+                keep_source(binary, dest, a.standard)
+            ours, theirs = [], []
+            for _ in range(a.runs):
+                ours.append(run_once(binary, dest, a.standard))
+                if not a.no_typst:
+                    theirs.append(typst_once(dest, a.standard))
+            pdf = next((dest / "dist" / "2025").glob("yearbook-*.pdf"))
+            secs = statistics.median(r[0] for r in ours)
+            mem = statistics.median(r[1] for r in ours)
+            line = f"{cities:>7} {pages(pdf):>6} {secs:>8.2f} {mem:>9.0f} {pdf.stat().st_size / 2**20:>8.2f}"
+            if theirs:
+                ratio = statistics.median(o[0] / t[0] for o, t in zip(ours, theirs))
+                line += f" {statistics.median(t[0] for t in theirs):>8.2f} {statistics.median(t[1] for t in theirs):>10.0f} {ratio:>6.2f}"
+            print(line)
 
 
 if __name__ == "__main__":
