@@ -62,6 +62,7 @@ pub enum Rule {
     EditionYear,
     DuplicateCityName,
     MissingSummary,
+    SummaryWithoutFigures,
     // Indicators.
     NoFigure,
     MissingInherited,
@@ -120,6 +121,7 @@ impl Rule {
         Rule::EditionYear,
         Rule::DuplicateCityName,
         Rule::MissingSummary,
+        Rule::SummaryWithoutFigures,
         Rule::NoFigure,
         Rule::MissingInherited,
         Rule::SubItemSector,
@@ -207,6 +209,11 @@ impl Rule {
                 "no-figure",
                 E,
                 "an indicator with neither a value (a result) nor a target (a plan), or a completion rate without the value it measures",
+            ),
+            Rule::SummaryWithoutFigures => (
+                "summary-without-figures",
+                W,
+                "a city's summary for a sector where it has no figures, which would not print",
             ),
             Rule::MissingInherited => (
                 "missing-inherited",

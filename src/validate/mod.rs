@@ -326,7 +326,9 @@ impl<'a> Validator<'a> {
 
         let refs = Refs { sectors: &sector_ids, units: &unit_ids, sources: &source_ids, unit_kinds: &unit_kinds };
         for c in &edition.cities {
-            self.city(c.file, &c.stem, &c.city, year, &refs);
+            // Parts of a file that did not load leave sectors looking unused: no follow-on findings.
+            let damaged = loader.diagnostics.iter().any(|d| d.file == c.file);
+            self.city(c.file, &c.stem, &c.city, year, &refs, damaged);
         }
         self.city_names(edition);
         self.indicator_meanings(edition);
@@ -551,7 +553,7 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn city(&mut self, file: FileIdx, stem: &str, city: &City, year: i64, refs: &Refs) {
+    fn city(&mut self, file: FileIdx, stem: &str, city: &City, year: i64, refs: &Refs, damaged: bool) {
         self.id_format(file, &city.id, "city");
         if city.id.get_ref() != stem {
             self.push(
@@ -594,6 +596,29 @@ impl<'a> Validator<'a> {
         for (sector, text) in &city.summaries {
             self.reference(file, sector, refs.sectors);
             self.bilingual(file, text);
+            // The book prints a summary only in a chapter where the city has figures. Only said
+            // when every figure loaded with a known sector, or it would follow another mistake.
+            // A city with no figures yet is being filled in (new-city writes every sector).
+            let reliable = !damaged
+                && !city.indicators.is_empty()
+                && city
+                    .indicators
+                    .iter()
+                    .all(|i| i.sector.as_ref().is_some_and(|s| refs.sectors.contains(s.get_ref())));
+            if reliable && refs.sectors.contains(sector.get_ref()) && !used_sectors.contains_key(sector.get_ref()) {
+                self.push(
+                    Diagnostic::new(
+                        file,
+                        span(sector),
+                        Rule::SummaryWithoutFigures,
+                        format!(
+                            "the summary for `{}` would not print: the city has no figures in that sector",
+                            sector.get_ref()
+                        ),
+                    )
+                    .with_hint("add the sector's figures, or remove the summary"),
+                );
+            }
         }
         for (sector, at) in used_sectors {
             if refs.sectors.contains(&sector) && !city.summaries.keys().any(|k| *k.get_ref() == sector) {
