@@ -6,6 +6,7 @@ mod common;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use calamine::{Data, Reader, Xlsx, open_workbook};
 use common::{mini_city, project};
 
 /// Kills the watcher however the test ends.
@@ -26,20 +27,50 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-#[test]
-fn an_edit_rebuilds_and_a_broken_edit_keeps_the_last_good_edition() {
-    let dir = project(&[("testcity", &mini_city())]);
-    let log = dir.path().join("watch.log");
-    let stderr = std::fs::File::create(&log).unwrap();
+/// Starts `yearbook watch` in `dir`, its standard error going to `watch.log`.
+fn watch(dir: &std::path::Path) -> Watching {
+    let stderr = std::fs::File::create(dir.join("watch.log")).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_yearbook"))
         .arg("watch")
-        .current_dir(dir.path())
+        .current_dir(dir)
         .env("NO_COLOR", "1")
         .stdout(Stdio::null())
         .stderr(stderr)
         .spawn()
         .unwrap();
-    let _watching = Watching(child);
+    Watching(child)
+}
+
+/// Whether any sheet of the workbook holds the number.
+fn workbook_holds(xlsx: &std::path::Path, number: f64) -> bool {
+    let Ok(mut wb) = open_workbook::<Xlsx<_>, _>(xlsx) else { return false };
+    let sheets = wb.sheet_names();
+    sheets.iter().any(|name| {
+        wb.worksheet_range(name)
+            .map(|range| range.used_cells().any(|(_, _, cell)| *cell == Data::Float(number)))
+            .unwrap_or(false)
+    })
+}
+
+/// The files are watched before the first build starts: an edit saved while it runs, or in the
+/// moment after it reports, is queued and rebuilt rather than lost until the next edit.
+#[test]
+fn an_edit_saved_during_a_build_is_not_lost() {
+    let dir = project(&[("testcity", &mini_city())]);
+    let _watching = watch(dir.path());
+    let log = dir.path().join("watch.log");
+    wait_for("the watcher to start", || std::fs::read_to_string(&log).unwrap_or_default().contains("watching "));
+    let city = dir.path().join("data/2025/testcity.toml");
+    std::fs::write(&city, mini_city().replace("value = 59178", "value = 59179")).unwrap();
+    let xlsx = dir.path().join("dist/2025/yearbook-2025.xlsx");
+    wait_for("a build with the edit", || workbook_holds(&xlsx, 59179.0));
+}
+
+#[test]
+fn an_edit_rebuilds_and_a_broken_edit_keeps_the_last_good_edition() {
+    let dir = project(&[("testcity", &mini_city())]);
+    let log = dir.path().join("watch.log");
+    let _watching = watch(dir.path());
     let pdf = dir.path().join("dist/2025/yearbook-2025.pdf");
     let xlsx = dir.path().join("dist/2025/yearbook-2025.xlsx");
     let rebuilt = || std::fs::read_to_string(&log).unwrap_or_default().matches("rebuilt ").count();

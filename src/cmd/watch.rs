@@ -17,7 +17,7 @@ pub fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
     let plan = Plan::new(super::config(cli)?, args.options());
     let mut engine = Engine::new(&plan.config)?;
     let mut watcher = Watcher::new(None).map_err(|e| AppError::Usage(format!("cannot watch files: {e}")))?;
-    eprintln!("watching {} (Ctrl-C to stop)", plan.config.root.display());
+    let mut announced = false;
     loop {
         // The configuration itself may have changed: resolve the plan anew each time.
         let plan = match super::config(cli) {
@@ -27,6 +27,13 @@ pub fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
                 plan.clone()
             }
         };
+        // Watch before building, not after: an edit saved while the build runs (or just after it
+        // reports) is then queued and triggers the next rebuild instead of being lost.
+        watcher.update(watched(&plan)).map_err(|e| AppError::Usage(format!("cannot watch files: {e}")))?;
+        if !announced {
+            eprintln!("watching {} (Ctrl-C to stop)", plan.config.root.display());
+            announced = true;
+        }
         let started = Instant::now();
         match once(&plan, &engine) {
             Ok(summary) => eprintln!("{summary} in {:.2} s", started.elapsed().as_secs_f64()),
@@ -34,7 +41,6 @@ pub fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
         }
         // Entries not used by the last five compilations go: memory stays bounded over a day of edits.
         comemo::evict(5);
-        watcher.update(watched(&plan)).map_err(|e| AppError::Usage(format!("cannot watch files: {e}")))?;
         watcher.wait().map_err(|e| AppError::Usage(format!("watching failed: {e}")))?;
         // Templates are re-read on change; fonts stay.
         if let Ok(templates) = crate::render::environment(&plan.config.templates_dir) {
