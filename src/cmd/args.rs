@@ -241,7 +241,7 @@ pub enum LangArg {
 pub enum PdfStandardArg {
     /// Plain PDF 1.7, untagged (a draft)
     Plain,
-    /// PDF/A-2b, tagged: the print edition
+    /// PDF/A-2b: the print edition
     #[value(name = "a-2b")]
     A2b,
     /// PDF/A-3b with PDF/UA-1, tagged, with the data and workbook attached: the archive edition
