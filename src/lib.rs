@@ -22,6 +22,7 @@ pub mod load;
 pub mod mail;
 pub mod model;
 pub mod output;
+pub mod parts;
 pub mod pdf_eol;
 pub mod pipeline;
 pub mod plan;

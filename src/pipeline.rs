@@ -15,7 +15,7 @@ use crate::output::sha256_hex;
 use crate::plan::Plan;
 use crate::render::{self, Attachment};
 use crate::typeset::{self, Fonts, TablePages, YearbookWorld};
-use crate::{diff, resolve, trace, validate, xlsx};
+use crate::{diff, parts, resolve, trace, validate, xlsx};
 
 /// Told the name of each stage as it starts (the commands show it as progress).
 pub type Progress = dyn Fn(&'static str) + Send + Sync;
@@ -26,6 +26,9 @@ pub struct Engine {
     pub fonts: Fonts,
     pub templates: Environment<'static>,
     pub progress: Option<Box<Progress>>,
+    /// Keep the compiler's caches between the parts of the book and across builds (watch: the
+    /// next build reuses them); otherwise they are freed after each part, which bounds memory.
+    pub keep_caches: bool,
 }
 
 impl Engine {
@@ -34,7 +37,7 @@ impl Engine {
     pub fn new(config: &Config) -> Result<Engine, AppError> {
         let fonts = Fonts::load(&config.fonts_dir)?;
         let templates = render::environment(&config.templates_dir)?;
-        Ok(Engine { fonts, templates, progress: None })
+        Ok(Engine { fonts, templates, progress: None, keep_caches: false })
     }
 }
 
@@ -245,8 +248,8 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
     for (a, bytes) in attachments.iter().zip(attached) {
         world.add_virtual_file(&a.path, bytes)?;
     }
-    let typeset =
-        typeset_with_workbook(plan, &book, &mut world, attachments.last().map(|a| a.path.as_str()), &mut timings);
+    let workbook_path = attachments.last().map(|a| a.path.as_str());
+    let typeset = typeset_with_workbook(plan, &book, &mut world, workbook_path, !engine.keep_caches, &mut timings);
     let typ = world.into_main_text();
     let (pdf, workbook, pages) = typeset.map_err(|e| match e {
         AppError::Typeset(mut failure) => {
@@ -266,19 +269,20 @@ fn typeset_with_workbook(
     book: &Book,
     world: &mut YearbookWorld,
     workbook_path: Option<&str>,
+    evict: bool,
     timings: &mut Stopwatch<'_>,
 ) -> Result<(Vec<u8>, Vec<u8>, TablePages), AppError> {
-    let document = timings.time("layout", || typeset::compile(world))?;
+    let laid = timings.time("layout", || parts::layout(world, evict))?;
     let numbers =
         book.chapters.iter().flat_map(|c| std::iter::once(&c.detail).chain(&c.comparison)).map(|t| t.number.as_str());
-    let pages = typeset::table_pages(&document, numbers)?;
+    let pages = typeset::table_pages(&laid.document, numbers)?;
     let workbook = timings.time("workbook", || xlsx::workbook(book, &pages))?;
     let document = match workbook_path.filter(|_| plan.pdf.attaches_sources()) {
         Some(path) => {
             world.add_virtual_file(path, workbook.clone())?;
-            timings.time("layout", || typeset::compile(world))?
+            timings.time("layout", || laid.relayout_back(world))?.document
         }
-        None => document,
+        None => laid.document,
     };
     let ident = plan.output.pdf.trim_end_matches(".pdf");
     let pdf = timings.time("pdf", || typeset::export_pdf(world, &document, plan.pdf, ident, plan.config.date))?;

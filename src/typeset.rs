@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use typst::diag::{FileError, FileResult, Severity, SourceDiagnostic};
 use typst::foundations::{Bytes, Datetime, Dict, Duration, IntoValue, Smart, Str};
@@ -115,8 +115,11 @@ pub struct YearbookWorld<'a> {
     main_source: Source,
     root: PathBuf,
     today: Datetime,
-    /// Files served from the templates folder, cached because the compiler asks repeatedly.
-    cache: Mutex<HashMap<FileId, FileResult<Bytes>>>,
+    /// Files served from the templates folder, cached because the compiler asks repeatedly
+    /// (shared by the worlds of a book's parts).
+    cache: Arc<Mutex<HashMap<FileId, FileResult<Bytes>>>>,
+    /// Where the main source's lines are in the whole book's source, for a part.
+    lines: Option<LineMap>,
     /// Files that exist only in memory (attachments of the archive edition).
     virtual_files: HashMap<FileId, Bytes>,
 }
@@ -141,9 +144,33 @@ impl<'a> YearbookWorld<'a> {
             root: templates_dir.to_path_buf(),
             today: Datetime::from_ymd(date.year, date.month, date.day)
                 .unwrap_or(Datetime::from_ymd(2000, 1, 1).expect("a valid date")),
-            cache: Mutex::new(HashMap::new()),
+            cache: Arc::new(Mutex::new(HashMap::new())),
             virtual_files: HashMap::new(),
+            lines: None,
         }
+    }
+
+    /// The same inputs with another main source: one part of the book, under its own path so
+    /// that no location in it repeats one of another part.
+    pub fn part(&self, path: &str, text: String, lines: LineMap) -> YearbookWorld<'a> {
+        let main =
+            RootedPath::new(VirtualRoot::Project, VirtualPath::new(path).expect("a valid virtual path")).intern();
+        YearbookWorld {
+            library: self.library.clone(),
+            fonts: self.fonts,
+            main,
+            main_source: Source::new(main, text),
+            root: self.root.clone(),
+            today: self.today,
+            cache: Arc::clone(&self.cache),
+            virtual_files: self.virtual_files.clone(),
+            lines: Some(lines),
+        }
+    }
+
+    /// The main source.
+    pub fn main_text(&self) -> &str {
+        self.main_source.text()
     }
 
     /// The rendered main source, given back once compilation is done.
@@ -186,7 +213,8 @@ impl<'a> YearbookWorld<'a> {
         let (line, col) = source.lines().byte_to_line_column(range.start)?;
         let text = source.text().lines().nth(line).unwrap_or("").to_string();
         let name = if id == self.main {
-            "main.typ (rendered)".to_string()
+            let line = self.lines.as_ref().map_or(line, |map| map.whole_line(line));
+            return Some(("main.typ (rendered)".to_string(), line + 1, col + 1, text));
         } else {
             format!("{}{}", self.root.display(), id.vpath().get_with_slash())
         };
@@ -250,6 +278,29 @@ impl World for YearbookWorld<'_> {
 
     fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
         Some(self.today)
+    }
+}
+
+/// Where a part's lines come from: its first `preamble_lines` are the book's preamble, then
+/// its own prologue up to `header_lines`, then the segment that starts at `segment_line` of the
+/// whole source.
+#[derive(Debug, Clone)]
+pub struct LineMap {
+    pub preamble_lines: usize,
+    pub header_lines: usize,
+    pub segment_line: usize,
+}
+
+impl LineMap {
+    /// The 0-based line of the whole source; a prologue line is given as the segment's first.
+    fn whole_line(&self, line: usize) -> usize {
+        if line < self.preamble_lines {
+            line
+        } else if line < self.header_lines {
+            self.segment_line
+        } else {
+            line - self.header_lines + self.segment_line
+        }
     }
 }
 

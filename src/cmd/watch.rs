@@ -16,6 +16,7 @@ use crate::plan::Plan;
 pub fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
     let plan = Plan::new(super::config(cli)?, args.options());
     let mut engine = Engine::new(&plan.config)?;
+    engine.keep_caches = true;
     let mut watcher = Watcher::new(None).map_err(|e| AppError::Usage(format!("cannot watch files: {e}")))?;
     let mut announced = false;
     loop {

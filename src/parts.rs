@@ -1,0 +1,370 @@
+//! Typesetting the book in parts: the rendered source is cut at its `// @part` lines into the
+//! front matter, the body parts (city profiles, one per chapter) and the back matter; each is
+//! compiled on its own and the pages are joined into one document, exported once.
+//!
+//! Why: Typst's memory grows with the pages of one compilation (about 5 MiB a page here), so a
+//! national edition of 2,000 pages would not fit; compiled part by part, with the caches freed
+//! between parts, the peak is set by the largest part. The joined document's introspector is
+//! built from the joined pages, so the PDF outline, page labels and the tables' pages cover the
+//! whole book, and fonts are subset once.
+//!
+//! Order: the body parts first, each starting at the page number the parts before it reached
+//! (and on a page of the same parity, since margins alternate); then the back matter, whose
+//! index gets the indicators' pages as data; then the front matter, whose contents gets every
+//! later heading's page as data. The whole source (`--keep-typ`) compiles on its own to the same
+//! pages: there the contents and the index query the document instead.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use typst::foundations::{Label, Selector, Value};
+use typst::introspection::{Introspector, MetadataElem};
+use typst::layout::Abs;
+use typst::utils::PicoStr;
+use typst_layout::{Page, PagedDocument};
+
+use crate::error::AppError;
+use crate::render::typst_string;
+use crate::typeset::{self, LineMap, YearbookWorld};
+
+/// The line that starts a part in the rendered source.
+const MARKER: &str = "// @part ";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Front,
+    Body,
+    Back,
+}
+
+struct Segment {
+    kind: Kind,
+    /// Byte range in the whole source.
+    start: usize,
+    end: usize,
+    /// 0-based line of `start` in the whole source.
+    line: usize,
+}
+
+/// The source cut into its preamble and segments; `None` when it has no part lines (a template
+/// of a project's own that does not mark parts): it is then compiled whole.
+struct Cut<'s> {
+    text: &'s str,
+    preamble: &'s str,
+    segments: Vec<Segment>,
+}
+
+fn cut(text: &str) -> Result<Option<Cut<'_>>, AppError> {
+    let mut marks = Vec::new();
+    let mut offset = 0;
+    for (line, l) in text.split_inclusive('\n').enumerate() {
+        if let Some(name) = l.strip_prefix(MARKER) {
+            let kind = match name.trim() {
+                "front" => Kind::Front,
+                "body" => Kind::Body,
+                "back" => Kind::Back,
+                other => {
+                    return Err(AppError::Template(format!(
+                        "main.typ.j2: unknown part `{other}` in a `{MARKER}` line (front, body or back)"
+                    )));
+                }
+            };
+            marks.push((kind, offset, line));
+        }
+        offset += l.len();
+    }
+    if marks.is_empty() {
+        return Ok(None);
+    }
+    let kinds: Vec<Kind> = marks.iter().map(|m| m.0).collect();
+    let front = kinds.iter().filter(|k| **k == Kind::Front).count();
+    let back = kinds.iter().filter(|k| **k == Kind::Back).count();
+    if kinds.first() != Some(&Kind::Front) || kinds.last() != Some(&Kind::Back) || front != 1 || back != 1 {
+        return Err(AppError::Template(format!(
+            "main.typ.j2: the `{MARKER}` lines must be one `front`, then `body` parts, then one `back`"
+        )));
+    }
+    let segments = marks
+        .iter()
+        .enumerate()
+        .map(|(i, &(kind, start, line))| Segment {
+            kind,
+            start,
+            end: marks.get(i + 1).map_or(text.len(), |m| m.1),
+            line,
+        })
+        .collect();
+    Ok(Some(Cut { text, preamble: &text[..marks[0].1], segments }))
+}
+
+/// A heading the contents lists, as a part reported it.
+struct TocEntry {
+    level: i64,
+    zh: String,
+    en: String,
+    /// The page number as printed.
+    printed: String,
+    /// 0-based page within the body and back matter.
+    page: usize,
+    y: Abs,
+}
+
+/// One compiled part: its pages and what the front and back matter need from it.
+struct Laid {
+    pages: Vec<Page>,
+    toc: Vec<TocEntry>,
+    /// Indicator id → printed pages, in page order.
+    index: Vec<(String, u64)>,
+}
+
+/// The book typeset part by part, kept so that the back matter can be typeset again (the
+/// archive edition attaches the workbook, which needs the tables' pages first).
+pub struct PartsLayout {
+    pub document: PagedDocument,
+    back: Option<BackInputs>,
+}
+
+struct BackInputs {
+    text: String,
+    map: LineMap,
+    start_page: u64,
+    front: Vec<Page>,
+    body: Vec<Page>,
+}
+
+/// Typesets `world`'s main source in parts, or whole when it has no part lines. `evict` frees
+/// the compiler's caches after each part (large books); without it the caches stay warm for
+/// the next build (watch).
+pub fn layout(world: &YearbookWorld, evict: bool) -> Result<PartsLayout, AppError> {
+    let text = world.main_text().to_string();
+    let Some(cut) = cut(&text)? else {
+        return Ok(PartsLayout { document: typeset::compile(world)?, back: None });
+    };
+    let mut body: Vec<Page> = Vec::new();
+    let mut toc = Vec::new();
+    let mut index: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    let mut next = 1u64;
+    let mut back_segment = None;
+    for (i, segment) in cut.segments.iter().enumerate() {
+        match segment.kind {
+            Kind::Front => {}
+            Kind::Back => back_segment = Some(segment),
+            Kind::Body => {
+                let (source, map) = part_source(&cut, segment, &body_prologue(next));
+                let laid = compile_part(world, &format!("/part-{i:03}.typ"), source, map, next, body.len())?;
+                next += laid.pages.len() as u64;
+                absorb(laid, &mut body, &mut toc, &mut index);
+                if evict {
+                    free_caches();
+                }
+            }
+        }
+    }
+    let back_segment = back_segment.expect("cut() checked there is a back part");
+    let mut prologue = String::from("#let index-data = ");
+    write_index(&mut prologue, &index);
+    prologue.push('\n');
+    prologue.push_str(&body_prologue(next));
+    let (back_text, back_map) = part_source(&cut, back_segment, &prologue);
+    let back = compile_part(world, "/part-back.typ", back_text.clone(), back_map.clone(), next, body.len())?;
+    let back_pages = back.pages.clone();
+    toc.extend(back.toc);
+
+    // The front matter's length moves the links of its contents: typeset it once with the
+    // length guessed, and again in the rare case the guess was wrong (the length does not
+    // depend on the targets; the second pass reuses the first's layout).
+    let front_segment = &cut.segments[0];
+    let mut guess = 0usize;
+    let front = loop {
+        let mut prologue = String::from("#let toc-data = ");
+        write_toc(&mut prologue, &toc, guess);
+        prologue.push('\n');
+        let (source, map) = part_source(&cut, front_segment, &prologue);
+        let front = world.part("/part-front.typ", source, map);
+        let document = typeset::compile(&front)?;
+        if document.pages().len() == guess {
+            break document;
+        }
+        guess = document.pages().len();
+    };
+    let info = typst::model::Document::info(&front).clone();
+    let front_pages: Vec<Page> = front.pages().to_vec();
+    let document = join(&front_pages, &body, &back_pages, info);
+    Ok(PartsLayout {
+        document,
+        back: Some(BackInputs { text: back_text, map: back_map, start_page: next, front: front_pages, body }),
+    })
+}
+
+impl PartsLayout {
+    /// Typesets the back matter again with `world`'s files (an attachment added) and joins anew.
+    /// The back matter takes no more room for an attachment, so no other part moves.
+    pub fn relayout_back(self, world: &YearbookWorld) -> Result<PartsLayout, AppError> {
+        let Some(back) = self.back else {
+            return Ok(PartsLayout { document: typeset::compile(world)?, back: None });
+        };
+        let laid = compile_part(world, "/part-back.typ", back.text.clone(), back.map.clone(), back.start_page, 0)?;
+        let info = typst::model::Document::info(&self.document).clone();
+        let document = join(&back.front, &back.body, &laid.pages, info);
+        Ok(PartsLayout { document, back: None })
+    }
+}
+
+fn join(front: &[Page], body: &[Page], back: &[Page], info: typst::model::DocumentInfo) -> PagedDocument {
+    let pages = front.iter().chain(body).chain(back).cloned().collect();
+    PagedDocument::new(pages, info)
+}
+
+/// The lines a body or back part starts with: its page numbering, and its first page number.
+/// A part that starts on an even page starts after a blank page of its own, dropped once laid
+/// out, so that its pages sit on the side they have in the whole book (the margins alternate;
+/// the body's page 1 is a right-hand page).
+fn body_prologue(first: u64) -> String {
+    let mut out = String::new();
+    if first.is_multiple_of(2) {
+        out.push_str("#page(header: none, footer: none)[]\n");
+    }
+    let _ = writeln!(out, "#set page(numbering: \"1\")\n#counter(page).update({first})");
+    out
+}
+
+/// The source of one part: the preamble, the prologue, the segment. The line map lets
+/// diagnostics name lines of the whole source.
+fn part_source(cut: &Cut<'_>, segment: &Segment, prologue: &str) -> (String, LineMap) {
+    let mut text = String::with_capacity(cut.preamble.len() + prologue.len() + segment.end - segment.start);
+    text.push_str(cut.preamble);
+    text.push_str(prologue);
+    let header_lines = text.matches('\n').count();
+    text.push_str(&cut.text[segment.start..segment.end]);
+    let map = LineMap { preamble_lines: cut.preamble.matches('\n').count(), header_lines, segment_line: segment.line };
+    (text, map)
+}
+
+fn compile_part(
+    world: &YearbookWorld,
+    name: &str,
+    source: String,
+    map: LineMap,
+    first: u64,
+    pages_before: usize,
+) -> Result<Laid, AppError> {
+    let part = world.part(name, source, map);
+    let document = typeset::compile(&part)?;
+    // The blank page a part on an even page starts with.
+    let skip = usize::from(first.is_multiple_of(2));
+    let introspector = document.introspector();
+    let mut toc = Vec::new();
+    for content in introspector.query(&label("toc")) {
+        let (Some(meta), Some(loc)) = (content.to_packed::<MetadataElem>(), content.location()) else { continue };
+        let Some(pos) = introspector.position(loc) else { continue };
+        let Value::Dict(d) = &meta.value else { continue };
+        let get = |k: &str| d.get(k).ok().and_then(|v| v.clone().cast::<String>().ok()).unwrap_or_default();
+        let level = d.get("level").ok().and_then(|v| v.clone().cast::<i64>().ok()).unwrap_or(2);
+        let page = pos.page.get() - 1;
+        let printed = document.pages().get(page).map_or(0, |p| p.number);
+        toc.push(TocEntry {
+            level,
+            zh: get("zh"),
+            en: get("en"),
+            printed: printed.to_string(),
+            page: pages_before + page - skip,
+            y: pos.point.y,
+        });
+    }
+    let mut index = Vec::new();
+    for content in introspector.query(&label("ind")) {
+        let (Some(meta), Some(loc)) = (content.to_packed::<MetadataElem>(), content.location()) else { continue };
+        let Ok(id) = meta.value.clone().cast::<String>() else { continue };
+        if let Some(page) = introspector.page(loc) {
+            let printed = document.pages().get(page.get() - 1).map_or(0, |p| p.number);
+            index.push((id, printed));
+        }
+    }
+    let pages = document.pages()[skip..].to_vec();
+    Ok(Laid { pages, toc, index })
+}
+
+fn absorb(laid: Laid, body: &mut Vec<Page>, toc: &mut Vec<TocEntry>, index: &mut BTreeMap<String, Vec<u64>>) {
+    body.extend(laid.pages);
+    toc.extend(laid.toc);
+    for (id, page) in laid.index {
+        let pages = index.entry(id).or_default();
+        if !pages.contains(&page) {
+            pages.push(page);
+        }
+    }
+}
+
+fn label(name: &str) -> Selector {
+    Selector::Label(Label::new(PicoStr::intern(name)).expect("a non-empty label"))
+}
+
+/// The contents' data: each later heading with its printed page and a link target, a position
+/// in the joined book (`front_pages` come first).
+fn write_toc(out: &mut String, toc: &[TocEntry], front_pages: usize) {
+    out.push('(');
+    for e in toc {
+        let _ = write!(
+            out,
+            "(level: {}, zh: {}, en: {}, page: {}, target: (page: {}, x: 0pt, y: {:.2}pt)),",
+            e.level,
+            typst_string(&e.zh),
+            typst_string(&e.en),
+            typst_string(&e.printed),
+            front_pages + e.page + 1,
+            e.y.to_pt(),
+        );
+    }
+    out.push(')');
+}
+
+fn write_index(out: &mut String, index: &BTreeMap<String, Vec<u64>>) {
+    if index.is_empty() {
+        out.push_str("(:)");
+        return;
+    }
+    out.push('(');
+    for (id, pages) in index {
+        let pages: Vec<String> = pages.iter().map(u64::to_string).collect();
+        let _ = write!(out, "{}: ({},),", typst_string(id), pages.join(", "));
+    }
+    out.push(')');
+}
+
+/// Frees the compiler's caches and gives the memory back to the system, so the next part does
+/// not start where the largest one left the heap.
+fn free_caches() {
+    comemo::evict(0);
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free heap pages to the system; it is safe to call at
+    // any time from any thread.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_source_is_cut_at_its_part_lines() {
+        let text = "pre\n// @part front\nf\n// @part body\nb1\n// @part body\nb2\n// @part back\nz\n";
+        let parts = cut(text).unwrap().unwrap();
+        assert_eq!(parts.preamble, "pre\n");
+        let kinds: Vec<Kind> = parts.segments.iter().map(|s| s.kind).collect();
+        assert_eq!(kinds, [Kind::Front, Kind::Body, Kind::Body, Kind::Back]);
+        assert_eq!(&text[parts.segments[2].start..parts.segments[2].end], "// @part body\nb2\n");
+        assert_eq!(parts.segments[2].line, 5);
+        assert!(cut("no parts\n").unwrap().is_none());
+        assert!(cut("// @part body\n// @part back\n").is_err());
+        assert!(cut("// @part front\n// @part middle\n// @part back\n").is_err());
+    }
+
+    #[test]
+    fn a_part_on_an_even_page_starts_after_a_blank_page_it_drops() {
+        assert!(!body_prologue(1).contains("#page("));
+        assert!(body_prologue(12).starts_with("#page(header: none, footer: none)[]"));
+        assert!(body_prologue(12).contains("update(12)"));
+    }
+}

@@ -1,0 +1,108 @@
+//! The book is typeset in parts and joined; the whole-book source `--keep-typ` writes compiles on
+//! its own to the same pages. Compared here page by page: the text on each page, its printed
+//! number and numbering (the PDF's page labels), the pages of the outlined headings (the PDF
+//! outline), hence also the page numbers the contents and the index print.
+
+mod common;
+
+use std::path::Path;
+
+use common::{project, project_of_cities, repo, run, text};
+use typst::foundations::{NativeElement, StyleChain};
+use typst::introspection::Introspector;
+use typst::layout::{Frame, FrameItem, Point};
+use typst::model::HeadingElem;
+use typst_layout::PagedDocument;
+use yearbook::config::Date;
+use yearbook::typeset::{self, Fonts, YearbookWorld};
+
+/// The text of a frame, each run with where it sits on the page (so that a page laid out on the
+/// wrong side, with its margins swapped, differs).
+fn frame_text(frame: &Frame, at: Point, out: &mut String) {
+    for (pos, item) in frame.items() {
+        let pos = at + *pos;
+        match item {
+            FrameItem::Group(group) => frame_text(&group.frame, pos, out),
+            FrameItem::Text(t) => out.push_str(&format!("[{:.1},{:.1}]{}", pos.x.to_pt(), pos.y.to_pt(), t.text)),
+            _ => {}
+        }
+    }
+}
+
+/// Per page: the printed number, whether it is numbered, and its text.
+fn pages(document: &PagedDocument) -> Vec<(u64, bool, String)> {
+    document
+        .pages()
+        .iter()
+        .map(|p| {
+            let mut s = String::new();
+            frame_text(&p.frame, Point::zero(), &mut s);
+            (p.number, p.numbering.is_some(), s)
+        })
+        .collect()
+}
+
+/// The page of every outlined heading, in order.
+fn heading_pages(document: &PagedDocument) -> Vec<usize> {
+    let introspector = document.introspector();
+    introspector
+        .query(&HeadingElem::ELEM.select())
+        .iter()
+        .filter(|h| h.to_packed::<HeadingElem>().is_some_and(|h| h.outlined.get(StyleChain::default())))
+        .filter_map(|h| introspector.page(h.location()?).map(|p| p.get()))
+        .collect()
+}
+
+/// Builds `dir` with `--keep-typ`, then compiles the kept source whole and in parts.
+fn whole_and_parts(dir: &Path, lang: &str) -> (PagedDocument, PagedDocument) {
+    let o = run(&["build", "--keep-typ", "--pdf-standard", "plain", "--lang", lang, "--quiet"], dir);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let typ = std::fs::read_dir(dir.join("dist/2025"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "typ"))
+        .expect("--keep-typ writes the source");
+    let source = std::fs::read_to_string(typ).unwrap();
+    assert!(source.contains("// @part back"), "the source marks its parts");
+    let fonts = Fonts::load(&repo().join("fonts")).unwrap();
+    let date = Date { year: 2026, month: 3, day: 31 };
+    let world = YearbookWorld::new(source, &repo().join("templates"), &fonts, date, &[("lang", lang)]);
+    let whole = typeset::compile(&world).expect("the whole source compiles on its own");
+    let parts = yearbook::parts::layout(&world, true).expect("the parts compile").document;
+    (whole, parts)
+}
+
+fn assert_same_pages(whole: &PagedDocument, parts: &PagedDocument) {
+    let (w, p) = (pages(whole), pages(parts));
+    assert_eq!(w.len(), p.len(), "page count");
+    for (i, (a, b)) in w.iter().zip(&p).enumerate() {
+        assert_eq!(a, b, "page {} differs", i + 1);
+    }
+    assert_eq!(heading_pages(whole), heading_pages(parts), "outlined headings' pages");
+    // Parts start on both sides: some chapter opens on an even page.
+    let introspector = parts.introspector();
+    let even_openings = introspector
+        .query(&HeadingElem::ELEM.select())
+        .iter()
+        .filter(|h| h.to_packed::<HeadingElem>().is_some_and(|h| h.resolve_level(StyleChain::default()).get() == 1))
+        .filter_map(|h| introspector.page(h.location()?))
+        .filter(|p| parts.pages()[p.get() - 1].numbering.is_some() && parts.pages()[p.get() - 1].number % 2 == 0)
+        .count();
+    assert!(even_openings > 0, "no chapter opens on an even page");
+}
+
+#[test]
+fn eight_cities_typeset_in_parts_match_the_whole_source() {
+    let dir = project_of_cities(8);
+    let (whole, parts) = whole_and_parts(dir.path(), "bilingual");
+    assert!(whole.pages().len() > 60, "{} pages", whole.pages().len());
+    assert_same_pages(&whole, &parts);
+}
+
+#[test]
+fn the_english_edition_with_one_city_matches_too() {
+    let city = std::fs::read_to_string(repo().join("data/2025/wuwei.toml")).unwrap();
+    let dir = project(&[("wuwei", &city)]);
+    let (whole, parts) = whole_and_parts(dir.path(), "en");
+    assert_same_pages(&whole, &parts);
+}
