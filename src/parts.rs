@@ -154,7 +154,7 @@ pub fn layout(world: &YearbookWorld, evict: bool) -> Result<PartsLayout, AppErro
                 let laid = compile_part(world, &format!("/part-{i:03}.typ"), source, map, next, body.len())?;
                 next += laid.pages.len() as u64;
                 absorb(laid, &mut body, &mut toc, &mut index);
-                if evict {
+                if evict && std::env::var("YB_NOEVICT").is_err() {
                     free_caches();
                 }
             }
