@@ -21,6 +21,31 @@ struct RawConfig {
     #[serde(default)]
     paths: RawPaths,
     mail: Option<RawMail>,
+    #[serde(default)]
+    typeset: PartSize,
+}
+
+/// `[typeset]`: how large a part of the book may grow. The book is typeset part by part and
+/// memory grows with the pages of one part, so a long chapter goes on in a new part: a table is
+/// cut between its groups once a piece holds `part_rows` rows, the city profiles every
+/// `part_cities` cities. Each cut starts a new page, so editions up to about 40 cities are not
+/// cut at all; a machine with little memory can lower both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PartSize {
+    #[serde(rename(serialize = "rows"))]
+    pub part_rows: std::num::NonZeroUsize,
+    #[serde(rename(serialize = "cities"))]
+    pub part_cities: std::num::NonZeroUsize,
+}
+
+impl Default for PartSize {
+    fn default() -> Self {
+        PartSize {
+            part_rows: std::num::NonZeroUsize::new(1200).expect("not zero"),
+            part_cities: std::num::NonZeroUsize::new(60).expect("not zero"),
+        }
+    }
 }
 
 /// `[mail]`: who the departments' workbooks come from, and the message templates.
@@ -195,6 +220,8 @@ pub struct Config {
     pub sources_dir: Option<PathBuf>,
     /// `[mail]`, if the edition mails its workbooks.
     pub mail: Option<MailConfig>,
+    /// How large a part of the typeset book may grow.
+    pub part_size: PartSize,
 }
 
 impl Config {
@@ -297,6 +324,7 @@ impl Config {
             output_dir: at(&raw.paths.output),
             sources_dir: raw.paths.sources.as_deref().map(at),
             mail,
+            part_size: raw.typeset,
             root,
             text,
         })

@@ -236,7 +236,14 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
     }
 
     let source = timings.time("render", || {
-        render::render(&engine.templates, &plan.config.templates_dir, &book, plan.lang, &attachments)
+        render::render(
+            &engine.templates,
+            &plan.config.templates_dir,
+            &book,
+            plan.lang,
+            &attachments,
+            plan.config.part_size,
+        )
     })?;
     let mut world = YearbookWorld::new(
         source,

@@ -162,7 +162,43 @@ fn environment_unchecked(dir: &Path) -> Result<Environment<'static>, AppError> {
         out.write_str(&typst_markup(&text)).map_err(Error::from)
     });
     env.add_filter("typst", |v: Value| typst_literal(&v).map(Value::from_safe_string));
+    env.add_filter("pieces", pieces);
     Ok(env)
+}
+
+/// A table cut into pieces of about `rows` rows, between its groups (a group is never cut):
+/// each piece is the table with some of its groups, numbered `piece` of `pieces`.
+fn pieces(table: Value, rows: usize) -> Result<Vec<Value>, Error> {
+    let groups: Vec<Value> = table.get_attr("groups")?.try_iter()?.collect();
+    let mut cut: Vec<Vec<Value>> = vec![Vec::new()];
+    let mut filled = 0;
+    for group in groups {
+        let size = group.get_attr("rows")?.len().unwrap_or(0) + 1;
+        if filled > 0 && filled + size > rows.max(1) {
+            cut.push(Vec::new());
+            filled = 0;
+        }
+        filled += size;
+        cut.last_mut().expect("one piece at least").push(group);
+    }
+    let count = cut.len();
+    if count == 1 {
+        return Ok(vec![table]);
+    }
+    cut.into_iter()
+        .enumerate()
+        .map(|(i, groups)| {
+            let mut piece = std::collections::BTreeMap::new();
+            for key in table.try_iter()? {
+                let value = table.get_item(&key)?;
+                piece.insert(key.to_string(), value);
+            }
+            piece.insert("groups".to_string(), Value::from(groups));
+            piece.insert("piece".to_string(), Value::from(i));
+            piece.insert("pieces".to_string(), Value::from(count));
+            Ok(Value::from(piece))
+        })
+        .collect()
 }
 
 /// A file embedded in the archive edition as a PDF/A-3 associated file.
@@ -184,12 +220,14 @@ pub fn render(
     book: &Book,
     lang: Lang,
     attachments: &[Attachment],
+    parts: crate::config::PartSize,
 ) -> Result<String, AppError> {
     let template = env.get_template(MAIN_TEMPLATE).map_err(|e| template_error(&e, dir))?;
     let ctx = minijinja::context! {
         book => Value::from(Serde(book)),
         lang => Value::from(Serde(lang)),
         attachments => Value::from(Serde(attachments)),
+        parts => Value::from(Serde(parts)),
     };
     template.render(ctx).map_err(|e| template_error(&e, dir))
 }

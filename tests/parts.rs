@@ -101,6 +101,34 @@ fn eight_cities_typeset_in_parts_match_the_whole_source() {
     assert_same_pages(&whole, &parts);
 }
 
+/// Parts of bounded size: the profiles go on in a new part every 3 cities and the tables every
+/// 60 rows or so; each piece of a table after the first says it continues the table.
+#[test]
+fn chapters_cut_into_parts_of_bounded_size_match_the_whole_source() {
+    let dir = project_of_cities(8);
+    let config = dir.path().join("yearbook.toml");
+    let text = std::fs::read_to_string(&config).unwrap() + "\n[typeset]\npart_rows = 60\npart_cities = 3\n";
+    std::fs::write(&config, text).unwrap();
+    let (whole, parts) = whole_and_parts(dir.path(), "bilingual");
+    assert_same_pages(&whole, &parts);
+    let source = std::fs::read_to_string(dir.path().join("dist/2025/yearbook-2025.typ")).unwrap();
+    let cuts = source.matches("#chapter-continues(").count();
+    assert!(cuts >= 5, "{cuts} cuts");
+    // Every piece after the first opens a page that says which table it continues.
+    let mut continued = 0;
+    for (i, (_, _, text)) in pages(&parts).iter().enumerate() {
+        // Without the positions.
+        let text: String = text.split('[').map(|run| run.split_once(']').map_or(run, |(_, t)| t)).collect();
+        if let Some(at) = text.find("续表 ") {
+            let number: String =
+                text[at + "续表 ".len()..].chars().take_while(|c| *c == '-' || c.is_ascii_digit()).collect();
+            assert!(!number.is_empty(), "page {}", i + 1);
+            continued += 1;
+        }
+    }
+    assert!(continued >= cuts, "{continued} continued pages, {cuts} cuts");
+}
+
 #[test]
 fn the_english_edition_with_one_city_matches_too() {
     let city = std::fs::read_to_string(repo().join("data/2025/wuwei.toml")).unwrap();
