@@ -42,7 +42,7 @@ pub struct PartSize {
 impl Default for PartSize {
     fn default() -> Self {
         PartSize {
-            part_rows: std::num::NonZeroUsize::new(1200).expect("not zero"),
+            part_rows: std::num::NonZeroUsize::new(800).expect("not zero"),
             part_cities: std::num::NonZeroUsize::new(60).expect("not zero"),
         }
     }

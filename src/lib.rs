@@ -10,6 +10,7 @@
 //! nothing below `cmd` prints or exits. After the edition: `export` cuts the workbook by
 //! department, `mail` sends each department its workbook.
 
+pub mod alloc;
 pub mod archive;
 pub mod book;
 pub mod cmd;

@@ -2,6 +2,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+#[global_allocator]
+static GLOBAL: yearbook::alloc::Allocator = yearbook::alloc::Allocator;
+
 fn main() -> ExitCode {
     yearbook::cmd::run(yearbook::cmd::args::Cli::parse())
 }

@@ -14,12 +14,15 @@
 //! later heading's page as data. The whole source (`--keep-typ`) compiles on its own to the same
 //! pages: there the contents and the index query the document instead.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 
 use typst::foundations::{Label, Selector, Value};
-use typst::introspection::{Introspector, MetadataElem};
+use typst::introspection::{Introspector, Location, MetadataElem, Tag};
 use typst::layout::Abs;
+use typst::layout::{Frame, FrameItem};
+use typst::model::HeadingElem;
+use typst::pdf::AttachElem;
 use typst::utils::PicoStr;
 use typst_layout::{Page, PagedDocument};
 
@@ -128,16 +131,28 @@ struct BackInputs {
     text: String,
     map: LineMap,
     start_page: u64,
+    tagged: bool,
     front: Vec<Page>,
     body: Vec<Page>,
+}
+
+/// How to typeset in parts.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Free the compiler's caches after each part (large books); without, they stay warm for
+    /// the next build (watch).
+    pub evict: bool,
+    /// The PDF will be tagged: every element's tags stay in the pages.
+    pub tagged: bool,
 }
 
 /// Typesets `world`'s main source in parts, or whole when it has no part lines. `evict` frees
 /// the compiler's caches after each part (large books); without it the caches stay warm for
 /// the next build (watch).
-pub fn layout(world: &YearbookWorld, evict: bool) -> Result<PartsLayout, AppError> {
-    let text = world.main_text().to_string();
-    let Some(cut) = cut(&text)? else {
+pub fn layout(world: &YearbookWorld, options: Options) -> Result<PartsLayout, AppError> {
+    let Options { evict, tagged } = options;
+    let text = world.main_text();
+    let Some(cut) = cut(text)? else {
         return Ok(PartsLayout { document: typeset::compile(world)?, back: None });
     };
     let mut body: Vec<Page> = Vec::new();
@@ -151,10 +166,10 @@ pub fn layout(world: &YearbookWorld, evict: bool) -> Result<PartsLayout, AppErro
             Kind::Back => back_segment = Some(segment),
             Kind::Body => {
                 let (source, map) = part_source(&cut, segment, &body_prologue(next));
-                let laid = compile_part(world, &format!("/part-{i:03}.typ"), source, map, next, body.len())?;
+                let laid = compile_part(world, &format!("/part-{i:03}.typ"), source, map, next, body.len(), tagged)?;
                 next += laid.pages.len() as u64;
                 absorb(laid, &mut body, &mut toc, &mut index);
-                if evict && std::env::var("YB_NOEVICT").is_err() {
+                if evict {
                     free_caches();
                 }
             }
@@ -166,7 +181,7 @@ pub fn layout(world: &YearbookWorld, evict: bool) -> Result<PartsLayout, AppErro
     prologue.push('\n');
     prologue.push_str(&body_prologue(next));
     let (back_text, back_map) = part_source(&cut, back_segment, &prologue);
-    let back = compile_part(world, "/part-back.typ", back_text.clone(), back_map.clone(), next, body.len())?;
+    let back = compile_part(world, "/part-back.typ", back_text.clone(), back_map.clone(), next, body.len(), tagged)?;
     let back_pages = back.pages.clone();
     toc.extend(back.toc);
 
@@ -192,7 +207,7 @@ pub fn layout(world: &YearbookWorld, evict: bool) -> Result<PartsLayout, AppErro
     let document = join(&front_pages, &body, &back_pages, info);
     Ok(PartsLayout {
         document,
-        back: Some(BackInputs { text: back_text, map: back_map, start_page: next, front: front_pages, body }),
+        back: Some(BackInputs { text: back_text, map: back_map, start_page: next, tagged, front: front_pages, body }),
     })
 }
 
@@ -203,7 +218,15 @@ impl PartsLayout {
         let Some(back) = self.back else {
             return Ok(PartsLayout { document: typeset::compile(world)?, back: None });
         };
-        let laid = compile_part(world, "/part-back.typ", back.text.clone(), back.map.clone(), back.start_page, 0)?;
+        let laid = compile_part(
+            world,
+            "/part-back.typ",
+            back.text.clone(),
+            back.map.clone(),
+            back.start_page,
+            0,
+            back.tagged,
+        )?;
         let info = typst::model::Document::info(&self.document).clone();
         let document = join(&back.front, &back.body, &laid.pages, info);
         Ok(PartsLayout { document, back: None })
@@ -247,6 +270,7 @@ fn compile_part(
     map: LineMap,
     first: u64,
     pages_before: usize,
+    tagged: bool,
 ) -> Result<Laid, AppError> {
     let part = world.part(name, source, map);
     let document = typeset::compile(&part)?;
@@ -280,8 +304,40 @@ fn compile_part(
             index.push((id, printed));
         }
     }
-    let pages = document.pages()[skip..].to_vec();
+    let mut pages = document.pages()[skip..].to_vec();
+    if !tagged {
+        let mut dropped = HashSet::new();
+        for page in &mut pages {
+            strip_tags(&mut page.frame, &mut dropped);
+        }
+    }
     Ok(Laid { pages, toc, index })
+}
+
+/// Drops the tags of elements nothing asks for once the part is laid out. A tag holds its whole
+/// element (a table's tag holds every cell), so the pages kept for the join held about half a
+/// megabyte each. Kept: what the PDF export and the join query (headings for the outline,
+/// attachments, metadata and labelled elements for the contents, index and tables' pages).
+/// Without tags the PDF is untagged anyway; a tagged PDF keeps them all.
+fn strip_tags(frame: &mut Frame, dropped: &mut HashSet<Location>) {
+    frame.retain(|item| match item {
+        FrameItem::Group(group) => {
+            strip_tags(&mut group.frame, dropped);
+            true
+        }
+        FrameItem::Tag(Tag::Start(elem, _)) => {
+            let keep = elem.label().is_some()
+                || elem.is::<HeadingElem>()
+                || elem.is::<MetadataElem>()
+                || elem.is::<AttachElem>();
+            if !keep && let Some(loc) = elem.location() {
+                dropped.insert(loc);
+            }
+            keep
+        }
+        FrameItem::Tag(Tag::End(loc, ..)) => !dropped.contains(loc),
+        _ => true,
+    });
 }
 
 fn absorb(laid: Laid, body: &mut Vec<Page>, toc: &mut Vec<TocEntry>, index: &mut BTreeMap<String, Vec<u64>>) {
@@ -335,12 +391,7 @@ fn write_index(out: &mut String, index: &BTreeMap<String, Vec<u64>>) {
 /// not start where the largest one left the heap.
 fn free_caches() {
     comemo::evict(0);
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns free heap pages to the system; it is safe to call at
-    // any time from any thread.
-    unsafe {
-        libc::malloc_trim(0);
-    }
+    crate::alloc::release_free_memory();
 }
 
 #[cfg(test)]

@@ -202,6 +202,8 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
         Ok::<_, AppError>((resolved, changes))
     })?;
     let book = timings.time("book", || book::build(&plan.config, &resolved, &plan.cities, changes));
+    // The book holds what the rest needs; a large edition's figures are not kept twice.
+    drop(resolved);
     if book.chapters.is_empty() {
         return Err(AppError::Usage(format!("the {} edition has no figures to print", plan.year)));
     }
@@ -279,20 +281,30 @@ fn typeset_with_workbook(
     evict: bool,
     timings: &mut Stopwatch<'_>,
 ) -> Result<(Vec<u8>, Vec<u8>, TablePages), AppError> {
-    let laid = timings.time("layout", || parts::layout(world, evict))?;
+    let laid = timings.time("layout", || parts::layout(world, parts::Options { evict, tagged: plan.pdf.tagged() }))?;
     let numbers =
         book.chapters.iter().flat_map(|c| std::iter::once(&c.detail).chain(&c.comparison)).map(|t| t.number.as_str());
     let pages = typeset::table_pages(&laid.document, numbers)?;
-    let workbook = timings.time("workbook", || xlsx::workbook(book, &pages))?;
-    let document = match workbook_path.filter(|_| plan.pdf.attaches_sources()) {
-        Some(path) => {
-            world.add_virtual_file(path, workbook.clone())?;
-            timings.time("layout", || laid.relayout_back(world))?.document
-        }
-        None => laid.document,
-    };
     let ident = plan.output.pdf.trim_end_matches(".pdf");
-    let pdf = timings.time("pdf", || typeset::export_pdf(world, &document, plan.pdf, ident, plan.config.date))?;
+    let export =
+        |world: &YearbookWorld, document| typeset::export_pdf(world, document, plan.pdf, ident, plan.config.date);
+    let (pdf, workbook) = match workbook_path.filter(|_| plan.pdf.attaches_sources()) {
+        // The archive edition carries the workbook: it comes first, then the back matter is
+        // typeset again with it attached.
+        Some(path) => {
+            let workbook = timings.time("workbook", || xlsx::workbook(book, &pages))?;
+            world.add_virtual_file(path, workbook.clone())?;
+            let document = timings.time("layout", || laid.relayout_back(world))?.document;
+            (timings.time("pdf", || export(world, &document))?, workbook)
+        }
+        // Otherwise the PDF first: the pages of a large book are freed before the workbook is
+        // written, which lowers the peak memory.
+        None => {
+            let pdf = timings.time("pdf", || export(world, &laid.document))?;
+            drop(laid);
+            (pdf, timings.time("workbook", || xlsx::workbook(book, &pages))?)
+        }
+    };
     Ok((pdf, workbook, pages))
 }
 

@@ -112,7 +112,10 @@ pub struct YearbookWorld<'a> {
     library: LazyHash<Library>,
     fonts: &'a Fonts,
     main: FileId,
-    main_source: Source,
+    main_text: String,
+    /// Parsed on first use: a book typeset in parts never parses the whole source (35 MB of
+    /// source for 300 cities took 480 MB as a syntax tree).
+    main_source: std::sync::OnceLock<Source>,
     root: PathBuf,
     today: Datetime,
     /// Files served from the templates folder, cached because the compiler asks repeatedly
@@ -140,7 +143,8 @@ impl<'a> YearbookWorld<'a> {
             library: LazyHash::new(Library::builder().with_inputs(inputs).build()),
             fonts,
             main,
-            main_source: Source::new(main, main_text),
+            main_text,
+            main_source: std::sync::OnceLock::new(),
             root: templates_dir.to_path_buf(),
             today: Datetime::from_ymd(date.year, date.month, date.day)
                 .unwrap_or(Datetime::from_ymd(2000, 1, 1).expect("a valid date")),
@@ -159,7 +163,8 @@ impl<'a> YearbookWorld<'a> {
             library: self.library.clone(),
             fonts: self.fonts,
             main,
-            main_source: Source::new(main, text),
+            main_text: text,
+            main_source: std::sync::OnceLock::new(),
             root: self.root.clone(),
             today: self.today,
             cache: Arc::clone(&self.cache),
@@ -168,14 +173,18 @@ impl<'a> YearbookWorld<'a> {
         }
     }
 
+    fn parsed_main(&self) -> &Source {
+        self.main_source.get_or_init(|| Source::new(self.main, self.main_text.clone()))
+    }
+
     /// The main source.
     pub fn main_text(&self) -> &str {
-        self.main_source.text()
+        &self.main_text
     }
 
     /// The rendered main source, given back once compilation is done.
     pub fn into_main_text(self) -> String {
-        self.main_source.text().to_string()
+        self.main_text
     }
 
     /// Serves `bytes` at the absolute virtual path `path` (e.g. `/attachments/data.toml`).
@@ -258,7 +267,7 @@ impl World for YearbookWorld<'_> {
 
     fn source(&self, id: FileId) -> FileResult<Source> {
         if id == self.main {
-            return Ok(self.main_source.clone());
+            return Ok(self.parsed_main().clone());
         }
         let bytes = self.read(id)?;
         let text = std::str::from_utf8(&bytes).map_err(|_| FileError::InvalidUtf8)?;
@@ -267,7 +276,7 @@ impl World for YearbookWorld<'_> {
 
     fn file(&self, id: FileId) -> FileResult<Bytes> {
         if id == self.main {
-            return Ok(Bytes::from_string(self.main_source.clone()));
+            return Ok(Bytes::from_string(self.main_text.clone()));
         }
         self.read(id)
     }

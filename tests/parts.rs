@@ -68,7 +68,9 @@ fn whole_and_parts(dir: &Path, lang: &str) -> (PagedDocument, PagedDocument) {
     let date = Date { year: 2026, month: 3, day: 31 };
     let world = YearbookWorld::new(source, &repo().join("templates"), &fonts, date, &[("lang", lang)]);
     let whole = typeset::compile(&world).expect("the whole source compiles on its own");
-    let parts = yearbook::parts::layout(&world, true).expect("the parts compile").document;
+    let parts = yearbook::parts::layout(&world, yearbook::parts::Options { evict: true, tagged: false })
+        .expect("the parts compile")
+        .document;
     (whole, parts)
 }
 
@@ -135,4 +137,35 @@ fn the_english_edition_with_one_city_matches_too() {
     let dir = project(&[("wuwei", &city)]);
     let (whole, parts) = whole_and_parts(dir.path(), "en");
     assert_same_pages(&whole, &parts);
+}
+
+/// Out of memory (here: a cap on the address space, as a batch system or `ulimit -v` sets) is a
+/// clear message and exit status 2, never an abort, and the last edition stays as it was.
+#[test]
+fn running_out_of_memory_is_a_clear_error_and_keeps_the_last_edition() {
+    use std::os::unix::process::CommandExt;
+    let city = std::fs::read_to_string(repo().join("data/2025/wuwei.toml")).unwrap();
+    let dir = project(&[("wuwei", &city)]);
+    let o = run(&["build", "--quiet"], dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let pdf = dir.path().join("dist/2025/yearbook-2025.pdf");
+    let before = std::fs::read(&pdf).unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_yearbook"));
+    command.args(["build", "--quiet"]).current_dir(dir.path());
+    // SAFETY: setrlimit only changes the child's own limit, between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit { rlim_cur: 100 << 20, rlim_max: 100 << 20 };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let o = command.output().unwrap();
+    let stderr = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("error: out of memory"), "{stderr}");
+    assert!(stderr.contains("part_rows"), "{stderr}");
+    assert_eq!(std::fs::read(&pdf).unwrap(), before);
 }
