@@ -30,6 +30,11 @@ use crate::error::AppError;
 use crate::render::typst_string;
 use crate::typeset::{self, LineMap, YearbookWorld};
 
+/// Pages laid out between two evictions of the compiler's caches (about 250 MiB of caches at
+/// the most). A small book keeps them: 4 cities, 45 pages, built in 0.43 s instead of 0.45 s
+/// with eviction after every part (median of 10, side by side).
+const EVICT_AFTER_PAGES: usize = 100;
+
 /// The line that starts a part in the rendered source.
 const MARKER: &str = "// @part ";
 
@@ -144,15 +149,23 @@ pub struct Options {
     pub evict: bool,
     /// The PDF will be tagged: every element's tags stay in the pages.
     pub tagged: bool,
+    /// A source up to this many bytes is compiled whole: faster (Typst lays out the chapters in
+    /// parallel and runs one introspection loop), at a memory cost that is still small.
+    pub whole_up_to: usize,
 }
+
+/// Sources up to this size are compiled whole. Measured side by side (median of 10 and 5): 4
+/// cities (0.5 MB of source) 0.33 s whole and 0.45 s in parts; 40 cities (4.7 MB) 2.4 s and
+/// 845 MiB whole, 3.4 s and 280 MiB in parts. About 50 cities and 1 GiB whole.
+pub const WHOLE_UP_TO: usize = 6_000_000;
 
 /// Typesets `world`'s main source in parts, or whole when it has no part lines. `evict` frees
 /// the compiler's caches after each part (large books); without it the caches stay warm for
 /// the next build (watch).
 pub fn layout(world: &YearbookWorld, options: Options) -> Result<PartsLayout, AppError> {
-    let Options { evict, tagged } = options;
+    let Options { evict, tagged, .. } = options;
     let text = world.main_text();
-    let Some(cut) = cut(text)? else {
+    let Some(cut) = cut(text)?.filter(|_| text.len() > options.whole_up_to) else {
         return Ok(PartsLayout { document: typeset::compile(world)?, back: None });
     };
     let mut body: Vec<Page> = Vec::new();
@@ -160,6 +173,7 @@ pub fn layout(world: &YearbookWorld, options: Options) -> Result<PartsLayout, Ap
     let mut index: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     let mut next = 1u64;
     let mut back_segment = None;
+    let mut since_eviction = 0;
     for (i, segment) in cut.segments.iter().enumerate() {
         match segment.kind {
             Kind::Front => {}
@@ -168,9 +182,13 @@ pub fn layout(world: &YearbookWorld, options: Options) -> Result<PartsLayout, Ap
                 let (source, map) = part_source(&cut, segment, &body_prologue(next));
                 let laid = compile_part(world, &format!("/part-{i:03}.typ"), source, map, next, body.len(), tagged)?;
                 next += laid.pages.len() as u64;
+                since_eviction += laid.pages.len();
                 absorb(laid, &mut body, &mut toc, &mut index);
-                if evict {
+                // A small book keeps its caches (parts share fonts, shaping and the template
+                // library); a large one frees them every few hundred pages, which bounds memory.
+                if evict && since_eviction >= EVICT_AFTER_PAGES {
                     free_caches();
+                    since_eviction = 0;
                 }
             }
         }

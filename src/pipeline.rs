@@ -281,7 +281,9 @@ fn typeset_with_workbook(
     evict: bool,
     timings: &mut Stopwatch<'_>,
 ) -> Result<(Vec<u8>, Vec<u8>, TablePages), AppError> {
-    let laid = timings.time("layout", || parts::layout(world, parts::Options { evict, tagged: plan.pdf.tagged() }))?;
+    let laid = timings.time("layout", || {
+        parts::layout(world, parts::Options { evict, tagged: plan.pdf.tagged(), whole_up_to: parts::WHOLE_UP_TO })
+    })?;
     let numbers =
         book.chapters.iter().flat_map(|c| std::iter::once(&c.detail).chain(&c.comparison)).map(|t| t.number.as_str());
     let pages = typeset::table_pages(&laid.document, numbers)?;

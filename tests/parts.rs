@@ -68,9 +68,10 @@ fn whole_and_parts(dir: &Path, lang: &str) -> (PagedDocument, PagedDocument) {
     let date = Date { year: 2026, month: 3, day: 31 };
     let world = YearbookWorld::new(source, &repo().join("templates"), &fonts, date, &[("lang", lang)]);
     let whole = typeset::compile(&world).expect("the whole source compiles on its own");
-    let parts = yearbook::parts::layout(&world, yearbook::parts::Options { evict: true, tagged: false })
-        .expect("the parts compile")
-        .document;
+    let parts =
+        yearbook::parts::layout(&world, yearbook::parts::Options { evict: true, tagged: false, whole_up_to: 0 })
+            .expect("the parts compile")
+            .document;
     (whole, parts)
 }
 
