@@ -13,6 +13,9 @@
 //! index gets the indicators' pages as data; then the front matter, whose contents gets every
 //! later heading's page as data. The whole source (`--keep-typ`) compiles on its own to the same
 //! pages: there the contents and the index query the document instead.
+//!
+//! A small book (up to about 50 cities) and the tagged archive edition are compiled whole; see
+//! [`WHOLE_UP_TO`] and [`Options::tagged`] for why.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
@@ -125,29 +128,16 @@ struct Laid {
     index: Vec<(String, u64)>,
 }
 
-/// The book typeset part by part, kept so that the back matter can be typeset again (the
-/// archive edition attaches the workbook, which needs the tables' pages first).
-pub struct PartsLayout {
-    pub document: PagedDocument,
-    back: Option<BackInputs>,
-}
-
-struct BackInputs {
-    text: String,
-    map: LineMap,
-    start_page: u64,
-    tagged: bool,
-    front: Vec<Page>,
-    body: Vec<Page>,
-}
-
 /// How to typeset in parts.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
     /// Free the compiler's caches after each part (large books); without, they stay warm for
     /// the next build (watch).
     pub evict: bool,
-    /// The PDF will be tagged: every element's tags stay in the pages.
+    /// The PDF will be tagged (the archive edition): it is compiled whole. Joined parts repeat
+    /// locations of like elements (each compilation counts from the same root), which the tag
+    /// tree of PDF/UA rejects ("ambiguous logical parent", seen at 300 cities); untagged
+    /// output never looks them up.
     pub tagged: bool,
     /// A source up to this many bytes is compiled whole: faster (Typst lays out the chapters in
     /// parallel and runs one introspection loop), at a memory cost that is still small.
@@ -162,11 +152,11 @@ pub const WHOLE_UP_TO: usize = 6_000_000;
 /// Typesets `world`'s main source in parts, or whole when it has no part lines. `evict` frees
 /// the compiler's caches after each part (large books); without it the caches stay warm for
 /// the next build (watch).
-pub fn layout(world: &YearbookWorld, options: Options) -> Result<PartsLayout, AppError> {
-    let Options { evict, tagged, .. } = options;
+pub fn layout(world: &YearbookWorld, options: Options) -> Result<PagedDocument, AppError> {
+    let evict = options.evict;
     let text = world.main_text();
-    let Some(cut) = cut(text)?.filter(|_| text.len() > options.whole_up_to) else {
-        return Ok(PartsLayout { document: typeset::compile(world)?, back: None });
+    let Some(cut) = cut(text)?.filter(|_| text.len() > options.whole_up_to && !options.tagged) else {
+        return typeset::compile(world);
     };
     let mut body: Vec<Page> = Vec::new();
     let mut toc = Vec::new();
@@ -180,7 +170,7 @@ pub fn layout(world: &YearbookWorld, options: Options) -> Result<PartsLayout, Ap
             Kind::Back => back_segment = Some(segment),
             Kind::Body => {
                 let (source, map) = part_source(&cut, segment, &body_prologue(next));
-                let laid = compile_part(world, &format!("/part-{i:03}.typ"), source, map, next, body.len(), tagged)?;
+                let laid = compile_part(world, &format!("/part-{i:03}.typ"), source, map, next, body.len())?;
                 next += laid.pages.len() as u64;
                 since_eviction += laid.pages.len();
                 absorb(laid, &mut body, &mut toc, &mut index);
@@ -199,7 +189,7 @@ pub fn layout(world: &YearbookWorld, options: Options) -> Result<PartsLayout, Ap
     prologue.push('\n');
     prologue.push_str(&body_prologue(next));
     let (back_text, back_map) = part_source(&cut, back_segment, &prologue);
-    let back = compile_part(world, "/part-back.typ", back_text.clone(), back_map.clone(), next, body.len(), tagged)?;
+    let back = compile_part(world, "/part-back.typ", back_text, back_map, next, body.len())?;
     let back_pages = back.pages.clone();
     toc.extend(back.toc);
 
@@ -221,34 +211,7 @@ pub fn layout(world: &YearbookWorld, options: Options) -> Result<PartsLayout, Ap
         guess = document.pages().len();
     };
     let info = typst::model::Document::info(&front).clone();
-    let front_pages: Vec<Page> = front.pages().to_vec();
-    let document = join(&front_pages, &body, &back_pages, info);
-    Ok(PartsLayout {
-        document,
-        back: Some(BackInputs { text: back_text, map: back_map, start_page: next, tagged, front: front_pages, body }),
-    })
-}
-
-impl PartsLayout {
-    /// Typesets the back matter again with `world`'s files (an attachment added) and joins anew.
-    /// The back matter takes no more room for an attachment, so no other part moves.
-    pub fn relayout_back(self, world: &YearbookWorld) -> Result<PartsLayout, AppError> {
-        let Some(back) = self.back else {
-            return Ok(PartsLayout { document: typeset::compile(world)?, back: None });
-        };
-        let laid = compile_part(
-            world,
-            "/part-back.typ",
-            back.text.clone(),
-            back.map.clone(),
-            back.start_page,
-            0,
-            back.tagged,
-        )?;
-        let info = typst::model::Document::info(&self.document).clone();
-        let document = join(&back.front, &back.body, &laid.pages, info);
-        Ok(PartsLayout { document, back: None })
-    }
+    Ok(join(front.pages(), &body, &back_pages, info))
 }
 
 fn join(front: &[Page], body: &[Page], back: &[Page], info: typst::model::DocumentInfo) -> PagedDocument {
@@ -288,7 +251,6 @@ fn compile_part(
     map: LineMap,
     first: u64,
     pages_before: usize,
-    tagged: bool,
 ) -> Result<Laid, AppError> {
     let part = world.part(name, source, map);
     let document = typeset::compile(&part)?;
@@ -323,11 +285,9 @@ fn compile_part(
         }
     }
     let mut pages = document.pages()[skip..].to_vec();
-    if !tagged {
-        let mut dropped = HashSet::new();
-        for page in &mut pages {
-            strip_tags(&mut page.frame, &mut dropped);
-        }
+    let mut dropped = HashSet::new();
+    for page in &mut pages {
+        strip_tags(&mut page.frame, &mut dropped);
     }
     Ok(Laid { pages, toc, index })
 }
@@ -336,7 +296,7 @@ fn compile_part(
 /// element (a table's tag holds every cell), so the pages kept for the join held about half a
 /// megabyte each. Kept: what the PDF export and the join query (headings for the outline,
 /// attachments, metadata and labelled elements for the contents, index and tables' pages).
-/// Without tags the PDF is untagged anyway; a tagged PDF keeps them all.
+/// Only untagged PDFs are made from parts.
 fn strip_tags(frame: &mut Frame, dropped: &mut HashSet<Location>) {
     frame.retain(|item| match item {
         FrameItem::Group(group) => {

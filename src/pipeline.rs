@@ -281,29 +281,28 @@ fn typeset_with_workbook(
     evict: bool,
     timings: &mut Stopwatch<'_>,
 ) -> Result<(Vec<u8>, Vec<u8>, TablePages), AppError> {
-    let laid = timings.time("layout", || {
-        parts::layout(world, parts::Options { evict, tagged: plan.pdf.tagged(), whole_up_to: parts::WHOLE_UP_TO })
-    })?;
+    let options = parts::Options { evict, tagged: plan.pdf.tagged(), whole_up_to: parts::WHOLE_UP_TO };
+    let document = timings.time("layout", || parts::layout(world, options))?;
     let numbers =
         book.chapters.iter().flat_map(|c| std::iter::once(&c.detail).chain(&c.comparison)).map(|t| t.number.as_str());
-    let pages = typeset::table_pages(&laid.document, numbers)?;
+    let pages = typeset::table_pages(&document, numbers)?;
     let ident = plan.output.pdf.trim_end_matches(".pdf");
     let export =
         |world: &YearbookWorld, document| typeset::export_pdf(world, document, plan.pdf, ident, plan.config.date);
     let (pdf, workbook) = match workbook_path.filter(|_| plan.pdf.attaches_sources()) {
-        // The archive edition carries the workbook: it comes first, then the back matter is
-        // typeset again with it attached.
+        // The archive edition carries the workbook: it comes first, then the book is typeset
+        // again with it attached (memoised: only the attachment is new).
         Some(path) => {
             let workbook = timings.time("workbook", || xlsx::workbook(book, &pages))?;
             world.add_virtual_file(path, workbook.clone())?;
-            let document = timings.time("layout", || laid.relayout_back(world))?.document;
+            let document = timings.time("layout", || parts::layout(world, options))?;
             (timings.time("pdf", || export(world, &document))?, workbook)
         }
         // Otherwise the PDF first: the pages of a large book are freed before the workbook is
         // written, which lowers the peak memory.
         None => {
-            let pdf = timings.time("pdf", || export(world, &laid.document))?;
-            drop(laid);
+            let pdf = timings.time("pdf", || export(world, &document))?;
+            drop(document);
             (pdf, timings.time("workbook", || xlsx::workbook(book, &pages))?)
         }
     };

@@ -70,8 +70,7 @@ fn whole_and_parts(dir: &Path, lang: &str) -> (PagedDocument, PagedDocument) {
     let whole = typeset::compile(&world).expect("the whole source compiles on its own");
     let parts =
         yearbook::parts::layout(&world, yearbook::parts::Options { evict: true, tagged: false, whole_up_to: 0 })
-            .expect("the parts compile")
-            .document;
+            .expect("the parts compile");
     (whole, parts)
 }
 
