@@ -29,6 +29,11 @@ fn frame_text(frame: &Frame, at: Point, out: &mut String) {
     }
 }
 
+/// A page's text without the positions.
+fn plain(text: &str) -> String {
+    text.split('[').map(|run| run.split_once(']').map_or(run, |(_, t)| t)).collect()
+}
+
 /// Per page: the printed number, whether it is numbered, and its text.
 fn pages(document: &PagedDocument) -> Vec<(u64, bool, String)> {
     document
@@ -119,8 +124,7 @@ fn chapters_cut_into_parts_of_bounded_size_match_the_whole_source() {
     // Every piece after the first opens a page that says which table it continues.
     let mut continued = 0;
     for (i, (_, _, text)) in pages(&parts).iter().enumerate() {
-        // Without the positions.
-        let text: String = text.split('[').map(|run| run.split_once(']').map_or(run, |(_, t)| t)).collect();
+        let text = plain(text);
         if let Some(at) = text.find("续表 ") {
             let number: String =
                 text[at + "续表 ".len()..].chars().take_while(|c| *c == '-' || c.is_ascii_digit()).collect();
@@ -129,6 +133,22 @@ fn chapters_cut_into_parts_of_bounded_size_match_the_whole_source() {
         }
     }
     assert!(continued >= cuts, "{continued} continued pages, {cuts} cuts");
+}
+
+/// With last year's edition beside it: last year's columns in the tables and the chapter of
+/// changes in the back matter, with its own entries in the contents.
+#[test]
+fn two_editions_typeset_in_parts_match_the_whole_source() {
+    let dir = project(&[("testcity", &common::mini_city())]);
+    // Last year had one more indicator, since dropped.
+    let last_year = common::mini_city().replace("year = 2025", "year = 2024").replace("value = 59178", "value = 50000")
+        + "\n[[indicator]]\nid = \"job-fairs-held\"\nsector = \"employment\"\nname = { zh = \"招聘会\", en = \"Job fairs held\" }\nunit = \"changci\"\nvalue = 12\nsource = \"sanmenxia-2025-progress\"\n";
+    std::fs::create_dir_all(dir.path().join("data/2024")).unwrap();
+    std::fs::write(dir.path().join("data/2024/testcity.toml"), last_year).unwrap();
+    let (whole, parts) = whole_and_parts(dir.path(), "bilingual");
+    assert_same_pages(&whole, &parts);
+    let all: String = pages(&parts).into_iter().map(|(_, _, t)| plain(&t)).collect();
+    assert!(all.contains("与2024年版比较"), "the chapter of changes is in the book");
 }
 
 #[test]
