@@ -22,6 +22,7 @@ pub mod export;
 pub mod load;
 pub mod mail;
 pub mod model;
+pub mod num;
 pub mod output;
 pub mod parts;
 pub mod pdf_eol;

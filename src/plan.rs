@@ -5,8 +5,26 @@
 use std::path::PathBuf;
 
 use crate::config::Config;
-use crate::render::Lang;
 use crate::typeset::PdfPreset;
+
+/// Which languages the edition prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    Bilingual,
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Bilingual => "bilingual",
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+}
 
 /// Options a command may set; `None`/empty means "as the configuration says".
 #[derive(Debug, Clone)]

@@ -11,28 +11,10 @@ use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, path_loader, s
 
 use crate::book::Book;
 use crate::error::AppError;
+use crate::plan::Lang;
 
 /// The template that produces the whole book.
 pub const MAIN_TEMPLATE: &str = "main.typ.j2";
-
-/// Which languages the edition prints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    Bilingual,
-    Zh,
-    En,
-}
-
-impl Lang {
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Bilingual => "bilingual",
-            Lang::Zh => "zh",
-            Lang::En => "en",
-        }
-    }
-}
 
 /// A Typst string literal that evaluates to exactly `s`.
 pub fn typst_string(s: &str) -> String {

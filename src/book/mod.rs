@@ -14,11 +14,10 @@ use crate::resolve::{City, Figure, Resolved, Status};
 use crate::validate::sheet_name;
 
 mod columns;
-mod num;
 
+use crate::num::decimals_of;
+pub use crate::num::{Num, implied_target, qualifier_mark};
 pub use columns::{Col, Column};
-use num::decimals_of;
-pub use num::{Num, implied_target, qualifier_mark};
 
 #[derive(Debug, Serialize)]
 pub struct Book {

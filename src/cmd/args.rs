@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::diagnostics::Format;
+use crate::plan::Lang;
 use crate::plan::PlanOptions;
-use crate::render::Lang;
 use crate::typeset::PdfPreset;
 
 /// Builds the bilingual livelihood statistical yearbook (PDF) and its workbook (XLSX) from the

@@ -24,16 +24,9 @@ use crate::config::{Config, MailConfig};
 use crate::error::AppError;
 use crate::export::Entry;
 use crate::output::sha256_hex;
+use crate::validate::address_problem;
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-/// Why `address` cannot be a recipient, or `None` when it can: `name@host.domain` as a mail
-/// server takes it (no display name, no spaces, a domain with a dot).
-pub fn address_problem(address: &str) -> Option<String> {
-    let parsed = address.parse::<Address>();
-    let ok = parsed.is_ok_and(|a| a.domain().contains('.') && !a.domain().ends_with('.'));
-    (!ok).then(|| format!("`{address}` is not an e-mail address"))
-}
 
 /// One message, ready to write or send: the manifest line it is for, its envelope recipients
 /// (to, then cc) and the formatted bytes.

@@ -432,7 +432,7 @@ impl<'a> Validator<'a> {
             .iter()
             .flat_map(|d| [&d.to, &d.cc].into_iter().chain(d.city.values().flat_map(|r| [&r.to, &r.cc])));
         for address in lists.flatten() {
-            if let Some(problem) = crate::mail::address_problem(address.get_ref()) {
+            if let Some(problem) = address_problem(address.get_ref()) {
                 self.push(
                     Diagnostic::new(file, span(address), Rule::Email, problem)
                         .with_hint("write it as name@host.domain, or leave it out"),
@@ -962,6 +962,14 @@ pub fn printed_text(file: FileIdx, text: &Spanned<String>, covered: &dyn Fn(char
     let mut out = text::string_rules(file, s, text.span(), &at);
     out.extend(text::printed(file, None, text, covered));
     out
+}
+
+/// Why `address` cannot be a recipient, or `None` when it can: `name@host.domain` as a mail
+/// server takes it (no display name, no spaces, a domain with a dot).
+pub fn address_problem(address: &str) -> Option<String> {
+    let parsed = address.parse::<lettre::Address>();
+    let ok = parsed.is_ok_and(|a| a.domain().contains('.') && !a.domain().ends_with('.'));
+    (!ok).then(|| format!("`{address}` is not an e-mail address"))
 }
 
 #[cfg(test)]
