@@ -22,27 +22,40 @@ struct RawConfig {
     paths: RawPaths,
     mail: Option<RawMail>,
     #[serde(default)]
-    typeset: PartSize,
+    typeset: Typeset,
 }
 
-/// `[typeset]`: how large a part of the book may grow. The book is typeset part by part and
-/// memory grows with the pages of one part, so a long chapter goes on in a new part: a table is
-/// cut between its groups once a piece holds `part_rows` rows, the city profiles every
-/// `part_cities` cities. Each cut starts a new page, so editions up to about 40 cities are not
-/// cut at all; a machine with little memory can lower both.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+/// `[typeset]`: whether the book is typeset in parts, and how large a part may grow.
+///
+/// A large book is typeset part by part (memory follows the largest part, and parts are laid
+/// out on every core); a long chapter then goes on in a new part: a table is cut between its
+/// groups once a piece holds `part_rows` rows, the city profiles every `part_cities` cities.
+/// Each cut starts a new page. `parts = "auto"` typesets in parts from about 45 cities on
+/// (smaller books are faster whole), `"always"` at any size (a machine with little memory, with
+/// smaller parts), `"never"` whole. The archive edition is always typeset whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct PartSize {
-    #[serde(rename(serialize = "rows"))]
+pub struct Typeset {
+    pub parts: PartsMode,
     pub part_rows: std::num::NonZeroUsize,
-    #[serde(rename(serialize = "cities"))]
     pub part_cities: std::num::NonZeroUsize,
 }
 
-impl Default for PartSize {
+/// `[typeset] parts`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PartsMode {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl Default for Typeset {
     fn default() -> Self {
-        PartSize {
-            part_rows: std::num::NonZeroUsize::new(800).expect("not zero"),
+        Typeset {
+            parts: PartsMode::Auto,
+            part_rows: std::num::NonZeroUsize::new(500).expect("not zero"),
             part_cities: std::num::NonZeroUsize::new(60).expect("not zero"),
         }
     }
@@ -220,8 +233,8 @@ pub struct Config {
     pub sources_dir: Option<PathBuf>,
     /// `[mail]`, if the edition mails its workbooks.
     pub mail: Option<MailConfig>,
-    /// How large a part of the typeset book may grow.
-    pub part_size: PartSize,
+    /// Whether the book is typeset in parts, and how large a part may grow.
+    pub typeset: Typeset,
 }
 
 impl Config {
@@ -324,7 +337,7 @@ impl Config {
             output_dir: at(&raw.paths.output),
             sources_dir: raw.paths.sources.as_deref().map(at),
             mail,
-            part_size: raw.typeset,
+            typeset: raw.typeset,
             root,
             text,
         })

@@ -15,20 +15,23 @@
 //! pages: there the contents and the index query the document instead.
 //!
 //! A small book (up to about 50 cities) and the tagged archive edition are compiled whole; see
-//! [`WHOLE_UP_TO`] and [`Options::tagged`] for why.
+//! [`in_parts`] for why.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use typst::foundations::{Label, Selector, Value};
 use typst::introspection::{Introspector, Location, MetadataElem, Tag};
-use typst::layout::Abs;
+use typst::layout::{Abs, Point};
 use typst::layout::{Frame, FrameItem};
 use typst::model::HeadingElem;
 use typst::pdf::AttachElem;
 use typst::utils::PicoStr;
 use typst_layout::{Page, PagedDocument};
 
+use crate::config::PartsMode;
 use crate::error::AppError;
 use crate::render::typst_string;
 use crate::typeset::{self, LineMap, YearbookWorld};
@@ -119,30 +122,36 @@ struct TocEntry {
 struct Laid {
     pages: Vec<Page>,
     toc: Vec<TocEntry>,
-    /// Indicator id → printed pages, in page order.
-    index: Vec<(String, u64)>,
 }
 
-/// How to typeset in parts.
+/// How to typeset.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
     /// Free the compiler's caches after each part (large books); without, they stay warm for
     /// the next build (watch).
     pub evict: bool,
-    /// The PDF will be tagged (the archive edition): it is compiled whole. Joined parts repeat
-    /// locations of like elements (each compilation counts from the same root), which the tag
-    /// tree of PDF/UA rejects ("ambiguous logical parent", seen at 300 cities); untagged
-    /// output never looks them up.
-    pub tagged: bool,
-    /// A source up to this many bytes is compiled whole: faster (Typst lays out the chapters in
-    /// parallel and runs one introspection loop), at a memory cost that is still small.
-    pub whole_up_to: usize,
+    /// In parts, or whole. See [`in_parts`].
+    pub in_parts: bool,
 }
 
-/// Sources up to this size are compiled whole. Measured side by side (median of 10 and 5): 4
-/// cities (0.5 MB of source) 0.33 s whole and 0.45 s in parts; 40 cities (4.7 MB) 2.4 s and
-/// 845 MiB whole, 3.4 s and 280 MiB in parts. About 50 cities and 1 GiB whole.
-pub const WHOLE_UP_TO: usize = 6_000_000;
+/// Books of up to this many figures are typeset whole: faster (Typst lays out the chapters in
+/// parallel and runs one introspection loop), at a memory cost that is still small. Measured
+/// side by side (median of 10 and 5): 4 cities (260 figures) 0.33 s whole and 0.45 s in parts
+/// one after another; 40 cities (2 600) 2.4 s and 845 MiB whole, 3.4 s and 280 MiB so.
+pub const WHOLE_UP_TO_FIGURES: usize = 3000;
+
+/// Whether a book of `figures` figures is typeset in parts. The tagged archive edition never
+/// is: joined parts repeat the locations of like elements (each compilation counts from the
+/// same root), which the PDF/UA tag tree rejects ("ambiguous logical parent", at 300 cities);
+/// untagged output never looks them up.
+pub fn in_parts(mode: PartsMode, tagged: bool, figures: usize) -> bool {
+    !tagged
+        && match mode {
+            PartsMode::Always => true,
+            PartsMode::Never => false,
+            PartsMode::Auto => figures > WHOLE_UP_TO_FIGURES,
+        }
+}
 
 /// Typesets `world`'s main source in parts, or whole when it has no part lines. `evict` frees
 /// the compiler's caches after each part (large books); without it the caches stay warm for
@@ -150,31 +159,48 @@ pub const WHOLE_UP_TO: usize = 6_000_000;
 pub fn layout(world: &YearbookWorld, options: Options) -> Result<PagedDocument, AppError> {
     let evict = options.evict;
     let text = world.main_text();
-    let Some(cut) = cut(text)?.filter(|_| text.len() > options.whole_up_to && !options.tagged) else {
+    let Some(cut) = cut(text)?.filter(|_| options.in_parts) else {
         return typeset::compile(world);
     };
+    let bodies: Vec<(usize, &Segment)> =
+        cut.segments.iter().enumerate().filter(|(_, s)| s.kind == Kind::Body).collect();
+    let back_segment = cut.segments.iter().find(|s| s.kind == Kind::Back);
+    let loose = lay_out_loose(world, &cut, &bodies, evict)?;
+
+    // Now that every part's length is known: page numbers, sides and folios.
+    let shift = side_shift(world, &cut)?;
     let mut body: Vec<Page> = Vec::new();
     let mut toc = Vec::new();
     let mut index: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    let mut next = 1u64;
-    let mut back_segment = None;
-    for (i, segment) in cut.segments.iter().enumerate() {
-        match segment.kind {
-            Kind::Front => {}
-            Kind::Back => back_segment = Some(segment),
-            Kind::Body => {
-                let (source, map) = part_source(&cut, segment, &body_prologue(next));
-                let laid = compile_part(world, &format!("/part-{i:03}.typ"), source, map, next, body.len())?;
-                next += laid.pages.len() as u64;
-                absorb(laid, &mut body, &mut toc, &mut index);
-                // After every part: 300 cities peaked at 957 MiB so and at 1080 MiB when freed
-                // every 100 pages, in the same time (24.1 s and 24.6 s).
-                if evict {
-                    free_caches();
-                }
+    for part in loose {
+        let first = body.len();
+        let number = |j: usize| (first + j + 1) as u64;
+        for (level, zh, en, j, y) in part.toc {
+            toc.push(TocEntry { level, zh, en, printed: number(j).to_string(), page: first + j, y });
+        }
+        for (id, j) in part.index {
+            let pages = index.entry(id).or_default();
+            if !pages.contains(&number(j)) {
+                pages.push(number(j));
             }
         }
+        for (j, mut page) in part.pages.into_iter().enumerate() {
+            // Laid out from a right-hand page 1; a page that falls on the other side moves by
+            // the difference of the inner and outer margins.
+            let laid_right = j % 2 == 0;
+            let right = number(j) % 2 == 1;
+            if laid_right != right {
+                page.frame.translate(Point::with_x(if right { -shift } else { shift }));
+            }
+            page.number = number(j);
+            body.push(page);
+        }
     }
+    let folios = folios(world, &cut, body.len())?;
+    for (page, folio) in body.iter_mut().zip(folios.pages()) {
+        page.frame.push_frame(Point::zero(), folio.frame.clone());
+    }
+    let next = body.len() as u64 + 1;
     let back_segment = back_segment.expect("cut() checked there is a back part");
     let mut prologue = String::from("#let index-data = ");
     write_index(&mut prologue, &index);
@@ -204,6 +230,119 @@ pub fn layout(world: &YearbookWorld, options: Options) -> Result<PagedDocument, 
     };
     let info = typst::model::Document::info(&front).clone();
     Ok(join(front.pages(), &body, &back_pages, info))
+}
+
+/// A body part laid out on its own: from a right-hand page 1, without folios; what the contents
+/// and the index need from it, by page of the part.
+struct Loose {
+    pages: Vec<Page>,
+    toc: Vec<(i64, String, String, usize, Abs)>,
+    index: Vec<(String, usize)>,
+}
+
+/// Lays out the body parts on every core, each independent of the others: a part's layout does
+/// not depend on its page numbers (only the folios show them) nor on its side (the margins
+/// alternate, the text width does not), so nothing waits for the parts before it. Results come
+/// back in book order; the first error in book order is reported.
+fn lay_out_loose(
+    world: &YearbookWorld,
+    cut: &Cut<'_>,
+    bodies: &[(usize, &Segment)],
+    evict: bool,
+) -> Result<Vec<Loose>, AppError> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(bodies.len()).max(1);
+    let next = AtomicUsize::new(0);
+    let results: Vec<Mutex<Option<Result<Loose, AppError>>>> = bodies.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&(i, segment)) = bodies.get(k) else { break };
+                    let (source, map) = part_source(cut, segment, LOOSE_PROLOGUE);
+                    let laid = compile_loose(world, &format!("/part-{i:03}.typ"), source, map);
+                    if let Ok(mut slot) = results[k].lock() {
+                        *slot = Some(laid);
+                    }
+                    // Entries the other thread still uses survive one eviction; this part's go
+                    // at the next.
+                    if evict {
+                        comemo::evict(1);
+                        crate::alloc::release_free_memory();
+                    }
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| Err(AppError::Internal("a part of the book was not laid out".into())))
+        })
+        .collect()
+}
+
+/// A body part without folios (they are laid out apart, once the page numbers are known).
+const LOOSE_PROLOGUE: &str = "#set page(numbering: \"1\", footer: none)\n";
+
+fn compile_loose(world: &YearbookWorld, name: &str, source: String, map: LineMap) -> Result<Loose, AppError> {
+    let part = world.part(name, source, map);
+    let document = typeset::compile(&part)?;
+    let toc = toc_marks(&document);
+    let index = index_marks(&document);
+    let mut pages = document.pages().to_vec();
+    let mut dropped = HashSet::new();
+    for page in &mut pages {
+        strip_tags(&mut page.frame, &mut dropped);
+    }
+    Ok(Loose { pages, toc, index })
+}
+
+/// How far a left-hand page's content sits from a right-hand page's: the same text on pages 1
+/// and 2 of a probe with the book's page setup.
+fn side_shift(world: &YearbookWorld, cut: &Cut<'_>) -> Result<Abs, AppError> {
+    let text = format!("{}#set page(header: none, footer: none)\n#box[x]\n#pagebreak()\n#box[x]\n", cut.preamble);
+    let lines = cut.preamble.matches('\n').count();
+    let probe =
+        world.part("/part-probe.typ", text, LineMap { preamble_lines: lines, header_lines: lines, segment_line: 0 });
+    let document = typeset::compile(&probe)?;
+    let x = |page: usize| document.pages().get(page).and_then(|p| first_text_x(&p.frame, Point::zero()));
+    match (x(0), x(1)) {
+        (Some(right), Some(left)) => Ok(left - right),
+        _ => Err(AppError::Internal("the page-side probe has no text on its two pages".into())),
+    }
+}
+
+fn first_text_x(frame: &Frame, at: Point) -> Option<Abs> {
+    frame.items().find_map(|(pos, item)| match item {
+        FrameItem::Group(group) => first_text_x(&group.frame, at + *pos),
+        FrameItem::Text(_) => Some(at.x + pos.x),
+        _ => None,
+    })
+}
+
+/// The folios of the body's `count` pages, numbered from 1 on the sides the pages have: a
+/// document of empty pages with the book's page setup, laid over the body's pages.
+fn folios(world: &YearbookWorld, cut: &Cut<'_>, count: usize) -> Result<PagedDocument, AppError> {
+    let mut text =
+        format!("{}#set page(numbering: \"1\", header: none)\n#counter(page).update(1)\n#box()\n", cut.preamble);
+    for _ in 1..count {
+        text.push_str("#pagebreak()\n#box()\n");
+    }
+    let lines = cut.preamble.matches('\n').count();
+    let folios =
+        world.part("/part-folios.typ", text, LineMap { preamble_lines: lines, header_lines: lines, segment_line: 0 });
+    let document = typeset::compile(&folios)?;
+    if document.pages().len() != count {
+        return Err(AppError::Internal(format!(
+            "{} folios laid out for {count} pages of the body",
+            document.pages().len()
+        )));
+    }
+    Ok(document)
 }
 
 fn join(front: &[Page], body: &[Page], back: &[Page], info: typst::model::DocumentInfo) -> PagedDocument {
@@ -236,6 +375,7 @@ fn part_source(cut: &Cut<'_>, segment: &Segment, prologue: &str) -> (String, Lin
     (text, map)
 }
 
+/// The back matter, laid out once the body's length is known: from its page number, on its side.
 fn compile_part(
     world: &YearbookWorld,
     name: &str,
@@ -248,6 +388,23 @@ fn compile_part(
     let document = typeset::compile(&part)?;
     // The blank page a part on an even page starts with.
     let skip = usize::from(first.is_multiple_of(2));
+    let toc = toc_marks(&document)
+        .into_iter()
+        .map(|(level, zh, en, page, y)| TocEntry {
+            level,
+            zh,
+            en,
+            printed: document.pages().get(page).map_or(0, |p| p.number).to_string(),
+            page: pages_before + page - skip,
+            y,
+        })
+        .collect();
+    Ok(Laid { pages: document.pages()[skip..].to_vec(), toc })
+}
+
+/// The contents marks of a laid-out part: level, Chinese, English, page of the part (from 0)
+/// and height on the page.
+fn toc_marks(document: &PagedDocument) -> Vec<(i64, String, String, usize, Abs)> {
     let introspector = document.introspector();
     let mut toc = Vec::new();
     for content in introspector.query(&label("toc")) {
@@ -256,32 +413,23 @@ fn compile_part(
         let Value::Dict(d) = &meta.value else { continue };
         let get = |k: &str| d.get(k).ok().and_then(|v| v.clone().cast::<String>().ok()).unwrap_or_default();
         let level = d.get("level").ok().and_then(|v| v.clone().cast::<i64>().ok()).unwrap_or(2);
-        let page = pos.page.get() - 1;
-        let printed = document.pages().get(page).map_or(0, |p| p.number);
-        toc.push(TocEntry {
-            level,
-            zh: get("zh"),
-            en: get("en"),
-            printed: printed.to_string(),
-            page: pages_before + page - skip,
-            y: pos.point.y,
-        });
+        toc.push((level, get("zh"), get("en"), pos.page.get() - 1, pos.point.y));
     }
+    toc
+}
+
+/// The index marks of a laid-out part: indicator id and page of the part (from 0).
+fn index_marks(document: &PagedDocument) -> Vec<(String, usize)> {
+    let introspector = document.introspector();
     let mut index = Vec::new();
     for content in introspector.query(&label("ind")) {
         let (Some(meta), Some(loc)) = (content.to_packed::<MetadataElem>(), content.location()) else { continue };
         let Ok(id) = meta.value.clone().cast::<String>() else { continue };
         if let Some(page) = introspector.page(loc) {
-            let printed = document.pages().get(page.get() - 1).map_or(0, |p| p.number);
-            index.push((id, printed));
+            index.push((id, page.get() - 1));
         }
     }
-    let mut pages = document.pages()[skip..].to_vec();
-    let mut dropped = HashSet::new();
-    for page in &mut pages {
-        strip_tags(&mut page.frame, &mut dropped);
-    }
-    Ok(Laid { pages, toc, index })
+    index
 }
 
 /// Drops the tags of elements nothing asks for once the part is laid out. A tag holds its whole
@@ -308,17 +456,6 @@ fn strip_tags(frame: &mut Frame, dropped: &mut HashSet<Location>) {
         FrameItem::Tag(Tag::End(loc, ..)) => !dropped.contains(loc),
         _ => true,
     });
-}
-
-fn absorb(laid: Laid, body: &mut Vec<Page>, toc: &mut Vec<TocEntry>, index: &mut BTreeMap<String, Vec<u64>>) {
-    body.extend(laid.pages);
-    toc.extend(laid.toc);
-    for (id, page) in laid.index {
-        let pages = index.entry(id).or_default();
-        if !pages.contains(&page) {
-            pages.push(page);
-        }
-    }
 }
 
 fn label(name: &str) -> Selector {
@@ -355,13 +492,6 @@ fn write_index(out: &mut String, index: &BTreeMap<String, Vec<u64>>) {
         let _ = write!(out, "{}: ({},),", typst_string(id), pages.join(", "));
     }
     out.push(')');
-}
-
-/// Frees the compiler's caches and gives the memory back to the system, so the next part does
-/// not start where the largest one left the heap.
-fn free_caches() {
-    comemo::evict(0);
-    crate::alloc::release_free_memory();
 }
 
 #[cfg(test)]

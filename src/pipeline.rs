@@ -237,15 +237,14 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
         attached.push(Vec::new());
     }
 
+    let in_parts = parts::in_parts(plan.config.typeset.parts, plan.pdf.tagged(), book.indicator_count);
+    let cuts = if in_parts {
+        render::Cuts { rows: plan.config.typeset.part_rows.get(), cities: plan.config.typeset.part_cities.get() }
+    } else {
+        render::Cuts::NONE
+    };
     let source = timings.time("render", || {
-        render::render(
-            &engine.templates,
-            &plan.config.templates_dir,
-            &book,
-            plan.lang,
-            &attachments,
-            plan.config.part_size,
-        )
+        render::render(&engine.templates, &plan.config.templates_dir, &book, plan.lang, &attachments, cuts)
     })?;
     let mut world = YearbookWorld::new(
         source,
@@ -258,7 +257,8 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
         world.add_virtual_file(&a.path, bytes)?;
     }
     let workbook_path = attachments.last().map(|a| a.path.as_str());
-    let typeset = typeset_with_workbook(plan, &book, &mut world, workbook_path, !engine.keep_caches, &mut timings);
+    let typeset =
+        typeset_with_workbook(plan, &book, &mut world, workbook_path, !engine.keep_caches, in_parts, &mut timings);
     let typ = world.into_main_text();
     let (pdf, workbook, pages) = typeset.map_err(|e| match e {
         AppError::Typeset(mut failure) => {
@@ -279,9 +279,10 @@ fn typeset_with_workbook(
     world: &mut YearbookWorld,
     workbook_path: Option<&str>,
     evict: bool,
+    in_parts: bool,
     timings: &mut Stopwatch<'_>,
 ) -> Result<(Vec<u8>, Vec<u8>, TablePages), AppError> {
-    let options = parts::Options { evict, tagged: plan.pdf.tagged(), whole_up_to: parts::WHOLE_UP_TO };
+    let options = parts::Options { evict, in_parts };
     let document = timings.time("layout", || parts::layout(world, options))?;
     let numbers =
         book.chapters.iter().flat_map(|c| std::iter::once(&c.detail).chain(&c.comparison)).map(|t| t.number.as_str());

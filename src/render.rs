@@ -148,6 +148,19 @@ fn environment_unchecked(dir: &Path) -> Result<Environment<'static>, AppError> {
     Ok(env)
 }
 
+/// Where the book is cut into parts (src/parts.rs): a table every `rows` rows, between its
+/// groups; the city profiles every `cities` cities. A book typeset whole is not cut.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Cuts {
+    pub rows: usize,
+    pub cities: usize,
+}
+
+impl Cuts {
+    /// No cut: the book is typeset whole.
+    pub const NONE: Cuts = Cuts { rows: u32::MAX as usize, cities: u32::MAX as usize };
+}
+
 /// A table cut into pieces of about `rows` rows, between its groups (a group is never cut):
 /// each piece is the table with some of its groups, numbered `piece` of `pieces`.
 fn pieces(table: Value, rows: usize) -> Result<Vec<Value>, Error> {
@@ -202,7 +215,7 @@ pub fn render(
     book: &Book,
     lang: Lang,
     attachments: &[Attachment],
-    parts: crate::config::PartSize,
+    parts: Cuts,
 ) -> Result<String, AppError> {
     let template = env.get_template(MAIN_TEMPLATE).map_err(|e| template_error(&e, dir))?;
     let ctx = minijinja::context! {

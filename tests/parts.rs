@@ -73,9 +73,8 @@ fn whole_and_parts(dir: &Path, lang: &str) -> (PagedDocument, PagedDocument) {
     let date = Date { year: 2026, month: 3, day: 31 };
     let world = YearbookWorld::new(source, &repo().join("templates"), &fonts, date, &[("lang", lang)]);
     let whole = typeset::compile(&world).expect("the whole source compiles on its own");
-    let parts =
-        yearbook::parts::layout(&world, yearbook::parts::Options { evict: true, tagged: false, whole_up_to: 0 })
-            .expect("the parts compile");
+    let parts = yearbook::parts::layout(&world, yearbook::parts::Options { evict: true, in_parts: true })
+        .expect("the parts compile");
     (whole, parts)
 }
 
@@ -114,7 +113,8 @@ fn eight_cities_typeset_in_parts_match_the_whole_source() {
 fn chapters_cut_into_parts_of_bounded_size_match_the_whole_source() {
     let dir = project_of_cities(8);
     let config = dir.path().join("yearbook.toml");
-    let text = std::fs::read_to_string(&config).unwrap() + "\n[typeset]\npart_rows = 60\npart_cities = 3\n";
+    let text = std::fs::read_to_string(&config).unwrap()
+        + "\n[typeset]\nparts = \"always\"\npart_rows = 60\npart_cities = 3\n";
     std::fs::write(&config, text).unwrap();
     let (whole, parts) = whole_and_parts(dir.path(), "bilingual");
     assert_same_pages(&whole, &parts);
