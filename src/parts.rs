@@ -8,14 +8,15 @@
 //! built from the joined pages, so the PDF outline, page labels and the tables' pages cover the
 //! whole book, and fonts are subset once.
 //!
-//! Order: the body parts first, each starting at the page number the parts before it reached
-//! (and on a page of the same parity, since margins alternate); then the back matter, whose
-//! index gets the indicators' pages as data; then the front matter, whose contents gets every
-//! later heading's page as data. The whole source (`--keep-typ`) compiles on its own to the same
-//! pages: there the contents and the index query the document instead.
+//! Order: the body parts first, laid out in parallel, each from a right-hand page 1 and without
+//! folios (see `lay_out_loose`); once their lengths are known, every page gets its number, its
+//! side and its folio. Then the back matter, whose index gets the indicators' pages as data; then
+//! the front matter, whose contents gets every later heading's page as data. The whole source
+//! (`--keep-typ`) compiles on its own to the same pages: there the contents and the index query
+//! the document instead.
 //!
-//! A small book (up to about 50 cities) and the tagged archive edition are compiled whole; see
-//! [`in_parts`] for why.
+//! A small book (up to 3 000 figures, about 45 cities) and the tagged archive edition are
+//! compiled whole; see [`in_parts`] for why.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
@@ -153,9 +154,8 @@ pub fn in_parts(mode: PartsMode, tagged: bool, figures: usize) -> bool {
         }
 }
 
-/// Typesets `world`'s main source in parts, or whole when it has no part lines. `evict` frees
-/// the compiler's caches after each part (large books); without it the caches stay warm for
-/// the next build (watch).
+/// Typesets `world`'s main source in parts, or whole when `options` say so or it has no part
+/// lines.
 pub fn layout(world: &YearbookWorld, options: Options) -> Result<PagedDocument, AppError> {
     let evict = options.evict;
     let text = world.main_text();
@@ -208,7 +208,6 @@ pub fn layout(world: &YearbookWorld, options: Options) -> Result<PagedDocument, 
     prologue.push_str(&body_prologue(next));
     let (back_text, back_map) = part_source(&cut, back_segment, &prologue);
     let back = compile_part(world, "/part-back.typ", back_text, back_map, next, body.len())?;
-    let back_pages = back.pages.clone();
     toc.extend(back.toc);
 
     // The front matter's length moves the links of its contents: typeset it once with the
@@ -229,7 +228,7 @@ pub fn layout(world: &YearbookWorld, options: Options) -> Result<PagedDocument, 
         guess = document.pages().len();
     };
     let info = typst::model::Document::info(&front).clone();
-    Ok(join(front.pages(), &body, &back_pages, info))
+    Ok(join(front.pages(), &body, &back.pages, info))
 }
 
 /// A body part laid out on its own: from a right-hand page 1, without folios; what the contents
