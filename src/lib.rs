@@ -31,6 +31,7 @@ pub mod plan;
 pub mod render;
 pub mod resolve;
 pub mod scaffold;
+pub mod strings;
 pub mod trace;
 pub mod typeset;
 pub mod validate;

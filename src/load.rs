@@ -13,7 +13,7 @@ use toml::de::{DeTable, DeValue};
 use crate::diagnostics::{Diagnostic, FileIdx, Rule, SourceFiles};
 use crate::error::AppError;
 use crate::model::{City, DepartmentFile, SectorFile, SourceFile, TermFile, UnitFile};
-use crate::validate::text::scan_file;
+use crate::strings::scan_file;
 
 /// The files of `data/catalogue/`, as `load` reads them.
 pub const CATALOGUE_FILES: [&str; 5] = ["sectors.toml", "departments.toml", "units.toml", "sources.toml", "terms.toml"];

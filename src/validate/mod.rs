@@ -3,8 +3,6 @@
 //! broke. Rules that need the fonts get a coverage predicate instead of the fonts themselves,
 //! which keeps this stage free of typesetting concerns. `docs/rules.md` lists every rule.
 
-pub mod text;
-
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 
@@ -13,7 +11,7 @@ use serde_spanned::Spanned;
 use crate::diagnostics::{Diagnostic, FileIdx, Rule, SourceFiles};
 use crate::load::{Catalogue, Edition, Loader, closest};
 use crate::model::{Bilingual, City, Indicator, UnitKind};
-use text::{CELL_LIMIT, HEADER_LIMIT, cell_len};
+use crate::strings::{self as text, CELL_LIMIT, HEADER_LIMIT, cell_len};
 
 /// Tolerance, in percentage points, between a reported completion rate and value / target.
 pub const COMPLETION_TOLERANCE: f64 = 0.5;

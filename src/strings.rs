@@ -1,6 +1,7 @@
 //! Rules for single texts: no control characters, no text longer than a workbook cell, not
 //! blank, and every character printable with the bundled fonts. They point at the offending
-//! character itself, also when the file spells it as an escape such as `\u001b`.
+//! character itself, also when the file spells it as an escape such as `\u001b`. Below both
+//! `load` (which scans every string of a file while its spans are at hand) and `validate`.
 
 use std::ops::Range;
 
