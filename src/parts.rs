@@ -249,7 +249,7 @@ fn lay_out_loose(
     bodies: &[(usize, &Segment)],
     evict: bool,
 ) -> Result<Vec<Loose>, AppError> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(bodies.len()).max(1);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS).min(bodies.len()).max(1);
     let next = AtomicUsize::new(0);
     let results: Vec<Mutex<Option<Result<Loose, AppError>>>> = bodies.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|scope| {
@@ -283,6 +283,10 @@ fn lay_out_loose(
         })
         .collect()
 }
+
+/// Parts laid out at once, at most: each part in flight holds up to about 250 MiB (500 rows),
+/// so memory, not the cores, bounds it.
+const MAX_THREADS: usize = 4;
 
 /// A body part without folios (they are laid out apart, once the page numbers are known).
 const LOOSE_PROLOGUE: &str = "#set page(numbering: \"1\", footer: none)\n";
