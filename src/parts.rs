@@ -34,7 +34,7 @@ use typst_layout::{Page, PagedDocument};
 
 use crate::config::PartsMode;
 use crate::error::AppError;
-use crate::render::typst_string;
+use crate::render::{typst_literal, typst_string};
 use crate::typeset::{self, LineMap, YearbookWorld};
 
 /// The line that starts a part in the rendered source.
@@ -202,9 +202,10 @@ pub fn layout(world: &YearbookWorld, options: Options) -> Result<PagedDocument, 
     }
     let next = body.len() as u64 + 1;
     let back_segment = back_segment.expect("cut() checked there is a back part");
-    let mut prologue = String::from("#let index-data = ");
-    write_index(&mut prologue, &index);
-    prologue.push('\n');
+    // The render stage's own literal writer: ids are data, written as Typst strings.
+    let index = typst_literal(&minijinja::Value::from(minijinja::value::Serde(&index)))
+        .map_err(|e| AppError::Internal(format!("the index's pages as Typst: {e}")))?;
+    let mut prologue = format!("#let index-data = {index}\n");
     prologue.push_str(&body_prologue(next));
     let (back_text, back_map) = part_source(&cut, back_segment, &prologue);
     let back = compile_part(world, "/part-back.typ", back_text, back_map, next, body.len())?;
@@ -480,19 +481,6 @@ fn write_toc(out: &mut String, toc: &[TocEntry], front_pages: usize) {
             front_pages + e.page + 1,
             e.y.to_pt(),
         );
-    }
-    out.push(')');
-}
-
-fn write_index(out: &mut String, index: &BTreeMap<String, Vec<u64>>) {
-    if index.is_empty() {
-        out.push_str("(:)");
-        return;
-    }
-    out.push('(');
-    for (id, pages) in index {
-        let pages: Vec<String> = pages.iter().map(u64::to_string).collect();
-        let _ = write!(out, "{}: ({},),", typst_string(id), pages.join(", "));
     }
     out.push(')');
 }
