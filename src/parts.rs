@@ -15,10 +15,11 @@
 //! (`--keep-typ`) compiles on its own to the same pages: there the contents and the index query
 //! the document instead.
 //!
-//! A small book (up to 3 000 figures, about 45 cities) and the tagged archive edition are
-//! compiled whole; see [`in_parts`] for why.
+//! A small book (up to 3 000 figures, about 45 cities) is compiled whole; see
+//! [`WHOLE_UP_TO_FIGURES`] for why. The tagged archive edition is typeset in parts as the print
+//! edition is: each part's locations are made its own before the join (see `settle`).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -27,6 +28,7 @@ use typst::foundations::{Label, Selector, Value};
 use typst::introspection::{Introspector, Location, MetadataElem, Tag};
 use typst::layout::{Abs, Point};
 use typst::layout::{Frame, FrameItem};
+use typst::model::Destination;
 use typst::model::HeadingElem;
 use typst::pdf::AttachElem;
 use typst::utils::PicoStr;
@@ -133,6 +135,9 @@ pub struct Options {
     pub evict: bool,
     /// In parts, or whole. See [`in_parts`].
     pub in_parts: bool,
+    /// The PDF will be tagged: every element's tag is kept (untagged, only those the export and
+    /// the join ask for).
+    pub tagged: bool,
 }
 
 /// Books of up to this many figures are typeset whole: faster (Typst lays out the chapters in
@@ -141,22 +146,36 @@ pub struct Options {
 /// one after another; 40 cities (2 600) 2.4 s and 845 MiB whole, 3.4 s and 280 MiB so.
 pub const WHOLE_UP_TO_FIGURES: usize = 3000;
 
-/// Whether a book of `figures` figures is typeset in parts. The tagged archive edition never
-/// is: joined parts repeat the locations of like elements (each compilation counts from the
-/// same root), which the PDF/UA tag tree rejects ("ambiguous logical parent", at 300 cities);
-/// untagged output never looks them up.
-pub fn in_parts(mode: PartsMode, tagged: bool, figures: usize) -> bool {
-    !tagged
-        && match mode {
-            PartsMode::Always => true,
-            PartsMode::Never => false,
-            PartsMode::Auto => figures > WHOLE_UP_TO_FIGURES,
-        }
+/// Whether a book of `figures` figures is typeset in parts.
+pub fn in_parts(mode: PartsMode, figures: usize) -> bool {
+    match mode {
+        PartsMode::Always => true,
+        PartsMode::Never => false,
+        PartsMode::Auto => figures > WHOLE_UP_TO_FIGURES,
+    }
+}
+
+/// The body parts laid out by an earlier [`layout`] of the same book, by their source. The
+/// archive edition is laid out twice, the second time with its workbook attached (which needs
+/// the first's table pages); only the back matter, where the attachments are, changes, so the
+/// body parts are taken from here instead of laid out again.
+#[derive(Default)]
+pub struct Laidout {
+    /// Whether to keep the parts laid out (only when a second layout follows: they hold pages).
+    keep: bool,
+    parts: Mutex<HashMap<u128, Loose>>,
+}
+
+impl Laidout {
+    /// Keeps the body parts laid out, for a second layout of the same book.
+    pub fn keeping() -> Self {
+        Laidout { keep: true, parts: Mutex::default() }
+    }
 }
 
 /// Typesets `world`'s main source in parts, or whole when `options` say so or it has no part
-/// lines.
-pub fn layout(world: &YearbookWorld, options: Options) -> Result<PagedDocument, AppError> {
+/// lines. Body parts found in `earlier` (same source) are reused; those laid out are added.
+pub fn layout(world: &YearbookWorld, options: Options, earlier: &Laidout) -> Result<PagedDocument, AppError> {
     let evict = options.evict;
     let text = world.main_text();
     let Some(cut) = cut(text)?.filter(|_| options.in_parts) else {
@@ -165,7 +184,8 @@ pub fn layout(world: &YearbookWorld, options: Options) -> Result<PagedDocument, 
     let bodies: Vec<(usize, &Segment)> =
         cut.segments.iter().enumerate().filter(|(_, s)| s.kind == Kind::Body).collect();
     let back_segment = cut.segments.iter().find(|s| s.kind == Kind::Back);
-    let loose = lay_out_loose(world, &cut, &bodies, evict)?;
+    let tagged = options.tagged;
+    let loose = lay_out_loose(world, &cut, &bodies, evict, tagged, earlier)?;
 
     // Now that every part's length is known: page numbers, sides and folios.
     let shift = side_shift(world, &cut)?;
@@ -197,8 +217,11 @@ pub fn layout(world: &YearbookWorld, options: Options) -> Result<PagedDocument, 
         }
     }
     let folios = folios(world, &cut, body.len())?;
+    let folio_key = part_key(cut.segments.len());
     for (page, folio) in body.iter_mut().zip(folios.pages()) {
-        page.frame.push_frame(Point::zero(), folio.frame.clone());
+        let mut folio = folio.frame.clone();
+        settle(&mut folio, folio_key, !tagged, &mut HashSet::new());
+        page.frame.push_frame(Point::zero(), folio);
     }
     let next = body.len() as u64 + 1;
     let back_segment = back_segment.expect("cut() checked there is a back part");
@@ -208,7 +231,12 @@ pub fn layout(world: &YearbookWorld, options: Options) -> Result<PagedDocument, 
     let mut prologue = format!("#let index-data = {index}\n");
     prologue.push_str(&body_prologue(next));
     let (back_text, back_map) = part_source(&cut, back_segment, &prologue);
-    let back = compile_part(world, "/part-back.typ", back_text, back_map, next, body.len())?;
+    let back_key = part_key(cut.segments.len() + 1);
+    let mut back = compile_part(world, "/part-back.typ", back_text, back_map, next, body.len())?;
+    let mut dropped = HashSet::new();
+    for page in &mut back.pages {
+        settle(&mut page.frame, back_key, false, &mut dropped);
+    }
     toc.extend(back.toc);
 
     // The front matter's length moves the links of its contents: typeset it once with the
@@ -234,6 +262,7 @@ pub fn layout(world: &YearbookWorld, options: Options) -> Result<PagedDocument, 
 
 /// A body part laid out on its own: from a right-hand page 1, without folios; what the contents
 /// and the index need from it, by page of the part.
+#[derive(Clone)]
 struct Loose {
     pages: Vec<Page>,
     toc: Vec<(i64, String, String, usize, Abs)>,
@@ -249,6 +278,8 @@ fn lay_out_loose(
     cut: &Cut<'_>,
     bodies: &[(usize, &Segment)],
     evict: bool,
+    tagged: bool,
+    earlier: &Laidout,
 ) -> Result<Vec<Loose>, AppError> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS).min(bodies.len()).max(1);
     let next = AtomicUsize::new(0);
@@ -260,7 +291,18 @@ fn lay_out_loose(
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&(i, segment)) = bodies.get(k) else { break };
                     let (source, map) = part_source(cut, segment, LOOSE_PROLOGUE);
-                    let laid = compile_loose(world, &format!("/part-{i:03}.typ"), source, map);
+                    let id = typst::utils::hash128(&(&source, tagged));
+                    let known = earlier.parts.lock().ok().and_then(|parts| parts.get(&id).cloned());
+                    if let Some(known) = known {
+                        if let Ok(mut slot) = results[k].lock() {
+                            *slot = Some(Ok(known));
+                        }
+                        continue;
+                    }
+                    let laid = compile_loose(world, &format!("/part-{i:03}.typ"), source, map, part_key(i), tagged);
+                    if let (true, Ok(laid), Ok(mut parts)) = (earlier.keep, &laid, earlier.parts.lock()) {
+                        parts.insert(id, laid.clone());
+                    }
                     if let Ok(mut slot) = results[k].lock() {
                         *slot = Some(laid);
                     }
@@ -292,7 +334,14 @@ const MAX_THREADS: usize = 4;
 /// A body part without folios (they are laid out apart, once the page numbers are known).
 const LOOSE_PROLOGUE: &str = "#set page(numbering: \"1\", footer: none)\n";
 
-fn compile_loose(world: &YearbookWorld, name: &str, source: String, map: LineMap) -> Result<Loose, AppError> {
+fn compile_loose(
+    world: &YearbookWorld,
+    name: &str,
+    source: String,
+    map: LineMap,
+    key: u128,
+    tagged: bool,
+) -> Result<Loose, AppError> {
     let part = world.part(name, source, map);
     let document = typeset::compile(&part)?;
     let toc = toc_marks(&document);
@@ -300,7 +349,7 @@ fn compile_loose(world: &YearbookWorld, name: &str, source: String, map: LineMap
     let mut pages = document.pages().to_vec();
     let mut dropped = HashSet::new();
     for page in &mut pages {
-        strip_tags(&mut page.frame, &mut dropped);
+        settle(&mut page.frame, key, !tagged, &mut dropped);
     }
     Ok(Loose { pages, toc, index })
 }
@@ -436,30 +485,72 @@ fn index_marks(document: &PagedDocument) -> Vec<(String, usize)> {
     index
 }
 
-/// Drops the tags of elements nothing asks for once the part is laid out. A tag holds its whole
-/// element (a table's tag holds every cell), so the pages kept for the join held about half a
-/// megabyte each. Kept: what the PDF export and the join query (headings for the outline,
-/// attachments, metadata and labelled elements for the contents, index and tables' pages).
-/// Only untagged PDFs are made from parts.
-fn strip_tags(frame: &mut Frame, dropped: &mut HashSet<Location>) {
+/// Readies a laid-out part's frames for the join.
+///
+/// Its locations become its own: each compilation derives its elements' locations from the same
+/// root, so two parts hold like elements (a rule drawn by the same template line, say) under the
+/// same location. Joined, those would be one element in two places: the introspector would merge
+/// them and the PDF/UA tag tree rejects them ("ambiguous logical parent"). Every location in the
+/// part is mixed with the part's own `key` (0 leaves them as they are), the same way wherever it
+/// occurs, so the part's tags, logical parents and links still agree with one another.
+///
+/// Untagged (`strip`), the tags of elements nothing asks for once the part is laid out are
+/// dropped: a tag holds its whole element (a table's tag holds every cell), so the pages kept
+/// for the join held about half a megabyte each. Kept: what the PDF export and the join query
+/// (headings for the outline, attachments, metadata and labelled elements for the contents,
+/// index and tables' pages).
+fn settle(frame: &mut Frame, key: u128, strip: bool, dropped: &mut HashSet<Location>) {
+    let moved = |loc: Location| Location::new(loc.hash() ^ key);
     frame.retain(|item| match item {
         FrameItem::Group(group) => {
-            strip_tags(&mut group.frame, dropped);
+            settle(&mut group.frame, key, strip, dropped);
+            if let Some(parent) = &mut group.parent {
+                parent.location = moved(parent.location);
+            }
             true
         }
         FrameItem::Tag(Tag::Start(elem, _)) => {
-            let keep = elem.label().is_some()
+            let keep = !strip
+                || elem.label().is_some()
                 || elem.is::<HeadingElem>()
                 || elem.is::<MetadataElem>()
                 || elem.is::<AttachElem>();
-            if !keep && let Some(loc) = elem.location() {
-                dropped.insert(loc);
+            if let Some(loc) = elem.location() {
+                if !keep {
+                    dropped.insert(loc);
+                } else if key != 0 {
+                    elem.set_location(moved(loc));
+                }
             }
             keep
         }
-        FrameItem::Tag(Tag::End(loc, ..)) => !dropped.contains(loc),
+        FrameItem::Tag(Tag::End(loc, end_key, _)) => {
+            if dropped.contains(loc) {
+                return false;
+            }
+            *loc = moved(*loc);
+            *end_key ^= key;
+            true
+        }
+        FrameItem::Link(Destination::Location(loc), _) => {
+            *loc = moved(*loc);
+            true
+        }
         _ => true,
     });
+}
+
+/// The location key of a part (see [`settle`]): a fixed, well-mixed 128-bit number for each
+/// part number, so the PDF's bytes do not change from run to run.
+fn part_key(part: usize) -> u128 {
+    // SplitMix64, twice: any fixed bijective mixer would do.
+    let mix = |mut z: u64| {
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let n = part as u64 + 1;
+    (u128::from(mix(n.wrapping_mul(0x9e37_79b9_7f4a_7c15))) << 64) | u128::from(mix(n ^ 0x5851_f42d_4c95_7f2d))
 }
 
 fn label(name: &str) -> Selector {

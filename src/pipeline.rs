@@ -237,7 +237,7 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
         attached.push(Vec::new());
     }
 
-    let in_parts = parts::in_parts(plan.config.typeset.parts, plan.pdf.tagged(), book.indicator_count);
+    let in_parts = parts::in_parts(plan.config.typeset.parts, book.indicator_count);
     let cuts = if in_parts {
         render::Cuts { rows: plan.config.typeset.part_rows.get(), cities: plan.config.typeset.part_cities.get() }
     } else {
@@ -282,8 +282,10 @@ fn typeset_with_workbook(
     in_parts: bool,
     timings: &mut Stopwatch<'_>,
 ) -> Result<(Vec<u8>, Vec<u8>, TablePages), AppError> {
-    let options = parts::Options { evict, in_parts };
-    let document = timings.time("layout", || parts::layout(world, options))?;
+    let options = parts::Options { evict, in_parts, tagged: plan.pdf.tagged() };
+    let twice = workbook_path.is_some() && plan.pdf.attaches_sources();
+    let earlier = if twice { parts::Laidout::keeping() } else { parts::Laidout::default() };
+    let document = timings.time("layout", || parts::layout(world, options, &earlier))?;
     let numbers =
         book.chapters.iter().flat_map(|c| std::iter::once(&c.detail).chain(&c.comparison)).map(|t| t.number.as_str());
     let pages = typeset::table_pages(&document, numbers)?;
@@ -292,11 +294,13 @@ fn typeset_with_workbook(
         |world: &YearbookWorld, document| typeset::export_pdf(world, document, plan.pdf, ident, plan.config.date);
     let (pdf, workbook) = match workbook_path.filter(|_| plan.pdf.attaches_sources()) {
         // The archive edition carries the workbook: it comes first, then the book is typeset
-        // again with it attached (memoised: only the attachment is new).
+        // again with it attached (whole: memoised; in parts: the body parts are reused; either
+        // way only the back matter, which holds the attachments, is laid out again).
         Some(path) => {
+            drop(document);
             let workbook = timings.time("workbook", || xlsx::workbook(book, &pages))?;
             world.add_virtual_file(path, workbook.clone())?;
-            let document = timings.time("layout", || parts::layout(world, options))?;
+            let document = timings.time("layout", || parts::layout(world, options, &earlier))?;
             (timings.time("pdf", || export(world, &document))?, workbook)
         }
         // Otherwise the PDF first: the pages of a large book are freed before the workbook is

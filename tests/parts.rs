@@ -73,8 +73,12 @@ fn whole_and_parts(dir: &Path, lang: &str) -> (PagedDocument, PagedDocument) {
     let date = Date { year: 2026, month: 3, day: 31 };
     let world = YearbookWorld::new(source, &repo().join("templates"), &fonts, date, &[("lang", lang)]);
     let whole = typeset::compile(&world).expect("the whole source compiles on its own");
-    let parts = yearbook::parts::layout(&world, yearbook::parts::Options { evict: true, in_parts: true })
-        .expect("the parts compile");
+    let parts = yearbook::parts::layout(
+        &world,
+        yearbook::parts::Options { evict: true, in_parts: true, tagged: false },
+        &Default::default(),
+    )
+    .expect("the parts compile");
     (whole, parts)
 }
 
@@ -188,4 +192,93 @@ fn running_out_of_memory_is_a_clear_error_and_keeps_the_last_edition() {
     assert!(stderr.contains("error: out of memory"), "{stderr}");
     assert!(stderr.contains("part_rows"), "{stderr}");
     assert_eq!(std::fs::read(&pdf).unwrap(), before);
+}
+
+/// How many element starts share a location with an earlier one, over the whole document (a
+/// whole compilation has some: a repeated table header is the same element again).
+fn repeated_locations(document: &PagedDocument) -> usize {
+    fn walk(frame: &Frame, seen: &mut std::collections::HashSet<u128>, repeated: &mut usize) {
+        for (_, item) in frame.items() {
+            match item {
+                FrameItem::Group(group) => walk(&group.frame, seen, repeated),
+                FrameItem::Tag(typst::introspection::Tag::Start(elem, _)) => {
+                    if let Some(loc) = elem.location()
+                        && !seen.insert(loc.hash())
+                    {
+                        *repeated += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let (mut seen, mut repeated) = (std::collections::HashSet::new(), 0);
+    for page in document.pages() {
+        walk(&page.frame, &mut seen, &mut repeated);
+    }
+    repeated
+}
+
+/// The structure elements of a tagged PDF by type (P, H1, Table, TD ...).
+fn structure(pdf: &[u8]) -> std::collections::BTreeMap<String, usize> {
+    use lopdf::{Document, Object};
+    let doc = Document::load_mem(pdf).unwrap();
+    let root = doc.catalog().unwrap().get(b"StructTreeRoot").unwrap().as_reference().unwrap();
+    let mut counts = std::collections::BTreeMap::new();
+    let mut stack = vec![Object::Reference(root)];
+    while let Some(object) = stack.pop() {
+        let object = match object {
+            Object::Reference(id) => doc.get_object(id).unwrap().clone(),
+            other => other,
+        };
+        match object {
+            Object::Array(items) => stack.extend(items),
+            Object::Dictionary(d) => {
+                if let Ok(kind) = d.get(b"S").and_then(Object::as_name) {
+                    *counts.entry(String::from_utf8_lossy(kind).into_owned()).or_insert(0) += 1;
+                }
+                if let Ok(k) = d.get(b"K") {
+                    stack.push(k.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    counts
+}
+
+/// The archive edition is tagged (PDF/UA-1) and typeset in parts too. Each compilation numbers
+/// its elements from the same root, so like elements of two parts shared locations; joined,
+/// the tag tree rejected them ("ambiguous logical parent"). Each part's locations are its own
+/// now: the joined book exports as PDF/A-3b + PDF/UA-1 with the structure of the whole source
+/// (which has the same cuts: each piece of a cut table is a table with its header).
+#[test]
+fn the_tagged_archive_edition_typeset_in_parts_has_the_whole_books_structure() {
+    use yearbook::parts::{Laidout, Options};
+    use yearbook::typeset::PdfPreset;
+    let dir = project_of_cities(8);
+    let config = dir.path().join("yearbook.toml");
+    let settings = std::fs::read_to_string(&config).unwrap()
+        + "\n[typeset]\nparts = \"always\"\npart_rows = 60\npart_cities = 3\n";
+    std::fs::write(&config, settings).unwrap();
+    // The source without the attachments (files of the build's own), exported tagged below.
+    let o = run(&["build", "--keep-typ", "--pdf-standard", "plain", "--quiet"], dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let source = std::fs::read_to_string(dir.path().join("dist/2025/yearbook-2025.typ")).unwrap();
+    let cuts = source.matches("#chapter-continues(").count();
+    assert!(cuts >= 5, "{cuts} cuts");
+    let fonts = Fonts::load(&repo().join("fonts")).unwrap();
+    let date = Date { year: 2026, month: 3, day: 31 };
+    let world = YearbookWorld::new(source, &repo().join("templates"), &fonts, date, &[("lang", "bilingual")]);
+    let whole = typeset::compile(&world).expect("the whole source compiles on its own");
+    let options = Options { evict: true, in_parts: true, tagged: true };
+    let parts = yearbook::parts::layout(&world, options, &Laidout::default()).expect("the parts compile");
+    assert_same_pages(&whole, &parts);
+    // Without each part's own locations, 1 607 elements here shared a location with another.
+    assert_eq!(repeated_locations(&whole), 0);
+    assert_eq!(repeated_locations(&parts), 0);
+    let export = |document| typeset::export_pdf(&world, document, PdfPreset::A3bUa, "t", date).unwrap();
+    let (whole, parts) = (structure(&export(&whole)), structure(&export(&parts)));
+    assert!(whole["TD"] > 1000, "{whole:?}");
+    assert_eq!(whole, parts);
 }
