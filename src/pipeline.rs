@@ -41,9 +41,30 @@ impl Engine {
     }
 }
 
-/// How long each stage of a run took, in order: for `--timings` and the benchmarks.
+/// How long each stage of a run took, in order, and the memory the process held after it (MiB,
+/// where the system says): for `--timings` and the benchmarks.
 #[derive(Debug, Clone, Default)]
-pub struct Timings(pub Vec<(&'static str, Duration)>);
+pub struct Timings(pub Vec<(&'static str, Duration, Option<u64>)>);
+
+impl Timings {
+    /// One line per stage, as `--timings` prints them.
+    pub fn lines(&self) -> impl Iterator<Item = String> + '_ {
+        self.0.iter().map(|(stage, took, rss)| {
+            let held = rss.map(|m| format!("  {m:>6} MiB held after")).unwrap_or_default();
+            format!("  {stage:<9} {:>8.1} ms{held}", took.as_secs_f64() * 1000.0)
+        })
+    }
+}
+
+/// The process's resident memory now, in MiB (Linux; `None` elsewhere). The peak of a stage is
+/// not this: `/usr/bin/time -v` gives the peak of the whole run.
+fn resident_mib() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    // SAFETY: sysconf only reads a system constant.
+    let page = u64::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).ok()?;
+    Some((pages * page) >> 20)
+}
 
 /// Times the stages of one call and reports each as it starts.
 struct Stopwatch<'a> {
@@ -62,7 +83,7 @@ impl<'a> Stopwatch<'a> {
         }
         let start = Instant::now();
         let out = f();
-        self.timings.0.push((stage, start.elapsed()));
+        self.timings.0.push((stage, start.elapsed(), resident_mib()));
         out
     }
 }

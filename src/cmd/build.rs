@@ -50,8 +50,8 @@ pub fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
         let _ = writeln!(out, "  {}  ({} bytes, sha256 {})", w.path.display(), w.bytes, &w.sha256[..16]);
     }
     if args.timings {
-        for (stage, took) in checked.timings.0.iter().chain(&timings.0) {
-            eprintln!("  {stage:<9} {:>8.1} ms", took.as_secs_f64() * 1000.0);
+        for line in checked.timings.lines().chain(timings.lines()) {
+            eprintln!("{line}");
         }
     }
     let warnings = checked.warnings();

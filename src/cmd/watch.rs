@@ -10,7 +10,7 @@ use typst_kit::watcher::Watcher;
 
 use crate::cmd::args::{BuildArgs, Cli};
 use crate::error::AppError;
-use crate::pipeline::{self, Engine};
+use crate::pipeline::{self, Engine, Timings};
 use crate::plan::Plan;
 
 pub fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
@@ -36,7 +36,7 @@ pub fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
             announced = true;
         }
         let started = Instant::now();
-        match once(&plan, &engine) {
+        match once(&plan, &engine, args.timings) {
             Ok(summary) => eprintln!("{summary} in {:.2} s", started.elapsed().as_secs_f64()),
             Err(e) => eprintln!("error: {e}\nthe last good edition is kept; waiting for the next change"),
         }
@@ -51,13 +51,21 @@ pub fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
 }
 
 /// One build, written as the edition's unit.
-fn once(plan: &Plan, engine: &Engine) -> Result<String, AppError> {
+fn once(plan: &Plan, engine: &Engine, timings: bool) -> Result<String, AppError> {
     let checked = pipeline::check(plan, engine)?;
     if !checked.diagnostics.is_empty() {
         super::print_human(&checked.files, &checked.diagnostics);
     }
     let artifacts = pipeline::build_once(plan, engine, &checked)?;
+    let stages = artifacts.timings.clone();
+    let landing = Instant::now();
     super::land(&plan.output.parent, &plan.output.folder, &artifacts.files(plan))?;
+    if timings {
+        let landed = Timings(vec![("land", landing.elapsed(), None)]);
+        for line in checked.timings.lines().chain(stages.lines()).chain(landed.lines()) {
+            eprintln!("{line}");
+        }
+    }
     Ok(format!("rebuilt {}", plan.output.dir().join(&plan.output.pdf).display()))
 }
 
