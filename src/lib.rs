@@ -8,7 +8,8 @@
 //! (minijinja → Typst source) → `typeset` (in-process Typst, bundled fonts only) and `xlsx` →
 //! `output` (the edition written as a unit). `pipeline` strings the stages together in memory;
 //! nothing below `cmd` prints or exits. After the edition: `export` cuts the workbook by
-//! department, `mail` sends each department its workbook.
+//! department, `mail` sends each department its workbook. `watch` waits for an edit to what a
+//! build reads (`yearbook watch`).
 
 pub mod alloc;
 pub mod archive;
@@ -35,4 +36,5 @@ pub mod strings;
 pub mod trace;
 pub mod typeset;
 pub mod validate;
+pub mod watch;
 pub mod xlsx;

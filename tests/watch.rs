@@ -93,3 +93,22 @@ fn an_edit_rebuilds_and_a_broken_edit_keeps_the_last_good_edition() {
     assert_eq!(std::fs::read(&pdf).unwrap(), good_pdf, "the last good PDF stays");
     assert_eq!(std::fs::read(&xlsx).unwrap(), second, "the last good workbook stays");
 }
+
+/// Editors that save by writing a new file and renaming it over the old one replace the file the
+/// watcher saw; the folder is watched, so such saves rebuild too, each of them.
+#[test]
+fn saves_by_rename_rebuild_each_time() {
+    let dir = project(&[("testcity", &mini_city())]);
+    let log = dir.path().join("watch.log");
+    let _watching = watch(dir.path());
+    let xlsx = dir.path().join("dist/2025/yearbook-2025.xlsx");
+    let rebuilt = || std::fs::read_to_string(&log).unwrap_or_default().matches("rebuilt ").count();
+    wait_for("the first build", || rebuilt() >= 1);
+    let city = dir.path().join("data/2025/testcity.toml");
+    for value in [59181, 59182] {
+        let temporary = dir.path().join("data/2025/.testcity.toml.swp");
+        std::fs::write(&temporary, mini_city().replace("value = 59178", &format!("value = {value}"))).unwrap();
+        std::fs::rename(&temporary, &city).unwrap();
+        wait_for("a build with the renamed file", || workbook_holds(&xlsx, f64::from(value)));
+    }
+}
