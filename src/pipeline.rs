@@ -267,6 +267,11 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
     let source = timings.time("render", || {
         render::render(&engine.templates, &plan.config.templates_dir, &book, plan.lang, &attachments, cuts)
     })?;
+    if in_parts && !engine.keep_caches {
+        // The template's copy of the book is freed now, on this thread; the parts are laid out
+        // on others, which would not reuse that memory. It goes back to the system.
+        crate::alloc::release_free_memory();
+    }
     let mut world = YearbookWorld::new(
         source,
         &plan.config.templates_dir,
