@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
+use notify::event::ModifyKind;
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher as _};
 
 /// How long the events must pause before a batch of them counts as one edit.
@@ -109,11 +110,20 @@ impl Changes {
         }
     }
 
-    fn relevant(&self, event: notify::Result<Event>) -> Result<bool, String> {
+    fn relevant(&mut self, event: notify::Result<Event>) -> Result<bool, String> {
         let event = event.map_err(|e| format!("watching failed: {e}"))?;
         // Reads (ours among them) change nothing.
         if matches!(event.kind, EventKind::Access(_)) {
             return Ok(false);
+        }
+        // A watched folder removed or renamed away takes its watch with it: forget it, so that
+        // the next `update` watches the folder found at that path again.
+        if matches!(event.kind, EventKind::Remove(_) | EventKind::Modify(ModifyKind::Name(_))) {
+            for path in &event.paths {
+                if self.watched.remove(path) {
+                    let _ = self.watcher.unwatch(path);
+                }
+            }
         }
         Ok(event.paths.iter().any(|p| self.reads.concerns(p)))
     }

@@ -112,3 +112,24 @@ fn saves_by_rename_rebuild_each_time() {
         wait_for("a build with the renamed file", || workbook_holds(&xlsx, f64::from(value)));
     }
 }
+
+/// A data folder replaced as a whole (a checkout, a copy from a colleague) is watched again:
+/// the edit after it rebuilds too.
+#[test]
+fn a_replaced_data_folder_is_watched_again() {
+    let dir = project(&[("testcity", &mini_city())]);
+    let log = dir.path().join("watch.log");
+    let _watching = watch(dir.path());
+    let xlsx = dir.path().join("dist/2025/yearbook-2025.xlsx");
+    let rebuilt = || std::fs::read_to_string(&log).unwrap_or_default().matches("rebuilt ").count();
+    wait_for("the first build", || rebuilt() >= 1);
+    let edition = dir.path().join("data/2025");
+    let replacement = dir.path().join("data/2025.new");
+    std::fs::create_dir(&replacement).unwrap();
+    std::fs::write(replacement.join("testcity.toml"), mini_city().replace("value = 59178", "value = 59183")).unwrap();
+    std::fs::rename(&edition, dir.path().join("data/2025.old")).unwrap();
+    std::fs::rename(&replacement, &edition).unwrap();
+    wait_for("a build from the new folder", || workbook_holds(&xlsx, 59183.0));
+    std::fs::write(edition.join("testcity.toml"), mini_city().replace("value = 59178", "value = 59184")).unwrap();
+    wait_for("a build after an edit in the new folder", || workbook_holds(&xlsx, 59184.0));
+}
