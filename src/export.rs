@@ -3,6 +3,7 @@
 //! who receives it, its file and hash. `mail` sends from the manifest alone, so what is mailed
 //! is what was exported and checked, never a rebuild.
 
+use crate::progress::{Progress, Step, report};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -105,6 +106,7 @@ pub fn by_department(
     catalogue: &Catalogue,
     output: &OutputPlan,
     per_city: bool,
+    progress: Option<&Progress>,
 ) -> Result<Export, AppError> {
     let addresses = Addressbook::new(catalogue);
     let mut departments: Vec<(&str, &Text, Vec<&Chapter>)> = Vec::new();
@@ -116,10 +118,16 @@ pub fn by_department(
     }
     let mut entries = Vec::new();
     let mut files = Vec::new();
+    let cities: Vec<Option<(&str, &Text)>> =
+        if per_city { book.cities.iter().map(|c| Some((c.id.as_str(), &c.name))).collect() } else { vec![None] };
+    let of = departments.len() * cities.len();
+    report(progress, Step::Stage("department workbooks"));
+    let mut done = 0;
     for (id, name, chapters) in departments {
-        let cities: Vec<Option<(&str, &Text)>> =
-            if per_city { book.cities.iter().map(|c| Some((c.id.as_str(), &c.name))).collect() } else { vec![None] };
-        for city in cities {
+        for city in cities.iter().copied() {
+            // Those before this one are written.
+            report(progress, Step::Count { done, of, unit: "workbooks" });
+            done += 1;
             let city_id = city.map(|(c, _)| c);
             let has_rows = |ch: &&Chapter| {
                 ch.detail.groups.iter().flat_map(|g| &g.rows).any(|r| city_id.is_none_or(|c| r.city_id == c))
@@ -154,6 +162,7 @@ pub fn by_department(
             files.push((file, bytes));
         }
     }
+    report(progress, Step::Count { done, of, unit: "workbooks" });
     files.push((MANIFEST.to_string(), manifest(&entries).into_bytes()));
     Ok(Export { entries, files })
 }

@@ -29,6 +29,7 @@ pub mod parts;
 pub mod pdf_eol;
 pub mod pipeline;
 pub mod plan;
+pub mod progress;
 pub mod render;
 pub mod resolve;
 pub mod scaffold;

@@ -13,12 +13,10 @@ use crate::error::AppError;
 use crate::load::{Catalogue, Edition, Loader};
 use crate::output::sha256_hex;
 use crate::plan::Plan;
+use crate::progress::{Progress, Step};
 use crate::render::{self, Attachment};
 use crate::typeset::{self, Fonts, TablePages, YearbookWorld};
 use crate::{diff, parts, resolve, trace, validate, xlsx};
-
-/// Told the name of each stage as it starts (the commands show it as progress).
-pub type Progress = dyn Fn(&'static str) + Send + Sync;
 
 /// What outlives one build: the parsed fonts and the template environment (a watcher keeps it),
 /// and where progress goes.
@@ -78,9 +76,7 @@ impl<'a> Stopwatch<'a> {
     }
 
     fn time<T>(&mut self, stage: &'static str, f: impl FnOnce() -> T) -> T {
-        if let Some(report) = self.progress {
-            report(stage);
-        }
+        crate::progress::report(self.progress, Step::Stage(stage));
         let start = Instant::now();
         let out = f();
         self.timings.0.push((stage, start.elapsed(), resident_mib()));
@@ -309,9 +305,10 @@ fn typeset_with_workbook(
     timings: &mut Stopwatch<'_>,
 ) -> Result<(Vec<u8>, Vec<u8>, TablePages), AppError> {
     let options = parts::Options { evict, in_parts, tagged: plan.pdf.tagged() };
+    let progress = timings.progress;
     let twice = workbook_path.is_some() && plan.pdf.attaches_sources();
     let earlier = if twice { parts::Laidout::keeping() } else { parts::Laidout::default() };
-    let document = timings.time("layout", || parts::layout(world, options, &earlier))?;
+    let document = timings.time("layout", || parts::layout(world, options, &earlier, progress))?;
     let numbers =
         book.chapters.iter().flat_map(|c| std::iter::once(&c.detail).chain(&c.comparison)).map(|t| t.number.as_str());
     let pages = typeset::table_pages(&document, numbers)?;
@@ -326,7 +323,7 @@ fn typeset_with_workbook(
             drop(document);
             let workbook = timings.time("workbook", || xlsx::workbook(book, &pages))?;
             world.add_virtual_file(path, workbook.clone())?;
-            let document = timings.time("layout", || parts::layout(world, options, &earlier))?;
+            let document = timings.time("layout", || parts::layout(world, options, &earlier, progress))?;
             (timings.time("pdf", || export(world, &document))?, workbook)
         }
         // Otherwise the PDF first: the pages of a large book are freed before the workbook is

@@ -408,7 +408,7 @@ fn check_traces_each_figure_to_its_article_and_reports_the_one_it_cannot_find() 
 }
 
 #[test]
-fn progress_is_a_line_per_stage_off_a_terminal_and_nothing_with_quiet() {
+fn progress_is_a_line_per_stage_and_a_count_of_parts_off_a_terminal_and_nothing_with_quiet() {
     let dir = project(&[("testcity", &mini_city())]);
     let o = run(&["build"], dir.path());
     assert!(o.status.success(), "{}", text(&o.stderr));
@@ -417,6 +417,26 @@ fn progress_is_a_line_per_stage_off_a_terminal_and_nothing_with_quiet() {
         assert!(err.lines().any(|l| l.trim() == stage), "no `{stage}` line in:\n{err}");
     }
     let o = run(&["build", "--quiet"], dir.path());
+    assert!(o.status.success());
+    assert!(o.stderr.is_empty(), "--quiet printed: {}", text(&o.stderr));
+
+    // A book in parts counts them, at each tenth and at the end; the export counts workbooks.
+    let config = dir.path().join("yearbook.toml");
+    let settings = std::fs::read_to_string(&config).unwrap() + "\n[typeset]\nparts = \"always\"\n";
+    std::fs::write(&config, settings).unwrap();
+    let o = run(&["build"], dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    let counted: Vec<&str> = err.lines().filter(|l| l.trim_start().starts_with("layout: ")).collect();
+    let last = counted.last().unwrap_or_else(|| panic!("no count of the parts in:\n{err}"));
+    let (done, of) = last.trim().trim_start_matches("layout: ").trim_end_matches(" parts").split_once(" of ").unwrap();
+    assert_eq!(done, of, "{err}");
+    assert!(of.parse::<usize>().unwrap() > 1, "{err}");
+    let o = run(&["export", "--by", "department"], dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.lines().any(|l| l.trim().starts_with("department workbooks: ") && l.ends_with(" workbooks")), "{err}");
+    let o = run(&["export", "--by", "department", "--quiet"], dir.path());
     assert!(o.status.success());
     assert!(o.stderr.is_empty(), "--quiet printed: {}", text(&o.stderr));
 }

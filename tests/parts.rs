@@ -77,6 +77,7 @@ fn whole_and_parts(dir: &Path, lang: &str) -> (PagedDocument, PagedDocument) {
         &world,
         yearbook::parts::Options { evict: true, in_parts: true, tagged: false },
         &Default::default(),
+        None,
     )
     .expect("the parts compile");
     (whole, parts)
@@ -272,7 +273,7 @@ fn the_tagged_archive_edition_typeset_in_parts_has_the_whole_books_structure() {
     let world = YearbookWorld::new(source, &repo().join("templates"), &fonts, date, &[("lang", "bilingual")]);
     let whole = typeset::compile(&world).expect("the whole source compiles on its own");
     let options = Options { evict: true, in_parts: true, tagged: true };
-    let parts = yearbook::parts::layout(&world, options, &Laidout::default()).expect("the parts compile");
+    let parts = yearbook::parts::layout(&world, options, &Laidout::default(), None).expect("the parts compile");
     assert_same_pages(&whole, &parts);
     // Without each part's own locations, 1 607 elements here shared a location with another.
     assert_eq!(repeated_locations(&whole), 0);

@@ -37,17 +37,26 @@ pub fn run(cli: &Cli, args: &ArchiveArgs) -> Result<u8, AppError> {
     };
     let archival = Plan::new(config.clone(), PlanOptions { pdf: PdfPreset::A3bUa, ..options });
 
-    let engine = Engine::new(&config)?;
+    let mut engine = Engine::new(&config)?;
     let checked = pipeline::check(&print, &engine)?;
     if !checked.diagnostics.is_empty() {
         super::print_human(&checked.files, &checked.diagnostics);
     }
+    let (shown, progress) = super::progress::show(cli.quiet);
+    engine.progress = progress;
     let printed = pipeline::build_once(&print, &engine, &checked)?;
     let archived = pipeline::build_once(&archival, &engine, &checked)?;
 
     // The departments' workbooks, as `yearbook export --by department` writes them.
-    let departments =
-        crate::export::by_department(&printed.book, &printed.pages, &checked.catalogue, &print.output, false)?;
+    let departments = crate::export::by_department(
+        &printed.book,
+        &printed.pages,
+        &checked.catalogue,
+        &print.output,
+        false,
+        engine.progress.as_deref(),
+    )?;
+    drop(shown);
     let mut payload = vec![
         (print.output.pdf.clone(), printed.pdf),
         (archival.output.pdf.clone(), archived.pdf),

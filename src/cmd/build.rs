@@ -10,7 +10,9 @@ use crate::plan::Plan;
 pub fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
     let plan = Plan::new(super::config(cli)?, args.options());
     let mut engine = Engine::new(&plan.config)?;
-    let mut shown = Some(super::progress::show(&mut engine, args.quiet));
+    let (shown, progress) = super::progress::show(cli.quiet);
+    engine.progress = progress;
+    let mut shown = Some(shown);
     let checked = pipeline::check(&plan, &engine)?;
     if !checked.diagnostics.is_empty() {
         // A spinner would draw over the diagnostics.

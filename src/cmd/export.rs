@@ -11,14 +11,23 @@ use crate::plan::Plan;
 
 pub fn run(cli: &Cli, args: &ExportArgs) -> Result<u8, AppError> {
     let plan = Plan::new(super::config(cli)?, args.options());
-    let engine = Engine::new(&plan.config)?;
+    let mut engine = Engine::new(&plan.config)?;
     let checked = pipeline::check(&plan, &engine)?;
     if !checked.diagnostics.is_empty() {
         super::print_human(&checked.files, &checked.diagnostics);
     }
+    let (shown, progress) = super::progress::show(cli.quiet);
+    engine.progress = progress;
     let artifacts = pipeline::build_once(&plan, &engine, &checked)?;
-    let export =
-        export::by_department(&artifacts.book, &artifacts.pages, &checked.catalogue, &plan.output, args.per_city)?;
+    let export = export::by_department(
+        &artifacts.book,
+        &artifacts.pages,
+        &checked.catalogue,
+        &plan.output,
+        args.per_city,
+        engine.progress.as_deref(),
+    )?;
+    drop(shown);
     let folder = plan.output.departments_folder(args.per_city);
     let dir = plan.output.parent.join(&folder);
     // As one unit; the send log and outbox that `mail` keeps in the folder are carried over.

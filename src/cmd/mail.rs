@@ -36,7 +36,9 @@ pub fn run(cli: &Cli, args: &MailArgs) -> Result<u8, AppError> {
     }
     let server = server(args)?;
     let mut log = log;
-    let outcomes = send::deliver(&server, composer.sender(), &letters, &mut log, args.resend)?;
+    let (shown, progress) = super::progress::show(cli.quiet);
+    let outcomes = send::deliver(&server, composer.sender(), &letters, &mut log, args.resend, progress.as_deref())?;
+    drop(shown);
 
     let mut out = std::io::stdout().lock();
     let (mut delivered, mut skipped, mut failed) = (0, 0, unsendable.len());

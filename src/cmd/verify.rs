@@ -49,15 +49,24 @@ pub fn run(cli: &Cli, args: &VerifyArgs) -> Result<u8, AppError> {
     // The articles were checked when the edition was made; they are not part of the bag.
     config.sources_dir = None;
     let year = archived_year(&args.bag)?;
-    let engine = Engine::new(&config)?;
+    let mut engine = Engine::new(&config)?;
     let print =
         Plan::new(config.clone(), PlanOptions { year: Some(year), pdf: PdfPreset::A2b, ..PlanOptions::default() });
     let archival = Plan::new(config, PlanOptions { year: Some(year), pdf: PdfPreset::A3bUa, ..PlanOptions::default() });
     let checked = pipeline::check(&print, &engine)?;
+    let (shown, progress) = super::progress::show(cli.quiet);
+    engine.progress = progress;
     let printed = pipeline::build_once(&print, &engine, &checked)?;
     let archived = pipeline::build_once(&archival, &engine, &checked)?;
-    let departments =
-        crate::export::by_department(&printed.book, &printed.pages, &checked.catalogue, &print.output, false)?;
+    let departments = crate::export::by_department(
+        &printed.book,
+        &printed.pages,
+        &checked.catalogue,
+        &print.output,
+        false,
+        engine.progress.as_deref(),
+    )?;
+    drop(shown);
     let mut differ = 0;
     for (name, bytes) in
         [(&print.output.pdf, printed.pdf), (&archival.output.pdf, archived.pdf), (&print.output.xlsx, printed.xlsx)]

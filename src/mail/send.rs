@@ -3,6 +3,7 @@
 //! (`SSL_CERT_FILE`). Each recipient gets the message in a transaction of its own, so a refused
 //! address costs only that delivery and the log can say exactly who got what.
 
+use crate::progress::{Progress, Step, report};
 use std::time::{Duration, SystemTime};
 
 use lettre::address::Envelope;
@@ -104,6 +105,7 @@ pub fn deliver(
     letters: &[Letter],
     log: &mut SendLog,
     resend: bool,
+    progress: Option<&Progress>,
 ) -> Result<Vec<Outcome>, AppError> {
     let any = letters.iter().any(|l| l.recipients.iter().any(|r| resend || !log.delivered(r, &l.entry.sha256)));
     let transport = server.transport()?;
@@ -113,7 +115,9 @@ pub fn deliver(
         transport.test_connection().map_err(|e| connection_error(server, &e))?;
     }
     let mut outcomes = Vec::new();
-    for letter in letters {
+    report(progress, Step::Stage("mail"));
+    report(progress, Step::Count { done: 0, of: letters.len(), unit: "messages" });
+    for (done, letter) in letters.iter().enumerate() {
         let mut outcome =
             Outcome { entry: letter.entry.clone(), delivered: Vec::new(), skipped: Vec::new(), failed: Vec::new() };
         for rcpt in &letter.recipients {
@@ -140,6 +144,7 @@ pub fn deliver(
             }
         }
         outcomes.push(outcome);
+        report(progress, Step::Count { done: done + 1, of: letters.len(), unit: "messages" });
     }
     Ok(outcomes)
 }
