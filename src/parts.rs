@@ -311,7 +311,8 @@ fn lay_out_loose(
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&(i, segment)) = bodies.get(k) else { break };
                     let (source, map) = part_source(cut, segment, LOOSE_PROLOGUE);
-                    let id = typst::utils::hash128(&(&source, tagged));
+                    // The part's number too: its locations are mixed with its number's key.
+                    let id = typst::utils::hash128(&(&source, tagged, i));
                     let known = earlier.parts.lock().ok().and_then(|parts| parts.get(&id).cloned());
                     if let Some(known) = known {
                         if let Ok(mut slot) = results[k].lock() {
