@@ -283,3 +283,25 @@ fn the_tagged_archive_edition_typeset_in_parts_has_the_whole_books_structure() {
     assert!(whole["TD"] > 1000, "{whole:?}");
     assert_eq!(whole, parts);
 }
+
+/// The archive edition is laid out twice (the second time with its workbook attached); the
+/// second layout takes the body parts from the first. Reused, they give the same pages.
+#[test]
+fn a_second_layout_reusing_the_parts_gives_the_same_pages() {
+    use yearbook::parts::{Laidout, Options};
+    let dir = project_of_cities(8);
+    let o = run(&["build", "--keep-typ", "--pdf-standard", "plain", "--quiet"], dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let source = std::fs::read_to_string(dir.path().join("dist/2025/yearbook-2025.typ")).unwrap();
+    let fonts = Fonts::load(&repo().join("fonts")).unwrap();
+    let date = Date { year: 2026, month: 3, day: 31 };
+    let world = YearbookWorld::new(source, &repo().join("templates"), &fonts, date, &[("lang", "bilingual")]);
+    let options = Options { evict: true, in_parts: true, tagged: true };
+    let earlier = Laidout::keeping();
+    let first = yearbook::parts::layout(&world, options, &earlier, None).unwrap();
+    let second = yearbook::parts::layout(&world, options, &earlier, None).unwrap();
+    let fresh = yearbook::parts::layout(&world, options, &Laidout::default(), None).unwrap();
+    assert_same_pages(&first, &second);
+    assert_same_pages(&fresh, &second);
+    assert_eq!(repeated_locations(&second), 0);
+}
