@@ -32,7 +32,7 @@ struct RawConfig {
 /// groups once a piece holds `part_rows` rows, the city profiles every `part_cities` cities.
 /// Each cut starts a new page. `parts = "auto"` typesets in parts from about 45 cities on
 /// (smaller books are faster whole), `"always"` at any size (a machine with little memory, with
-/// smaller parts), `"never"` whole. The archive edition is always typeset whole.
+/// smaller parts), `"never"` whole. The archive edition, tagged, follows the same setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Typeset {
