@@ -13,28 +13,21 @@ import argparse
 import os
 import pathlib
 import re
-import shutil
 import statistics
+import sys
 import subprocess
 import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-
-
-def project(dest: pathlib.Path) -> None:
-    shutil.copytree(ROOT / "data", dest / "data")
-    (dest / "yearbook.toml").write_text(
-        (ROOT / "yearbook.toml").read_text(encoding="utf-8")
-        .replace('templates = "templates"', f'templates = "{ROOT / "templates"}"')
-        .replace('fonts = "fonts"', f'fonts = "{ROOT / "fonts"}"'),
-        encoding="utf-8")
+sys.path.insert(0, str(ROOT / "benches"))
+import scale  # noqa: E402
 
 
 class Watcher:
     def __init__(self, binary: str, dest: pathlib.Path):
         self.dest = dest
-        project(dest)
+        scale.make_edition(dest, 1, ROOT / "data")  # the shipped project, as the scale benchmark copies it
         self.city = dest / "data" / "2025" / "wuwei.toml"
         self.text = self.city.read_text(encoding="utf-8")
         self.pdf = dest / "dist" / "2025" / "yearbook-2025.pdf"

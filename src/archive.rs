@@ -4,14 +4,41 @@
 //! with the hashes of the fonts used; `manifest-sha256.txt` and `tagmanifest-sha256.txt` let
 //! anyone check every byte in ten years with nothing but a SHA-256 tool.
 //!
-//! Nothing here writes or prints: `bag` returns the files of the bag, `verify` compares a bag on
-//! disk with its manifests.
+//! Nothing here writes or prints: `editions` makes what a bag holds in memory, `bag` returns the
+//! files of the bag, `verify` compares a bag on disk with its manifests.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::AppError;
+use crate::export::{self, Export};
 use crate::output::sha256_hex;
+use crate::pipeline::{self, Artifacts, Checked, Engine};
+use crate::plan::Plan;
+
+/// What an archived edition holds, made in memory: the print and archive editions, and the
+/// departments' workbooks as `yearbook export --by department` writes them.
+pub struct Editions {
+    pub printed: Artifacts,
+    pub archived: Artifacts,
+    pub departments: Export,
+}
+
+/// Makes the editions of a bag (`archive`) or again from a bag (`verify --rebuild`): the same
+/// steps both times, so that a rebuild compares like with like.
+pub fn editions(engine: &Engine, checked: &Checked, print: &Plan, archival: &Plan) -> Result<Editions, AppError> {
+    let printed = pipeline::build_once(print, engine, checked)?;
+    let archived = pipeline::build_once(archival, engine, checked)?;
+    let departments = export::by_department(
+        &printed.book,
+        &printed.pages,
+        &checked.catalogue,
+        &print.output,
+        false,
+        engine.progress.as_deref(),
+    )?;
+    Ok(Editions { printed, archived, departments })
+}
 
 /// Where the sources sit in the payload (`data/` of the bag).
 pub const SOURCE_DIR: &str = "source";

@@ -58,8 +58,12 @@ fn heading_pages(document: &PagedDocument) -> Vec<usize> {
         .collect()
 }
 
-/// Builds `dir` with `--keep-typ`, then compiles the kept source whole and in parts.
-fn whole_and_parts(dir: &Path, lang: &str) -> (PagedDocument, PagedDocument) {
+/// The edition date of the test projects (their yearbook.toml's).
+const DATE: Date = Date { year: 2026, month: 3, day: 31 };
+
+/// Builds `dir` with `--keep-typ` (plain: without the archive's attachments, files of the
+/// build's own) and returns the whole-book source it kept.
+fn kept_source(dir: &Path, lang: &str) -> String {
     let o = run(&["build", "--keep-typ", "--pdf-standard", "plain", "--lang", lang, "--quiet"], dir);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let typ = std::fs::read_dir(dir.join("dist/2025"))
@@ -69,9 +73,28 @@ fn whole_and_parts(dir: &Path, lang: &str) -> (PagedDocument, PagedDocument) {
         .expect("--keep-typ writes the source");
     let source = std::fs::read_to_string(typ).unwrap();
     assert!(source.contains("// @part back"), "the source marks its parts");
+    source
+}
+
+/// A world of the kept source, with the project's templates and fonts.
+fn world_of<'a>(source: String, fonts: &'a Fonts, lang: &str) -> YearbookWorld<'a> {
+    YearbookWorld::new(source, &repo().join("templates"), fonts, DATE, &[("lang", lang)])
+}
+
+/// Typesets `dir` in parts always, cut small: the profiles every 3 cities, the tables every 60
+/// rows or so.
+fn cut_small(dir: &Path) {
+    let config = dir.join("yearbook.toml");
+    let settings = std::fs::read_to_string(&config).unwrap()
+        + "\n[typeset]\nparts = \"always\"\npart_rows = 60\npart_cities = 3\n";
+    std::fs::write(&config, settings).unwrap();
+}
+
+/// Builds `dir` with `--keep-typ`, then compiles the kept source whole and in parts.
+fn whole_and_parts(dir: &Path, lang: &str) -> (PagedDocument, PagedDocument) {
+    let source = kept_source(dir, lang);
     let fonts = Fonts::load(&repo().join("fonts")).unwrap();
-    let date = Date { year: 2026, month: 3, day: 31 };
-    let world = YearbookWorld::new(source, &repo().join("templates"), &fonts, date, &[("lang", lang)]);
+    let world = world_of(source, &fonts, lang);
     let whole = typeset::compile(&world).expect("the whole source compiles on its own");
     let parts = yearbook::parts::layout(
         &world,
@@ -117,10 +140,7 @@ fn eight_cities_typeset_in_parts_match_the_whole_source() {
 #[test]
 fn chapters_cut_into_parts_of_bounded_size_match_the_whole_source() {
     let dir = project_of_cities(8);
-    let config = dir.path().join("yearbook.toml");
-    let text = std::fs::read_to_string(&config).unwrap()
-        + "\n[typeset]\nparts = \"always\"\npart_rows = 60\npart_cities = 3\n";
-    std::fs::write(&config, text).unwrap();
+    cut_small(dir.path());
     let (whole, parts) = whole_and_parts(dir.path(), "bilingual");
     assert_same_pages(&whole, &parts);
     let source = std::fs::read_to_string(dir.path().join("dist/2025/yearbook-2025.typ")).unwrap();
@@ -258,19 +278,13 @@ fn the_tagged_archive_edition_typeset_in_parts_has_the_whole_books_structure() {
     use yearbook::parts::{Laidout, Options};
     use yearbook::typeset::PdfPreset;
     let dir = project_of_cities(8);
-    let config = dir.path().join("yearbook.toml");
-    let settings = std::fs::read_to_string(&config).unwrap()
-        + "\n[typeset]\nparts = \"always\"\npart_rows = 60\npart_cities = 3\n";
-    std::fs::write(&config, settings).unwrap();
-    // The source without the attachments (files of the build's own), exported tagged below.
-    let o = run(&["build", "--keep-typ", "--pdf-standard", "plain", "--quiet"], dir.path());
-    assert!(o.status.success(), "{}", text(&o.stderr));
-    let source = std::fs::read_to_string(dir.path().join("dist/2025/yearbook-2025.typ")).unwrap();
+    cut_small(dir.path());
+    // The source without the attachments, exported tagged below.
+    let source = kept_source(dir.path(), "bilingual");
     let cuts = source.matches("#chapter-continues(").count();
     assert!(cuts >= 5, "{cuts} cuts");
     let fonts = Fonts::load(&repo().join("fonts")).unwrap();
-    let date = Date { year: 2026, month: 3, day: 31 };
-    let world = YearbookWorld::new(source, &repo().join("templates"), &fonts, date, &[("lang", "bilingual")]);
+    let world = world_of(source, &fonts, "bilingual");
     let whole = typeset::compile(&world).expect("the whole source compiles on its own");
     let options = Options { evict: true, in_parts: true, tagged: true };
     let parts = yearbook::parts::layout(&world, options, &Laidout::default(), None).expect("the parts compile");
@@ -278,7 +292,7 @@ fn the_tagged_archive_edition_typeset_in_parts_has_the_whole_books_structure() {
     // Without each part's own locations, 1 607 elements here shared a location with another.
     assert_eq!(repeated_locations(&whole), 0);
     assert_eq!(repeated_locations(&parts), 0);
-    let export = |document| typeset::export_pdf(&world, document, PdfPreset::A3bUa, "t", date).unwrap();
+    let export = |document| typeset::export_pdf(&world, document, PdfPreset::A3bUa, "t", DATE).unwrap();
     let (whole, parts) = (structure(&export(&whole)), structure(&export(&parts)));
     assert!(whole["TD"] > 1000, "{whole:?}");
     assert_eq!(whole, parts);
@@ -290,12 +304,9 @@ fn the_tagged_archive_edition_typeset_in_parts_has_the_whole_books_structure() {
 fn a_second_layout_reusing_the_parts_gives_the_same_pages() {
     use yearbook::parts::{Laidout, Options};
     let dir = project_of_cities(8);
-    let o = run(&["build", "--keep-typ", "--pdf-standard", "plain", "--quiet"], dir.path());
-    assert!(o.status.success(), "{}", text(&o.stderr));
-    let source = std::fs::read_to_string(dir.path().join("dist/2025/yearbook-2025.typ")).unwrap();
+    let source = kept_source(dir.path(), "bilingual");
     let fonts = Fonts::load(&repo().join("fonts")).unwrap();
-    let date = Date { year: 2026, month: 3, day: 31 };
-    let world = YearbookWorld::new(source, &repo().join("templates"), &fonts, date, &[("lang", "bilingual")]);
+    let world = world_of(source, &fonts, "bilingual");
     let options = Options { evict: true, in_parts: true, tagged: true };
     let earlier = Laidout::keeping();
     let first = yearbook::parts::layout(&world, options, &earlier, None).unwrap();

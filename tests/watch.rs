@@ -41,6 +41,18 @@ fn watch(dir: &std::path::Path) -> Watching {
     Watching(child)
 }
 
+/// How many builds the watcher in `dir` has reported.
+fn rebuilds(dir: &std::path::Path) -> usize {
+    std::fs::read_to_string(dir.join("watch.log")).unwrap_or_default().matches("rebuilt ").count()
+}
+
+/// Starts `yearbook watch` in `dir` and waits for its first build.
+fn watch_built(dir: &std::path::Path) -> Watching {
+    let watching = watch(dir);
+    wait_for("the first build", || rebuilds(dir) >= 1);
+    watching
+}
+
 /// Whether any sheet of the workbook holds the number.
 fn workbook_holds(xlsx: &std::path::Path, number: f64) -> bool {
     let Ok(mut wb) = open_workbook::<Xlsx<_>, _>(xlsx) else { return false };
@@ -70,16 +82,14 @@ fn an_edit_saved_during_a_build_is_not_lost() {
 fn an_edit_rebuilds_and_a_broken_edit_keeps_the_last_good_edition() {
     let dir = project(&[("testcity", &mini_city())]);
     let log = dir.path().join("watch.log");
-    let _watching = watch(dir.path());
+    let _watching = watch_built(dir.path());
     let pdf = dir.path().join("dist/2025/yearbook-2025.pdf");
     let xlsx = dir.path().join("dist/2025/yearbook-2025.xlsx");
-    let rebuilt = || std::fs::read_to_string(&log).unwrap_or_default().matches("rebuilt ").count();
-    wait_for("the first build", || rebuilt() >= 1);
     let first = std::fs::read(&xlsx).unwrap();
 
     let city = dir.path().join("data/2025/testcity.toml");
     std::fs::write(&city, mini_city().replace("value = 59178", "value = 59179")).unwrap();
-    wait_for("the rebuild after an edit", || rebuilt() >= 2);
+    wait_for("the rebuild after an edit", || rebuilds(dir.path()) >= 2);
     let second = std::fs::read(&xlsx).unwrap();
     assert_ne!(first, second, "the edit reached the workbook");
     let good_pdf = std::fs::read(&pdf).unwrap();
@@ -99,11 +109,8 @@ fn an_edit_rebuilds_and_a_broken_edit_keeps_the_last_good_edition() {
 #[test]
 fn saves_by_rename_rebuild_each_time() {
     let dir = project(&[("testcity", &mini_city())]);
-    let log = dir.path().join("watch.log");
-    let _watching = watch(dir.path());
+    let _watching = watch_built(dir.path());
     let xlsx = dir.path().join("dist/2025/yearbook-2025.xlsx");
-    let rebuilt = || std::fs::read_to_string(&log).unwrap_or_default().matches("rebuilt ").count();
-    wait_for("the first build", || rebuilt() >= 1);
     let city = dir.path().join("data/2025/testcity.toml");
     for value in [59181, 59182] {
         let temporary = dir.path().join("data/2025/.testcity.toml.swp");
@@ -118,11 +125,8 @@ fn saves_by_rename_rebuild_each_time() {
 #[test]
 fn a_replaced_data_folder_is_watched_again() {
     let dir = project(&[("testcity", &mini_city())]);
-    let log = dir.path().join("watch.log");
-    let _watching = watch(dir.path());
+    let _watching = watch_built(dir.path());
     let xlsx = dir.path().join("dist/2025/yearbook-2025.xlsx");
-    let rebuilt = || std::fs::read_to_string(&log).unwrap_or_default().matches("rebuilt ").count();
-    wait_for("the first build", || rebuilt() >= 1);
     let edition = dir.path().join("data/2025");
     let replacement = dir.path().join("data/2025.new");
     std::fs::create_dir(&replacement).unwrap();

@@ -44,18 +44,7 @@ pub fn run(cli: &Cli, args: &ArchiveArgs) -> Result<u8, AppError> {
     }
     let (shown, progress) = super::progress::show(cli.quiet);
     engine.progress = progress;
-    let printed = pipeline::build_once(&print, &engine, &checked)?;
-    let archived = pipeline::build_once(&archival, &engine, &checked)?;
-
-    // The departments' workbooks, as `yearbook export --by department` writes them.
-    let departments = crate::export::by_department(
-        &printed.book,
-        &printed.pages,
-        &checked.catalogue,
-        &print.output,
-        false,
-        engine.progress.as_deref(),
-    )?;
+    let archive::Editions { printed, archived, departments } = archive::editions(&engine, &checked, &print, &archival)?;
     drop(shown);
     let mut payload = vec![
         (print.output.pdf.clone(), printed.pdf),

@@ -56,16 +56,7 @@ pub fn run(cli: &Cli, args: &VerifyArgs) -> Result<u8, AppError> {
     let checked = pipeline::check(&print, &engine)?;
     let (shown, progress) = super::progress::show(cli.quiet);
     engine.progress = progress;
-    let printed = pipeline::build_once(&print, &engine, &checked)?;
-    let archived = pipeline::build_once(&archival, &engine, &checked)?;
-    let departments = crate::export::by_department(
-        &printed.book,
-        &printed.pages,
-        &checked.catalogue,
-        &print.output,
-        false,
-        engine.progress.as_deref(),
-    )?;
+    let archive::Editions { printed, archived, departments } = archive::editions(&engine, &checked, &print, &archival)?;
     drop(shown);
     let mut differ = 0;
     for (name, bytes) in
