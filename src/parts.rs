@@ -22,7 +22,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 use typst::foundations::{Content, Label, Selector, Value};
 use typst::introspection::{Introspector, Location, MetadataElem, Tag};
@@ -53,6 +53,9 @@ enum Kind {
 
 struct Segment {
     kind: Kind,
+    /// A body part that goes on with a table the part before left unfinished (`body
+    /// continued`): it may take rows from that part's end, so it is laid out after it.
+    continued: bool,
     /// Byte range in the whole source.
     start: usize,
     end: usize,
@@ -73,17 +76,18 @@ fn cut(text: &str) -> Result<Option<Cut<'_>>, AppError> {
     let mut offset = 0;
     for (line, l) in text.split_inclusive('\n').enumerate() {
         if let Some(name) = l.strip_prefix(MARKER) {
-            let kind = match name.trim() {
-                "front" => Kind::Front,
-                "body" => Kind::Body,
-                "back" => Kind::Back,
+            let (kind, continued) = match name.trim() {
+                "front" => (Kind::Front, false),
+                "body" => (Kind::Body, false),
+                "body continued" => (Kind::Body, true),
+                "back" => (Kind::Back, false),
                 other => {
                     return Err(AppError::Template(format!(
-                        "main.typ.j2: unknown part `{other}` in a `{MARKER}` line (front, body or back)"
+                        "main.typ.j2: unknown part `{other}` in a `{MARKER}` line (front, body, body continued or back)"
                     )));
                 }
             };
-            marks.push((kind, offset, line));
+            marks.push((kind, continued, offset, line));
         }
         offset += l.len();
     }
@@ -91,6 +95,11 @@ fn cut(text: &str) -> Result<Option<Cut<'_>>, AppError> {
         return Ok(None);
     }
     let kinds: Vec<Kind> = marks.iter().map(|m| m.0).collect();
+    if marks.windows(2).any(|w| w[1].1 && w[0].0 != Kind::Body) {
+        return Err(AppError::Template(format!(
+            "main.typ.j2: a `{MARKER}body continued` line must follow a body part"
+        )));
+    }
     let front = kinds.iter().filter(|k| **k == Kind::Front).count();
     let back = kinds.iter().filter(|k| **k == Kind::Back).count();
     if kinds.first() != Some(&Kind::Front) || kinds.last() != Some(&Kind::Back) || front != 1 || back != 1 {
@@ -101,14 +110,15 @@ fn cut(text: &str) -> Result<Option<Cut<'_>>, AppError> {
     let segments = marks
         .iter()
         .enumerate()
-        .map(|(i, &(kind, start, line))| Segment {
+        .map(|(i, &(kind, continued, start, line))| Segment {
             kind,
+            continued,
             start,
-            end: marks.get(i + 1).map_or(text.len(), |m| m.1),
+            end: marks.get(i + 1).map_or(text.len(), |m| m.2),
             line,
         })
         .collect();
-    Ok(Some(Cut { text, preamble: &text[..marks[0].1], segments }))
+    Ok(Some(Cut { text, preamble: &text[..marks[0].2], segments }))
 }
 
 /// A heading the contents lists, as a part reported it.
@@ -157,21 +167,43 @@ pub fn in_parts(mode: PartsMode, figures: usize) -> bool {
     }
 }
 
-/// The body parts laid out by an earlier [`layout`] of the same book, by their source. The
-/// archive edition is laid out twice, the second time with its workbook attached (which needs
-/// the first's table pages); only the back matter, where the attachments are, changes, so the
-/// body parts are taken from here instead of laid out again.
+/// What a [`layout`] leaves for what follows it.
+///
+/// The body parts it laid out, by their source: the archive edition is laid out twice, the
+/// second time with its workbook attached (which needs the first's table pages); only the back
+/// matter, where the attachments are, changes, so the body parts are taken from here instead of
+/// laid out again.
+///
+/// And the rows it carried from one piece of a table to the next, which the kept whole source
+/// needs to give the same pages (see [`kept_source`]).
 #[derive(Default)]
 pub struct Laidout {
     /// Whether to keep the parts laid out (only when a second layout follows: they hold pages).
     keep: bool,
     parts: Mutex<HashMap<u128, Loose>>,
+    /// By segment of the source: rows the part took from the part before, rows it left to the
+    /// part after. Only parts that carried rows are listed.
+    carried: Mutex<BTreeMap<usize, Carry>>,
+}
+
+/// Rows a body part takes from the part before (`carry`) and leaves to the part after (`drop`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Carry {
+    carry: usize,
+    drop: usize,
+}
+
+impl Carry {
+    /// The lines that set it, in a part's prologue or the kept source.
+    fn lines(self) -> String {
+        format!("#let piece-carry = {}\n#let piece-drop = {}\n", self.carry, self.drop)
+    }
 }
 
 impl Laidout {
     /// Keeps the body parts laid out, for a second layout of the same book.
     pub fn keeping() -> Self {
-        Laidout { keep: true, parts: Mutex::default() }
+        Laidout { keep: true, ..Laidout::default() }
     }
 }
 
@@ -277,17 +309,21 @@ pub fn layout(
 }
 
 /// A body part laid out on its own: from a right-hand page 1, without folios; what the contents
-/// and the index need from it, by page of the part.
+/// and the index need from it, by page of the part; the rows it took from the part before and
+/// left to the next.
 #[derive(Clone)]
 struct Loose {
     pages: Vec<Page>,
     toc: Vec<(i64, String, String, usize, Abs)>,
     index: Vec<(String, usize)>,
+    carry: Carry,
 }
 
-/// Lays out the body parts on every core, each independent of the others: a part's layout does
-/// not depend on its page numbers (only the folios show them) nor on its side (the margins
-/// alternate, the text width does not), so nothing waits for the parts before it. Results come
+/// Lays out the body parts on every core. A part's layout does not depend on its page numbers
+/// (only the folios show them) nor on its side (the margins alternate, the text width does
+/// not), so most parts wait for nothing. Only a part that goes on with a table the part before
+/// left unfinished waits for that part: it may take rows from its end (see [`carry_out`]).
+/// Such chains are started longest first, so that the last to finish is short. Results come
 /// back in book order; the first error in book order is reported.
 fn lay_out_loose(
     world: &YearbookWorld,
@@ -298,36 +334,39 @@ fn lay_out_loose(
     earlier: &Laidout,
     progress: Option<&Progress>,
 ) -> Result<Vec<Loose>, AppError> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS).min(bodies.len()).max(1);
-    let next = AtomicUsize::new(0);
+    let n = bodies.len();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS).min(n).max(1);
+    // A part's length in bytes stands for its time; a chain's, from each part to its end.
+    let waits = |k: usize| k > 0 && bodies[k].1.continued;
+    let mut rest = vec![0usize; n];
+    for k in (0..n).rev() {
+        let own = bodies[k].1.end - bodies[k].1.start;
+        rest[k] = own + if k + 1 < n && waits(k + 1) { rest[k + 1] } else { 0 };
+    }
+    let queue = Mutex::new(Queue { ready: (0..n).filter(|&k| !waits(k)).collect(), carry: vec![0; n], left: n });
+    let wake = Condvar::new();
     let done = AtomicUsize::new(0);
-    let count = |done: usize| Step::Count { done, of: bodies.len(), unit: "parts" };
+    let count = |done: usize| Step::Count { done, of: n, unit: "parts" };
     crate::progress::report(progress, count(0));
     let results: Vec<Mutex<Option<Result<Loose, AppError>>>> = bodies.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
-                loop {
-                    let k = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&(i, segment)) = bodies.get(k) else { break };
-                    let (source, map) = part_source(cut, segment, LOOSE_PROLOGUE);
-                    // The part's number too: its locations are mixed with its number's key.
-                    let id = typst::utils::hash128(&(&source, tagged, i));
-                    let known = earlier.parts.lock().ok().and_then(|parts| parts.get(&id).cloned());
-                    if let Some(known) = known {
-                        if let Ok(mut slot) = results[k].lock() {
-                            *slot = Some(Ok(known));
-                        }
-                        crate::progress::report(progress, count(done.fetch_add(1, Ordering::Relaxed) + 1));
-                        continue;
-                    }
-                    let laid = compile_loose(world, &format!("/part-{i:03}.typ"), source, map, part_key(i), tagged);
-                    if let (true, Ok(laid), Ok(mut parts)) = (earlier.keep, &laid, earlier.parts.lock()) {
-                        parts.insert(id, laid.clone());
-                    }
+                while let Some((k, carry)) = next_part(&queue, &wake, &rest) {
+                    let (i, segment) = bodies[k];
+                    let laid = lay_out_body(world, cut, i, segment, carry, tagged, earlier);
+                    let out = laid.as_ref().map_or(0, |l| l.carry.drop);
                     if let Ok(mut slot) = results[k].lock() {
                         *slot = Some(laid);
                     }
+                    if k + 1 < n
+                        && waits(k + 1)
+                        && let Ok(mut queue) = queue.lock()
+                    {
+                        queue.carry[k + 1] = out;
+                        queue.ready.push(k + 1);
+                    }
+                    wake.notify_all();
                     crate::progress::report(progress, count(done.fetch_add(1, Ordering::Relaxed) + 1));
                     // Entries the other thread still uses survive one eviction; this part's go
                     // at the next. (An eviction costs about 24 ms at 300 cities, 2.2 s in all;
@@ -350,6 +389,123 @@ fn lay_out_loose(
         .collect()
 }
 
+/// The body parts not yet started: those ready (nothing to wait for), the rows each takes from
+/// the part before, and how many are left to start.
+struct Queue {
+    ready: Vec<usize>,
+    carry: Vec<usize>,
+    left: usize,
+}
+
+/// Takes the ready part with the longest chain ahead of it (the earliest of equals), waiting
+/// while none is ready; `None` once every part has been started.
+fn next_part(queue: &Mutex<Queue>, wake: &Condvar, rest: &[usize]) -> Option<(usize, usize)> {
+    let mut queue = queue.lock().ok()?;
+    loop {
+        if queue.left == 0 {
+            return None;
+        }
+        let best =
+            queue.ready.iter().enumerate().max_by_key(|&(_, &k)| (rest[k], std::cmp::Reverse(k))).map(|(j, _)| j);
+        if let Some(j) = best {
+            let k = queue.ready.swap_remove(j);
+            queue.left -= 1;
+            return Some((k, queue.carry[k]));
+        }
+        queue = wake.wait(queue).ok()?;
+    }
+}
+
+/// Lays out body part `i`, taking `carry` rows from the part before; then, if it ends on a page
+/// of a few rows of a table that goes on, again without them, so that the next part takes
+/// them. Found in `earlier` (same source, same rows taken), it is reused.
+fn lay_out_body(
+    world: &YearbookWorld,
+    cut: &Cut<'_>,
+    i: usize,
+    segment: &Segment,
+    carry: usize,
+    tagged: bool,
+    earlier: &Laidout,
+) -> Result<Loose, AppError> {
+    let name = format!("/part-{i:03}.typ");
+    let prologue = |drop: usize| format!("{LOOSE_PROLOGUE}{}", Carry { carry, drop }.lines());
+    let (source, map) = part_source(cut, segment, &prologue(0));
+    // The part's number too: its locations are mixed with its number's key.
+    let id = typst::utils::hash128(&(&source, tagged, i));
+    let known = earlier.parts.lock().ok().and_then(|parts| parts.get(&id).cloned());
+    let laid = match known {
+        Some(known) => known,
+        None => {
+            let part = world.part(&name, source, map);
+            let mut document = typeset::compile(&part)?;
+            let mut keep = document.pages().len();
+            let mut drop = 0;
+            if let Some(rows) = carry_out(&document) {
+                if !tagged {
+                    // Without those rows the part would end a page earlier and its other pages
+                    // stay as they are (the table does not close on them: a piece that goes
+                    // on has no closing rule): the last page goes, the rows with it.
+                    keep -= 1;
+                    drop = rows;
+                } else {
+                    // Tagged, the table's structure must not lose its rows: laid out again
+                    // without them. The same source but for a number: the cells are reused.
+                    let (source, map) = part_source(cut, segment, &prologue(rows));
+                    let shorter = typeset::compile(&world.part(&name, source, map))?;
+                    // Left as it was if the rows do not take the last page with them (a row
+                    // broken across the pages, say).
+                    if shorter.pages().len() + 1 == document.pages().len() {
+                        document = shorter;
+                        keep = document.pages().len();
+                        drop = rows;
+                    }
+                }
+            }
+            let laid = settled(&document, keep, part_key(i), tagged, Carry { carry, drop });
+            if let (true, Ok(mut parts)) = (earlier.keep, earlier.parts.lock()) {
+                parts.insert(id, laid.clone());
+            }
+            laid
+        }
+    };
+    if laid.carry != Carry::default()
+        && let Ok(mut carried) = earlier.carried.lock()
+    {
+        carried.insert(i, laid.carry);
+    }
+    Ok(laid)
+}
+
+/// The rows of a table that goes on in the next part, when the part's last page holds only a
+/// few of them (its rows end in the top third of the page) and nothing else (not the start of
+/// the piece, no heading): they go to the next part, whose first page has room for them.
+/// Counted by the mark each row's name carries.
+fn carry_out(document: &PagedDocument) -> Option<usize> {
+    let pages = document.pages();
+    let last = pages.len();
+    if last < 2 {
+        return None;
+    }
+    let introspector = document.introspector();
+    let on_last = |name: &str| {
+        introspector
+            .query(&label(name))
+            .iter()
+            .filter(|c| c.location().and_then(|loc| introspector.page(loc)).is_some_and(|p| p.get() == last))
+            .count()
+    };
+    let end = introspector.query(&label("piece-end")).iter().find_map(|c| {
+        let position = introspector.position(c.location()?)?;
+        (position.page.get() == last).then_some(position.point.y)
+    })?;
+    if end > pages[last - 1].frame.height() / 3.0 || on_last("piece-start") > 0 || on_last("toc") > 0 {
+        return None;
+    }
+    let rows = on_last("ind");
+    (1..=crate::render::LEAD_ROWS).contains(&rows).then_some(rows)
+}
+
 /// Parts laid out at once, at most: each part in flight holds up to about 250 MiB (500 rows),
 /// so memory, not the cores, bounds it.
 const MAX_THREADS: usize = 4;
@@ -357,24 +513,16 @@ const MAX_THREADS: usize = 4;
 /// A body part without folios (they are laid out apart, once the page numbers are known).
 const LOOSE_PROLOGUE: &str = "#set page(numbering: \"1\", footer: none)\n";
 
-fn compile_loose(
-    world: &YearbookWorld,
-    name: &str,
-    source: String,
-    map: LineMap,
-    key: u128,
-    tagged: bool,
-) -> Result<Loose, AppError> {
-    let part = world.part(name, source, map);
-    let document = typeset::compile(&part)?;
-    let toc = toc_marks(&document);
-    let index = index_marks(&document);
-    let mut pages = document.pages().to_vec();
+/// The first `keep` pages of a laid-out body part, readied for the join (see [`settle`]).
+fn settled(document: &PagedDocument, keep: usize, key: u128, tagged: bool, carry: Carry) -> Loose {
+    let toc = toc_marks(document).into_iter().filter(|t| t.3 < keep).collect();
+    let index = index_marks(document).into_iter().filter(|m| m.1 < keep).collect();
+    let mut pages = document.pages()[..keep].to_vec();
     let mut dropped = HashSet::new();
     for page in &mut pages {
         settle(&mut page.frame, key, !tagged, &mut dropped);
     }
-    Ok(Loose { pages, toc, index })
+    Loose { pages, toc, index, carry }
 }
 
 /// How far a left-hand page's content sits from a right-hand page's: the same text on pages 1
@@ -419,6 +567,34 @@ fn folios(world: &YearbookWorld, cut: &Cut<'_>, count: usize) -> Result<PagedDoc
         )));
     }
     Ok(document)
+}
+
+/// The whole source as kept (`--keep-typ`): `text`, with the rows the layout carried between the
+/// pieces of a table set in each body part where they change, so that compiled whole it gives
+/// the same pages as the parts did.
+pub fn kept_source(text: String, laid: &Laidout) -> String {
+    let carried = match laid.carried.lock() {
+        Ok(carried) if !carried.is_empty() => carried.clone(),
+        _ => return text,
+    };
+    let Ok(Some(parts)) = cut(&text) else { return text };
+    let mut out = String::with_capacity(text.len() + 64 * carried.len());
+    let mut now = Carry::default();
+    let mut from = 0;
+    for (i, segment) in parts.segments.iter().enumerate() {
+        let want = carried.get(&i).copied().unwrap_or_default();
+        if segment.kind != Kind::Body || want == now {
+            continue;
+        }
+        // After the part's own line, so that the source cut again keeps them in this part.
+        let after = text[segment.start..segment.end].find('\n').map_or(segment.end, |n| segment.start + n + 1);
+        out.push_str(&text[from..after]);
+        out.push_str(&want.lines());
+        from = after;
+        now = want;
+    }
+    out.push_str(&text[from..]);
+    out
 }
 
 fn join(front: &[Page], body: &[Page], back: &[Page], info: typst::model::DocumentInfo) -> PagedDocument {

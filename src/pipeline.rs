@@ -279,9 +279,11 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
         world.add_virtual_file(&a.path, bytes)?;
     }
     let workbook_path = attachments.last().map(|a| a.path.as_str());
-    let typeset =
-        typeset_with_workbook(plan, &book, &mut world, workbook_path, !engine.keep_caches, in_parts, &mut timings);
-    let typ = world.into_main_text();
+    let twice = workbook_path.is_some() && plan.pdf.attaches_sources();
+    let laid = if twice { parts::Laidout::keeping() } else { parts::Laidout::default() };
+    let options = parts::Options { evict: !engine.keep_caches, in_parts, tagged: plan.pdf.tagged() };
+    let typeset = typeset_with_workbook(plan, &book, &mut world, workbook_path, options, &laid, &mut timings);
+    let typ = parts::kept_source(world.into_main_text(), &laid);
     let (pdf, workbook, pages) = typeset.map_err(|e| match e {
         AppError::Typeset(mut failure) => {
             failure.rendered = Some(typ.clone());
@@ -300,15 +302,12 @@ fn typeset_with_workbook(
     book: &Book,
     world: &mut YearbookWorld,
     workbook_path: Option<&str>,
-    evict: bool,
-    in_parts: bool,
+    options: parts::Options,
+    earlier: &parts::Laidout,
     timings: &mut Stopwatch<'_>,
 ) -> Result<(Vec<u8>, Vec<u8>, TablePages), AppError> {
-    let options = parts::Options { evict, in_parts, tagged: plan.pdf.tagged() };
     let progress = timings.progress;
-    let twice = workbook_path.is_some() && plan.pdf.attaches_sources();
-    let earlier = if twice { parts::Laidout::keeping() } else { parts::Laidout::default() };
-    let document = timings.time("layout", || parts::layout(world, options, &earlier, progress))?;
+    let document = timings.time("layout", || parts::layout(world, options, earlier, progress))?;
     let numbers =
         book.chapters.iter().flat_map(|c| std::iter::once(&c.detail).chain(&c.comparison)).map(|t| t.number.as_str());
     let pages = typeset::table_pages(&document, numbers)?;
@@ -323,7 +322,7 @@ fn typeset_with_workbook(
             drop(document);
             let workbook = timings.time("workbook", || xlsx::workbook(book, &pages))?;
             world.add_virtual_file(path, workbook.clone())?;
-            let document = timings.time("layout", || parts::layout(world, options, &earlier, progress))?;
+            let document = timings.time("layout", || parts::layout(world, options, earlier, progress))?;
             (timings.time("pdf", || export(world, &document))?, workbook)
         }
         // Otherwise the PDF first: the pages of a large book are freed before the workbook is

@@ -163,6 +163,11 @@ impl Cuts {
 
 /// A table cut into pieces of about `rows` rows, between its groups (a group is never cut):
 /// each piece is the table with some of its groups, numbered `piece` of `pieces`.
+///
+/// Every piece after the first also gets `lead`: the last [`LEAD_ROWS`] rows of the piece
+/// before, as groups. When the piece before ends on a page that holds only a few of its rows,
+/// those rows are carried over to the next piece instead (src/parts.rs), which takes them from
+/// here: a page of two rows, cut from the table's next page, reads badly in print.
 fn pieces(table: Value, rows: usize) -> Result<Vec<Value>, Error> {
     let groups: Vec<Value> = table.get_attr("groups")?.try_iter()?.collect();
     let mut cut: Vec<Vec<Value>> = vec![Vec::new()];
@@ -180,6 +185,7 @@ fn pieces(table: Value, rows: usize) -> Result<Vec<Value>, Error> {
     if count == 1 {
         return Ok(vec![table]);
     }
+    let leads: Vec<Value> = cut.iter().map(|groups| lead(groups, LEAD_ROWS)).collect::<Result<_, _>>()?;
     cut.into_iter()
         .enumerate()
         .map(|(i, groups)| {
@@ -191,9 +197,41 @@ fn pieces(table: Value, rows: usize) -> Result<Vec<Value>, Error> {
             piece.insert("groups".to_string(), Value::from(groups));
             piece.insert("piece".to_string(), Value::from(i));
             piece.insert("pieces".to_string(), Value::from(count));
+            if i > 0 {
+                piece.insert("lead".to_string(), leads[i - 1].clone());
+            }
             Ok(Value::from(piece))
         })
         .collect()
+}
+
+/// Rows a piece of a table can carry over to the next: more than a page holds in a third of
+/// its height (a row takes two lines at least), which is what src/parts.rs carries at most.
+pub const LEAD_ROWS: usize = 30;
+
+/// The last `n` rows of `groups`, as groups: each with its heading and `prev_level`, the level
+/// of the row before its first (so that a carried row says `of which` only where it did).
+fn lead(groups: &[Value], n: usize) -> Result<Value, Error> {
+    let mut out: Vec<Value> = Vec::new();
+    let mut left = n;
+    for group in groups.iter().rev() {
+        if left == 0 {
+            break;
+        }
+        let rows: Vec<Value> = group.get_attr("rows")?.try_iter()?.collect();
+        let from = rows.len().saturating_sub(left);
+        left -= rows.len() - from;
+        let prev_level = if from == 0 { Value::from(0) } else { rows[from - 1].get_attr("level")? };
+        let mut g = std::collections::BTreeMap::new();
+        for key in group.try_iter()? {
+            g.insert(key.to_string(), group.get_item(&key)?);
+        }
+        g.insert("rows".to_string(), Value::from(rows[from..].to_vec()));
+        g.insert("prev_level".to_string(), prev_level);
+        out.push(Value::from(g));
+    }
+    out.reverse();
+    Ok(Value::from(out))
 }
 
 /// A file embedded in the archive edition as a PDF/A-3 associated file.

@@ -90,20 +90,76 @@ fn cut_small(dir: &Path) {
     std::fs::write(&config, settings).unwrap();
 }
 
-/// Builds `dir` with `--keep-typ`, then compiles the kept source whole and in parts.
+/// The source as rendered, before the layout: the kept source without the rows it says were
+/// carried between the pieces of a table (the two lines after a part's line).
+fn rendered(kept: &str) -> String {
+    let mut out = String::new();
+    let mut after_part = false;
+    for line in kept.split_inclusive('\n') {
+        let carried = line.starts_with("#let piece-carry = ") || line.starts_with("#let piece-drop = ");
+        if !(after_part && carried) {
+            out.push_str(line);
+        }
+        after_part = line.starts_with("// @part ") || (after_part && carried);
+    }
+    out
+}
+
+/// Typesets `source` in parts, then compiles whole the source `--keep-typ` would keep from it.
+/// The kept source is returned too.
+fn parts_then_whole(
+    source: &str,
+    fonts: &Fonts,
+    lang: &str,
+    tagged: bool,
+    earlier: &yearbook::parts::Laidout,
+) -> (PagedDocument, PagedDocument, String) {
+    let options = yearbook::parts::Options { evict: true, in_parts: true, tagged };
+    let world = world_of(source.to_string(), fonts, lang);
+    let parts = yearbook::parts::layout(&world, options, earlier, None).expect("the parts compile");
+    let kept = yearbook::parts::kept_source(source.to_string(), earlier);
+    let whole = typeset::compile(&world_of(kept.clone(), fonts, lang)).expect("the whole source compiles on its own");
+    (whole, parts, kept)
+}
+
+/// Builds `dir` with `--keep-typ`; typesets the rendered source in parts, and the source kept
+/// from that whole. The kept source is the build's.
 fn whole_and_parts(dir: &Path, lang: &str) -> (PagedDocument, PagedDocument) {
-    let source = kept_source(dir, lang);
+    let built = kept_source(dir, lang);
     let fonts = Fonts::load(&repo().join("fonts")).unwrap();
-    let world = world_of(source, &fonts, lang);
-    let whole = typeset::compile(&world).expect("the whole source compiles on its own");
-    let parts = yearbook::parts::layout(
-        &world,
-        yearbook::parts::Options { evict: true, in_parts: true, tagged: false },
-        &Default::default(),
-        None,
-    )
-    .expect("the parts compile");
+    let (whole, parts, kept) = parts_then_whole(&rendered(&built), &fonts, lang, false, &Default::default());
+    assert!(kept == built, "the build kept another source than its layout gives");
     (whole, parts)
+}
+
+/// Rows carried from a piece of a table to the next, by the kept source.
+fn carried(kept: &str) -> usize {
+    kept.lines().filter_map(|l| l.strip_prefix("#let piece-carry = ")).filter(|n| *n != "0").count()
+}
+
+/// No piece of a table that goes on in the next part ends in the top third of a page (a page of
+/// a few rows, cut from the rows that follow), unless the piece started on that page.
+fn assert_no_short_page_before_a_cut(document: &PagedDocument) {
+    let introspector = document.introspector();
+    let marks = |name: &str| {
+        let label = typst::foundations::Label::new(typst::utils::PicoStr::intern(name)).unwrap();
+        introspector
+            .query(&typst::foundations::Selector::Label(label))
+            .iter()
+            .filter_map(|mark| introspector.position(mark.location()?))
+            .collect::<Vec<_>>()
+    };
+    let starts: Vec<usize> = marks("piece-start").iter().map(|at| at.page.get()).collect();
+    let ends = marks("piece-end");
+    assert!(!ends.is_empty(), "no table goes on in another part");
+    for end in ends {
+        let page = end.page.get();
+        let height = document.pages()[page - 1].frame.height();
+        assert!(
+            end.point.y > height / 3.0 || starts.contains(&page),
+            "page {page} ends a piece of a table in its top third"
+        );
+    }
 }
 
 fn assert_same_pages(whole: &PagedDocument, parts: &PagedDocument) {
@@ -146,6 +202,9 @@ fn chapters_cut_into_parts_of_bounded_size_match_the_whole_source() {
     let source = std::fs::read_to_string(dir.path().join("dist/2025/yearbook-2025.typ")).unwrap();
     let cuts = source.matches("#chapter-continues(").count();
     assert!(cuts >= 5, "{cuts} cuts");
+    // Some pieces ended on a page of a few rows: those went to the next piece.
+    assert!(carried(&source) >= 1, "{} pieces took rows from the piece before", carried(&source));
+    assert_no_short_page_before_a_cut(&parts);
     // Every piece after the first opens a page that says which table it continues.
     let mut continued = 0;
     for (i, (_, _, text)) in pages(&parts).iter().enumerate() {
@@ -275,20 +334,23 @@ fn structure(pdf: &[u8]) -> std::collections::BTreeMap<String, usize> {
 /// (which has the same cuts: each piece of a cut table is a table with its header).
 #[test]
 fn the_tagged_archive_edition_typeset_in_parts_has_the_whole_books_structure() {
-    use yearbook::parts::{Laidout, Options};
+    use yearbook::parts::Laidout;
     use yearbook::typeset::PdfPreset;
     let dir = project_of_cities(8);
     cut_small(dir.path());
     // The source without the attachments, exported tagged below.
-    let source = kept_source(dir.path(), "bilingual");
-    let cuts = source.matches("#chapter-continues(").count();
+    let built = kept_source(dir.path(), "bilingual");
+    let cuts = built.matches("#chapter-continues(").count();
     assert!(cuts >= 5, "{cuts} cuts");
     let fonts = Fonts::load(&repo().join("fonts")).unwrap();
-    let world = world_of(source, &fonts, "bilingual");
-    let whole = typeset::compile(&world).expect("the whole source compiles on its own");
-    let options = Options { evict: true, in_parts: true, tagged: true };
-    let parts = yearbook::parts::layout(&world, options, &Laidout::default(), None).expect("the parts compile");
+    // Tagged, a piece that gives rows to the next is laid out again without them (untagged,
+    // its last page is left out): both carry the same rows.
+    let (whole, parts, kept) = parts_then_whole(&rendered(&built), &fonts, "bilingual", true, &Laidout::default());
+    assert!(carried(&kept) >= 1);
+    assert!(kept == built, "tagged and untagged, other rows were carried");
+    let world = world_of(kept, &fonts, "bilingual");
     assert_same_pages(&whole, &parts);
+    assert_no_short_page_before_a_cut(&parts);
     // Without each part's own locations, 1 607 elements here shared a location with another.
     assert_eq!(repeated_locations(&whole), 0);
     assert_eq!(repeated_locations(&parts), 0);
@@ -304,7 +366,8 @@ fn the_tagged_archive_edition_typeset_in_parts_has_the_whole_books_structure() {
 fn a_second_layout_reusing_the_parts_gives_the_same_pages() {
     use yearbook::parts::{Laidout, Options};
     let dir = project_of_cities(8);
-    let source = kept_source(dir.path(), "bilingual");
+    cut_small(dir.path());
+    let source = rendered(&kept_source(dir.path(), "bilingual"));
     let fonts = Fonts::load(&repo().join("fonts")).unwrap();
     let world = world_of(source, &fonts, "bilingual");
     let options = Options { evict: true, in_parts: true, tagged: true };
@@ -314,5 +377,8 @@ fn a_second_layout_reusing_the_parts_gives_the_same_pages() {
     let fresh = yearbook::parts::layout(&world, options, &Laidout::default(), None).unwrap();
     assert_same_pages(&first, &second);
     assert_same_pages(&fresh, &second);
+    // The rows a reused part gave to the next are given again.
+    let kept = yearbook::parts::kept_source(world.main_text().to_string(), &earlier);
+    assert!(carried(&kept) >= 1);
     assert_eq!(repeated_locations(&second), 0);
 }
