@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::book::num::Num;
 use crate::model::Text;
-use crate::num::Num;
 use crate::resolve::{City, Figure, Resolved, walk};
 
 #[derive(Debug, Serialize)]

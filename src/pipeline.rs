@@ -13,10 +13,11 @@ use crate::error::AppError;
 use crate::load::{Catalogue, Edition, Loader};
 use crate::output::sha256_hex;
 use crate::plan::Plan;
+use crate::print::render::{self, Attachment};
+use crate::print::typeset::{self, Fonts, TablePages, YearbookWorld};
+use crate::print::{parts, workbook};
 use crate::progress::{Progress, Step};
-use crate::render::{self, Attachment};
-use crate::typeset::{self, Fonts, TablePages, YearbookWorld};
-use crate::{diff, parts, resolve, trace, validate, xlsx};
+use crate::{diff, resolve, trace, validate};
 
 /// What outlives one build: the parsed fonts and the template environment (a watcher keeps it),
 /// and where progress goes.
@@ -320,7 +321,7 @@ fn typeset_with_workbook(
         // way only the back matter, which holds the attachments, is laid out again).
         Some(path) => {
             drop(document);
-            let workbook = timings.time("workbook", || xlsx::workbook(book, &pages))?;
+            let workbook = timings.time("workbook", || workbook::workbook(book, &pages))?;
             world.add_virtual_file(path, workbook.clone())?;
             let document = timings.time("layout", || parts::layout(world, options, earlier, progress))?;
             (timings.time("pdf", || export(world, &document))?, workbook)
@@ -330,7 +331,7 @@ fn typeset_with_workbook(
         None => {
             let pdf = timings.time("pdf", || export(world, &document))?;
             drop(document);
-            (pdf, timings.time("workbook", || xlsx::workbook(book, &pages))?)
+            (pdf, timings.time("workbook", || workbook::workbook(book, &pages))?)
         }
     };
     Ok((pdf, workbook, pages))

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use crate::config::Config;
-use crate::typeset::PdfPreset;
+use crate::print::typeset::PdfPreset;
 
 /// Which languages the edition prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -14,9 +14,10 @@ use crate::resolve::{City, Figure, Resolved, Status};
 use crate::validate::sheet_name;
 
 mod columns;
+pub mod num;
 
-use crate::num::decimals_of;
-pub use crate::num::{Num, implied_target, qualifier_mark};
+use crate::book::num::decimals_of;
+pub use crate::book::num::{Num, implied_target, qualifier_mark};
 pub use columns::{Col, Column};
 
 #[derive(Debug, Serialize)]

@@ -9,7 +9,7 @@ use crate::cmd::args::{ArchiveArgs, Cli};
 use crate::error::AppError;
 use crate::pipeline::{self, Engine};
 use crate::plan::{Plan, PlanOptions};
-use crate::typeset::PdfPreset;
+use crate::print::typeset::PdfPreset;
 
 pub fn run(cli: &Cli, args: &ArchiveArgs) -> Result<u8, AppError> {
     if args.force && args.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
@@ -62,7 +62,7 @@ pub fn run(cli: &Cli, args: &ArchiveArgs) -> Result<u8, AppError> {
     for (name, file) in pipeline::input_files(&checked) {
         payload.push((format!("{source}/data/{name}"), checked.files.text(file).as_bytes().to_vec()));
     }
-    for name in [crate::render::MAIN_TEMPLATE, crate::render::LIBRARY] {
+    for name in [crate::print::render::MAIN_TEMPLATE, crate::print::render::LIBRARY] {
         let path = config.templates_dir.join(name);
         let bytes =
             std::fs::read(&path).map_err(|source| AppError::Io { action: "read", path: path.clone(), source })?;

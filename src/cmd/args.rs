@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::diagnostics::Format;
 use crate::plan::Lang;
 use crate::plan::PlanOptions;
-use crate::typeset::PdfPreset;
+use crate::print::typeset::PdfPreset;
 
 /// Builds the bilingual livelihood statistical yearbook (PDF) and its workbook (XLSX) from the
 /// TOML data in data/.
@@ -334,7 +334,7 @@ impl MailArgs {
     }
 }
 
-impl From<TlsArg> for crate::mail::send::Security {
+impl From<TlsArg> for crate::departments::send::Security {
     fn from(t: TlsArg) -> Self {
         match t {
             TlsArg::None => Self::None,

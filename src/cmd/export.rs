@@ -4,8 +4,8 @@
 use std::io::Write;
 
 use crate::cmd::args::{Cli, ExportArgs};
+use crate::departments::export;
 use crate::error::AppError;
-use crate::export;
 use crate::pipeline::{self, Engine};
 use crate::plan::Plan;
 

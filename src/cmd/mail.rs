@@ -7,11 +7,11 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use crate::cmd::args::{Cli, MailArgs, TlsArg};
+use crate::departments::export::{self, Entry};
+use crate::departments::mail::{Composer, Letter, Unsendable};
+use crate::departments::send::{self, Secret, Security, Server};
+use crate::departments::send_log::SendLog;
 use crate::error::AppError;
-use crate::export::{self, Entry};
-use crate::mail::log::SendLog;
-use crate::mail::send::{self, Secret, Security, Server};
-use crate::mail::{Composer, Letter, Unsendable};
 use crate::plan::Plan;
 
 /// The environment variable that holds the SMTP password.
@@ -62,7 +62,7 @@ pub fn run(cli: &Cli, args: &MailArgs) -> Result<u8, AppError> {
     let _ = writeln!(
         out,
         "{delivered} delivered, {skipped} already delivered before, {failed} not delivered; the send log is {}",
-        dir.join(crate::mail::log::SEND_LOG).display()
+        dir.join(crate::departments::send_log::SEND_LOG).display()
     );
     Ok(u8::from(failed > 0))
 }

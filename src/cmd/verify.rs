@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::error::AppError;
 use crate::pipeline::{self, Engine};
 use crate::plan::{Plan, PlanOptions};
-use crate::typeset::PdfPreset;
+use crate::print::typeset::PdfPreset;
 
 pub fn run(cli: &Cli, args: &VerifyArgs) -> Result<u8, AppError> {
     let findings = archive::verify(&args.bag)?;

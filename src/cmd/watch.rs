@@ -42,7 +42,7 @@ pub fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
         comemo::evict(5);
         changes.wait().map_err(|e| AppError::Usage(format!("watching failed: {e}")))?;
         // Templates are re-read on change; fonts stay.
-        if let Ok(templates) = crate::render::environment(&plan.config.templates_dir) {
+        if let Ok(templates) = crate::print::render::environment(&plan.config.templates_dir) {
             engine.templates = templates;
         }
     }

@@ -1,15 +1,13 @@
 //! `yearbook export --by department`: one workbook per department holding exactly its sectors,
 //! a manifest whose hashes and recipients match, and the same bytes on a second run.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use calamine::{Reader, Xlsx, open_workbook};
 use sha2::{Digest, Sha256};
 
-use common::{mini_city, project, repo, run, text};
+use crate::common::{mini_city, project, repo, run, text};
 
 fn sha256(path: &Path) -> String {
     Sha256::digest(std::fs::read(path).unwrap()).iter().map(|b| format!("{b:02x}")).collect()

@@ -409,6 +409,6 @@ pub fn export_pdf(
         ..PdfOptions::default()
     };
     typst_pdf::pdf(document, &options)
-        .map(crate::pdf_eol::unambiguous_stream_ends)
+        .map(crate::print::pdf_eol::unambiguous_stream_ends)
         .map_err(|errors| AppError::typeset(world.describe(&errors)))
 }

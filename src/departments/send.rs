@@ -11,10 +11,10 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{Address, SmtpTransport, Transport};
 
-use super::Letter;
-use super::log::SendLog;
+use super::mail::Letter;
+use super::send_log::SendLog;
+use crate::departments::export::Entry;
 use crate::error::AppError;
-use crate::export::Entry;
 
 /// How the connection is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,7 +137,7 @@ pub fn deliver(
             match transport.send_raw(&envelope, &letter.bytes) {
                 Ok(response) => {
                     let reply = format!("{} {}", response.code(), response.message().collect::<Vec<_>>().join(" "));
-                    log.record(&super::utc_timestamp(SystemTime::now()), &letter.entry, rcpt, &reply)?;
+                    log.record(&super::mail::utc_timestamp(SystemTime::now()), &letter.entry, rcpt, &reply)?;
                     outcome.delivered.push((rcpt.clone(), reply));
                 }
                 Err(e) => outcome.failed.push((rcpt.clone(), describe(&e))),

@@ -6,12 +6,10 @@
 //! put raw bytes in place of a text (`[[patch]]`), copy files (`[[copy]]`, done first), write
 //! files (`[[write]]`), make folders (`folders`) and symbolic links (`[[link]]`).
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use common::{mini_city, project, repo, run, text};
+use crate::common::{mini_city, project, repo, run, text};
 use yearbook::diagnostics::Rule;
 
 #[derive(serde::Deserialize)]

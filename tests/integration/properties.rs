@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use yearbook::config::Date;
-use yearbook::render::{typst_markup, typst_string};
-use yearbook::typeset::{Fonts, YearbookWorld, compile};
+use yearbook::print::render::{typst_markup, typst_string};
+use yearbook::print::typeset::{Fonts, YearbookWorld, compile};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

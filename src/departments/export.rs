@@ -13,8 +13,8 @@ use crate::load::Catalogue;
 use crate::model::Text;
 use crate::output::sha256_hex;
 use crate::plan::OutputPlan;
-use crate::typeset::TablePages;
-use crate::xlsx::{self, Selection};
+use crate::print::typeset::TablePages;
+use crate::print::workbook::{self, Selection};
 
 /// The manifest's file name in the export folder.
 pub const MANIFEST: &str = "manifest.csv";
@@ -147,7 +147,7 @@ pub fn by_department(
                 ),
             };
             let selection = Selection { chapters, city: city_id, title };
-            let bytes = xlsx::workbook_of(book, &selection, pages)?;
+            let bytes = workbook::workbook_of(book, &selection, pages)?;
             let file = output.department_workbook(id, city_id);
             entries.push(Entry {
                 department: id.to_string(),

@@ -1,10 +1,8 @@
 //! Plans, progress and results: a figure with a target and no value is a plan, printed and
 //! exported as a target with its status, never as a value, and never compared with a result.
 
-mod common;
-
+use crate::common::{mini_city, project, run, text};
 use calamine::{Data, Reader, Xlsx, open_workbook};
-use common::{mini_city, project, run, text};
 use yearbook::book::Col;
 
 fn at(col: Col) -> usize {

@@ -7,9 +7,6 @@
 //! Nothing here prints, exits or reads the environment: the command passes the password and
 //! the extra certificate in.
 
-pub mod log;
-pub mod send;
-
 use std::path::Path;
 use std::time::SystemTime;
 
@@ -21,8 +18,8 @@ use minijinja::value::Serde;
 use minijinja::{Environment, UndefinedBehavior, Value, context};
 
 use crate::config::{Config, MailConfig};
+use crate::departments::export::Entry;
 use crate::error::AppError;
-use crate::export::Entry;
 use crate::output::sha256_hex;
 use crate::validate::address_problem;
 

@@ -7,15 +7,13 @@
 //! Where aiosmtpd cannot be imported the server tests skip with a loud message, unless
 //! `YEARBOOK_REQUIRE_SMTP` is set (as CI does), where they fail.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::Value;
 
-use common::{mini_city, project, repo, text};
+use crate::common::{mini_city, project, repo, text};
 
 const BIN: &str = env!("CARGO_BIN_EXE_yearbook");
 

@@ -2,11 +2,9 @@
 //! itself, survives being moved, rebuilds byte for byte, and passes the independent validator
 //! (Python's `bagit`, where installed).
 
-mod common;
-
 use std::path::Path;
 
-use common::{mini_city, project, repo, run, text};
+use crate::common::{mini_city, project, repo, run, text};
 
 fn archived() -> tempfile::TempDir {
     // Two editions, so the bag carries last year's data too.

@@ -2,9 +2,7 @@
 //! ignored test that CI runs) are built, and every word of the PDF must lie inside its page and
 //! every city's name must be printed. Positions come from poppler's `pdftotext -bbox`.
 
-mod common;
-
-use common::{project_of_cities, run, text, words_outside_pages};
+use crate::common::{project_of_cities, run, text, words_outside_pages};
 
 /// Builds `n` cities with the given flags and checks the PDF; false when pdftotext is missing.
 fn builds_within_the_page(n: usize, flags: &[&str], pdf_name: &str) -> bool {

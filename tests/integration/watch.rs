@@ -1,13 +1,11 @@
 //! `yearbook watch`: an edit triggers a rebuild; a broken edit prints its diagnostics and keeps
 //! the last good edition.
 
-mod common;
-
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::common::{mini_city, project};
 use calamine::{Data, Reader, Xlsx, open_workbook};
-use common::{mini_city, project};
 
 /// Kills the watcher however the test ends.
 struct Watching(Child);

@@ -1,10 +1,8 @@
 //! Two editions side by side: last year's figures and changes in the book and the workbook, a
 //! figure restated by the new edition, and the diff of indicators new, dropped and restated.
 
-mod common;
-
+use crate::common::{mini_city, project, run, text};
 use calamine::{Data, Reader, Xlsx, open_workbook};
-use common::{mini_city, project, run, text};
 use yearbook::book::Col;
 
 fn at(col: Col) -> usize {

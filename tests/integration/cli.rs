@@ -6,9 +6,7 @@ use std::path::Path;
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use yearbook::book::Col;
 
-mod common;
-
-use common::{mini_city, project, repo, run, text};
+use crate::common::{mini_city, project, repo, run, text};
 
 /// All text of a PDF, as pdf-extract (on lopdf) reads it through the fonts' ToUnicode maps,
 /// with whitespace removed so that digit grouping and line breaks do not matter.

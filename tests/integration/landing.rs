@@ -10,9 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-mod common;
-
-use common::{mini_city, project, text};
+use crate::common::{mini_city, project, text};
 
 const BIN: &str = env!("CARGO_BIN_EXE_yearbook");
 
@@ -268,7 +266,7 @@ fn outputs_get_the_modes_the_umask_allows_also_over_stricter_files() {
 fn a_single_language_build_keeps_the_bilingual_edition_and_old_leftovers_go() {
     let dir = project(&[("testcity", &mini_city())]);
     let out = dir.path().join("dist");
-    let o = common::run(&["build"], dir.path());
+    let o = crate::common::run(&["build"], dir.path());
     assert!(o.status.success(), "{}", text(&o.stderr));
     let before = hashes(&out.join("2025"));
 
@@ -277,7 +275,7 @@ fn a_single_language_build_keeps_the_bilingual_edition_and_old_leftovers_go() {
     std::fs::write(out.join(".yearbook-staging-2025-4242-0/yearbook-2025.pdf"), "half").unwrap();
     std::fs::write(out.join("2025/.tmpAb12Cd"), "half a pdf").unwrap();
 
-    let o = common::run(&["build", "--lang", "en"], dir.path());
+    let o = crate::common::run(&["build", "--lang", "en"], dir.path());
     assert!(o.status.success(), "{}", text(&o.stderr));
     let after = hashes(&out.join("2025"));
     assert_eq!(after.len(), 3, "{after:?}");
@@ -291,7 +289,7 @@ fn a_file_in_the_place_of_the_edition_folder_is_reported_and_left_alone() {
     let dir = project(&[("testcity", &mini_city())]);
     std::fs::create_dir_all(dir.path().join("dist")).unwrap();
     std::fs::write(dir.path().join("dist/2025"), "not a folder").unwrap();
-    let o = common::run(&["build"], dir.path());
+    let o = crate::common::run(&["build"], dir.path());
     assert_eq!(o.status.code(), Some(2));
     let err = text(&o.stderr);
     assert!(err.contains("dist/2025` is a file, not a folder"), "{err}");

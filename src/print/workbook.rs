@@ -15,7 +15,7 @@ use unicode_width::UnicodeWidthStr;
 use crate::book::{Book, ChangeUnit, Chapter, Col, Num, Row, Table, TableKind};
 use crate::error::AppError;
 use crate::model::Text;
-use crate::typeset::TablePages;
+use crate::print::typeset::TablePages;
 
 /// Rows above the data: Chinese header, English header.
 const HEADER_ROWS: u32 = 2;

@@ -37,9 +37,9 @@ use typst_layout::{Page, PagedDocument};
 
 use crate::config::PartsMode;
 use crate::error::AppError;
+use crate::print::render::{typst_literal, typst_string};
+use crate::print::typeset::{self, LineMap, YearbookWorld};
 use crate::progress::{Progress, Step};
-use crate::render::{typst_literal, typst_string};
-use crate::typeset::{self, LineMap, YearbookWorld};
 
 /// The line that starts a part in the rendered source.
 const MARKER: &str = "// @part ";
@@ -503,7 +503,7 @@ fn carry_out(document: &PagedDocument) -> Option<usize> {
         return None;
     }
     let rows = on_last("ind");
-    (1..=crate::render::LEAD_ROWS).contains(&rows).then_some(rows)
+    (1..=crate::print::render::LEAD_ROWS).contains(&rows).then_some(rows)
 }
 
 /// Parts laid out at once, at most: each part in flight holds up to about 250 MiB (500 rows),

@@ -10,8 +10,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::departments::export::{self, Export};
 use crate::error::AppError;
-use crate::export::{self, Export};
 use crate::output::sha256_hex;
 use crate::pipeline::{self, Artifacts, Checked, Engine};
 use crate::plan::Plan;
@@ -220,7 +220,7 @@ pub fn font_hashes(dir: &Path) -> Result<String, AppError> {
 
 /// Today's date as `YYYY-MM-DD` (UTC), for Bagging-Date: the one clock reading of an archive.
 pub fn today() -> String {
-    crate::mail::utc_timestamp(std::time::SystemTime::now())[..10].to_string()
+    crate::departments::mail::utc_timestamp(std::time::SystemTime::now())[..10].to_string()
 }
 
 #[cfg(test)]

@@ -3,18 +3,16 @@
 //! number and numbering (the PDF's page labels), the pages of the outlined headings (the PDF
 //! outline), hence also the page numbers the contents and the index print.
 
-mod common;
-
 use std::path::Path;
 
-use common::{project, project_of_cities, repo, run, text};
+use crate::common::{project, project_of_cities, repo, run, text};
 use typst::foundations::{NativeElement, StyleChain};
 use typst::introspection::Introspector;
 use typst::layout::{Frame, FrameItem, Point};
 use typst::model::HeadingElem;
 use typst_layout::PagedDocument;
 use yearbook::config::Date;
-use yearbook::typeset::{self, Fonts, YearbookWorld};
+use yearbook::print::typeset::{self, Fonts, YearbookWorld};
 
 /// The text of a frame, each run with where it sits on the page (so that a page laid out on the
 /// wrong side, with its margins swapped, differs).
@@ -112,12 +110,12 @@ fn parts_then_whole(
     fonts: &Fonts,
     lang: &str,
     tagged: bool,
-    earlier: &yearbook::parts::Laidout,
+    earlier: &yearbook::print::parts::Laidout,
 ) -> (PagedDocument, PagedDocument, String) {
-    let options = yearbook::parts::Options { evict: true, in_parts: true, tagged };
+    let options = yearbook::print::parts::Options { evict: true, in_parts: true, tagged };
     let world = world_of(source.to_string(), fonts, lang);
-    let parts = yearbook::parts::layout(&world, options, earlier, None).expect("the parts compile");
-    let kept = yearbook::parts::kept_source(source.to_string(), earlier);
+    let parts = yearbook::print::parts::layout(&world, options, earlier, None).expect("the parts compile");
+    let kept = yearbook::print::parts::kept_source(source.to_string(), earlier);
     let whole = typeset::compile(&world_of(kept.clone(), fonts, lang)).expect("the whole source compiles on its own");
     (whole, parts, kept)
 }
@@ -223,9 +221,11 @@ fn chapters_cut_into_parts_of_bounded_size_match_the_whole_source() {
 /// changes in the back matter, with its own entries in the contents.
 #[test]
 fn two_editions_typeset_in_parts_match_the_whole_source() {
-    let dir = project(&[("testcity", &common::mini_city())]);
+    let dir = project(&[("testcity", &crate::common::mini_city())]);
     // Last year had one more indicator, since dropped.
-    let last_year = common::mini_city().replace("year = 2025", "year = 2024").replace("value = 59178", "value = 50000")
+    let last_year = crate::common::mini_city()
+        .replace("year = 2025", "year = 2024")
+        .replace("value = 59178", "value = 50000")
         + "\n[[indicator]]\nid = \"job-fairs-held\"\nsector = \"employment\"\nname = { zh = \"招聘会\", en = \"Job fairs held\" }\nunit = \"changci\"\nvalue = 12\nsource = \"sanmenxia-2025-progress\"\n";
     std::fs::create_dir_all(dir.path().join("data/2024")).unwrap();
     std::fs::write(dir.path().join("data/2024/testcity.toml"), last_year).unwrap();
@@ -334,8 +334,8 @@ fn structure(pdf: &[u8]) -> std::collections::BTreeMap<String, usize> {
 /// (which has the same cuts: each piece of a cut table is a table with its header).
 #[test]
 fn the_tagged_archive_edition_typeset_in_parts_has_the_whole_books_structure() {
-    use yearbook::parts::Laidout;
-    use yearbook::typeset::PdfPreset;
+    use yearbook::print::parts::Laidout;
+    use yearbook::print::typeset::PdfPreset;
     let dir = project_of_cities(8);
     cut_small(dir.path());
     // The source without the attachments, exported tagged below.
@@ -364,7 +364,7 @@ fn the_tagged_archive_edition_typeset_in_parts_has_the_whole_books_structure() {
 /// second layout takes the body parts from the first. Reused, they give the same pages.
 #[test]
 fn a_second_layout_reusing_the_parts_gives_the_same_pages() {
-    use yearbook::parts::{Laidout, Options};
+    use yearbook::print::parts::{Laidout, Options};
     let dir = project_of_cities(8);
     cut_small(dir.path());
     let source = rendered(&kept_source(dir.path(), "bilingual"));
@@ -372,13 +372,13 @@ fn a_second_layout_reusing_the_parts_gives_the_same_pages() {
     let world = world_of(source, &fonts, "bilingual");
     let options = Options { evict: true, in_parts: true, tagged: true };
     let earlier = Laidout::keeping();
-    let first = yearbook::parts::layout(&world, options, &earlier, None).unwrap();
-    let second = yearbook::parts::layout(&world, options, &earlier, None).unwrap();
-    let fresh = yearbook::parts::layout(&world, options, &Laidout::default(), None).unwrap();
+    let first = yearbook::print::parts::layout(&world, options, &earlier, None).unwrap();
+    let second = yearbook::print::parts::layout(&world, options, &earlier, None).unwrap();
+    let fresh = yearbook::print::parts::layout(&world, options, &Laidout::default(), None).unwrap();
     assert_same_pages(&first, &second);
     assert_same_pages(&fresh, &second);
     // The rows a reused part gave to the next are given again.
-    let kept = yearbook::parts::kept_source(world.main_text().to_string(), &earlier);
+    let kept = yearbook::print::parts::kept_source(world.main_text().to_string(), &earlier);
     assert!(carried(&kept) >= 1);
     assert_eq!(repeated_locations(&second), 0);
 }

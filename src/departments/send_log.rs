@@ -8,8 +8,8 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::departments::export::{Entry, csv_record, parse_csv};
 use crate::error::AppError;
-use crate::export::{Entry, csv_record, parse_csv};
 
 /// The log's file name in the export folder.
 pub const SEND_LOG: &str = "sent-log.csv";
@@ -78,7 +78,7 @@ impl SendLog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::export::Recipients;
+    use crate::departments::export::Recipients;
     use crate::model::Text;
 
     fn entry() -> Entry {

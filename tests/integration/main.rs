@@ -1,0 +1,18 @@
+//! The integration suite, one test binary (as ripgrep and just keep theirs): each module is the
+//! tests of one promise area, `common` the helpers they share. One binary links typst once.
+
+mod common;
+
+mod archive;
+mod cli;
+mod editions;
+mod export;
+mod invalid;
+mod landing;
+mod mail;
+mod parts;
+mod plans;
+mod properties;
+mod scale;
+mod snapshots;
+mod watch;
