@@ -277,13 +277,17 @@ pub fn join_previous(current: &mut Resolved, previous: &Resolved) {
                 return;
             };
             f.last_year = Some(match f.last_year.take() {
-                Some(mut own) => {
+                // The previous edition printed the figure of the same year: a differing value is
+                // a revision of it.
+                Some(mut own) if own.year == year => {
                     if own.value.value != value.value {
                         own.restated_from = Some(value);
                     }
-                    own.year = year;
                     own
                 }
+                // It printed another year's figure (a 2023 figure in the 2024 edition): that is a
+                // different figure, not a revision, and this edition's own last-year figure stands.
+                Some(own) => own,
                 None => LastYear { value, year, restated_from: None },
             });
         });

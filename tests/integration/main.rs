@@ -3,6 +3,7 @@
 
 mod common;
 
+mod across_years;
 mod archive;
 mod cli;
 mod editions;
