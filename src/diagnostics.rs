@@ -355,13 +355,40 @@ pub fn emit_human(out: &mut dyn WriteColor, files: &SourceFiles, diagnostics: &[
         .with_code(d.rule.code())
         .with_message(&d.message);
         let span = d.span.clone().unwrap_or(0..0);
-        cs = cs.with_labels(vec![Label::primary(d.file, span)]);
-        if let Some(hint) = &d.hint {
-            cs = cs.with_notes(vec![format!("hint: {hint}")]);
+        let mut notes = Vec::new();
+        match long_line(files, d.file, span.start) {
+            // A snippet would echo the whole line (a 30 MB overview once took 14 s to print):
+            // the place is named instead.
+            Some(chars) => {
+                let (line, column) = files.line_col(d.file, span.start);
+                notes.push(format!(
+                    "at {}:{line}:{column} (the line is {chars} characters long, too long to show)",
+                    files.name(d.file)
+                ));
+            }
+            None => cs = cs.with_labels(vec![Label::primary(d.file, span)]),
         }
+        if let Some(hint) = &d.hint {
+            notes.push(format!("hint: {hint}"));
+        }
+        cs = cs.with_notes(notes);
         // A write error on stderr leaves nothing better to do than to go on.
         let _ = term::emit(out, &config, &files.files, &cs);
     }
+}
+
+/// Lines longer than this are not shown under a finding.
+const SHOWN_LINE_LIMIT: usize = 1000;
+
+/// The length in characters of the line holding `byte`, when it is too long to show.
+fn long_line(files: &SourceFiles, file: FileIdx, byte: usize) -> Option<usize> {
+    let text = files.text(file);
+    let byte = (0..=byte.min(text.len())).rev().find(|&b| text.is_char_boundary(b)).unwrap_or(0);
+    let start = text[..byte].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[byte..].find('\n').map_or(text.len(), |i| byte + i);
+    let line = text.get(start..end)?;
+    // Bytes bound characters from above: most lines are decided without counting.
+    (line.len() > SHOWN_LINE_LIMIT).then(|| line.chars().count()).filter(|&n| n > SHOWN_LINE_LIMIT)
 }
 
 /// One line per diagnostic, for grep, editors and exact test expectations.

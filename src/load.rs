@@ -318,12 +318,45 @@ fn syntax_diagnostics(file: FileIdx, text: &str, errors: Vec<toml::de::Error>) -
         errors = again;
     }
     for e in &errors {
-        let mut d = toml_error(file, &repaired, e);
+        let mut d = if e.message().contains("recursion limit") {
+            too_deep(file, &repaired)
+        } else {
+            toml_error(file, &repaired, e)
+        };
         d.span = d.span.map(|s| back(&inserted, s.start)..back(&inserted, s.end).max(back(&inserted, s.start)));
         out.push(d);
     }
     out.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
+    // The reader may stop at the same place several times (a recursion limit was once reported
+    // 50 times): one mistake, one finding.
+    out.dedup_by(|a, b| a.rule == b.rule && a.span == b.span && a.message == b.message);
     out
+}
+
+/// The TOML reader gave up on nesting: points at the deepest `of_which` header, which is where
+/// the nesting can be undone.
+fn too_deep(file: FileIdx, text: &str) -> Diagnostic {
+    let (mut deepest, mut at) = (0, None);
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let header = line.trim_start();
+        if let Some(inner) = header.strip_prefix("[[").and_then(|h| h.split("]]").next()) {
+            let depth = inner.matches("of_which").count();
+            if depth > deepest {
+                deepest = depth;
+                let start = offset + (line.len() - header.len());
+                at = Some(start..start + header.trim_end().len());
+            }
+        }
+        offset += line.len();
+    }
+    let message = if deepest > 0 {
+        format!("the `of_which` parts nest {deepest} levels deep, more than a TOML reader follows")
+    } else {
+        "tables or arrays nest more deeply than a TOML reader follows".to_string()
+    };
+    Diagnostic::new(file, at, Rule::TomlSyntax, message)
+        .with_hint("a part of a part is as deep as a yearbook table goes: give the deeper items as parts of one level")
 }
 
 /// An inline table left open at the end of the line that opens it.

@@ -262,6 +262,16 @@ fn land_with(
     clear_leftovers(&parent)?;
     let edition = parent.join(&name);
     let exists = match std::fs::metadata(&edition) {
+        // An owner who took the write permission away has published the edition: replacing it
+        // anyway (a rename needs only the parent's permission) would undo that protection, and
+        // the old copy could then not be removed.
+        Ok(m) if m.is_dir() && m.permissions().readonly() => {
+            return Err(AppError::Usage(format!(
+                "`{}` is read-only: its owner protected this edition, and it was left as it was; make it writable \
+                 (`chmod -R u+w`) to replace it, or write the new edition elsewhere with `--out DIR`",
+                shown.display()
+            )));
+        }
         Ok(m) if m.is_dir() => true,
         Ok(_) => {
             return Err(AppError::Usage(format!(

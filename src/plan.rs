@@ -2,9 +2,10 @@
 //! edition, the selection and every path the run reads or writes. Stages read the plan; none of
 //! them looks at flags or makes up a file name of its own.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::config::Config;
+use crate::error::AppError;
 use crate::print::typeset::PdfPreset;
 
 /// Which languages the edition prints.
@@ -136,6 +137,53 @@ impl Plan {
             keep_typ: o.keep_typ,
             sources_dir,
             output,
+        }
+    }
+}
+
+impl Plan {
+    /// Refuses an output folder inside a folder the build reads (`--out data` once swapped the
+    /// data folder's edition for the book; under `watch`, each landing was an edit that started
+    /// the next build). An input folder inside the output folder is fine: the edition lands in
+    /// `<out>/<year>/`, beside it.
+    pub fn check_output(&self) -> Result<(), AppError> {
+        let out = absolute(&self.output.parent);
+        let mut inputs = vec![
+            ("data", &self.data_dir),
+            ("templates", &self.config.templates_dir),
+            ("fonts", &self.config.fonts_dir),
+        ];
+        inputs.extend(self.sources_dir.as_ref().map(|s| ("sources", s)));
+        for (what, dir) in inputs {
+            if out.starts_with(absolute(dir)) {
+                return Err(AppError::Usage(format!(
+                    "the output folder `{}` is inside the {what} folder `{}`, which the build reads; \
+                     nothing was written. Name another folder with `--out DIR` or `[paths] output`",
+                    self.output.parent.display(),
+                    dir.display()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `path` made absolute with its links resolved, as far as it exists (an output folder may not
+/// exist yet).
+fn absolute(path: &Path) -> PathBuf {
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = path.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            return rest.iter().rev().fold(real, |p: PathBuf, part| p.join(part));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return path,
         }
     }
 }

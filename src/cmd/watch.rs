@@ -13,17 +13,22 @@ use crate::watch::{Changes, Reads};
 
 pub fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
     let plan = Plan::new(super::config(cli)?, args.options());
+    plan.check_output()?;
     let mut engine = Engine::new(&plan.config)?;
     engine.keep_caches = true;
     let mut changes = Changes::new().map_err(|e| AppError::Usage(format!("cannot watch files: {e}")))?;
     let mut announced = false;
     loop {
         // The configuration itself may have changed: resolve the plan anew each time.
-        let plan = match super::config(cli) {
-            Ok(config) => Plan::new(config, args.options()),
+        let planned = super::config(cli).map(|config| Plan::new(config, args.options()));
+        let plan = match planned.and_then(|plan| plan.check_output().map(|()| plan)) {
+            Ok(plan) => plan,
             Err(e) => {
-                eprintln!("error: {e}");
-                plan.clone()
+                // `build` would refuse this configuration; building with the last one instead
+                // would land an edition that no configuration on disk describes.
+                eprintln!("error: {e}\nnothing was built; the last good edition is kept; waiting for the next change");
+                changes.wait().map_err(|e| AppError::Usage(format!("watching failed: {e}")))?;
+                continue;
             }
         };
         // Watch before building, not after: an edit saved while the build runs (or just after it

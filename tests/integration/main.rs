@@ -13,7 +13,9 @@ mod landing;
 mod mail;
 mod parts;
 mod plans;
+
 mod properties;
+mod robustness;
 mod scale;
 mod snapshots;
 mod watch;

@@ -135,3 +135,27 @@ fn a_replaced_data_folder_is_watched_again() {
     std::fs::write(edition.join("testcity.toml"), mini_city().replace("value = 59178", "value = 59184")).unwrap();
     wait_for("a build after an edit in the new folder", || workbook_holds(&xlsx, 59184.0));
 }
+
+/// A configuration that fails to load is not replaced by the last one that did: `build` would
+/// refuse it, so `watch` builds nothing until it is mended.
+#[test]
+fn a_broken_configuration_builds_nothing_until_it_is_mended() {
+    let dir = project(&[("testcity", &mini_city())]);
+    let _watching = watch_built(dir.path());
+    let config = dir.path().join("yearbook.toml");
+    let good = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{good}\nbroken = = 1\n")).unwrap();
+    let log = dir.path().join("watch.log");
+    wait_for("the configuration error", || {
+        std::fs::read_to_string(&log).unwrap_or_default().contains("nothing was built")
+    });
+    let city = dir.path().join("data/2025/testcity.toml");
+    std::fs::write(&city, mini_city().replace("value = 59178", "value = 59177")).unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let xlsx = dir.path().join("dist/2025/yearbook-2025.xlsx");
+    assert_eq!(rebuilds(dir.path()), 1, "{}", std::fs::read_to_string(&log).unwrap_or_default());
+    assert!(!workbook_holds(&xlsx, 59177.0), "the data edit waits for a configuration that loads");
+
+    std::fs::write(&config, good).unwrap();
+    wait_for("a build once the configuration is mended", || workbook_holds(&xlsx, 59177.0));
+}

@@ -1,0 +1,99 @@
+//! Bad input met as the reliability review met it: each finding says where and how to fix, once,
+//! without echoing megabytes of input back.
+
+use crate::common::{mini_city, project, run, text};
+
+#[test]
+fn a_finding_on_a_huge_line_names_its_place_without_echoing_the_line() {
+    let huge = "很长的概况。".repeat(200_000);
+    let city = mini_city().replace("测试市是用于自动测试的城市。", &huge);
+    let dir = project(&[("testcity", &city)]);
+    let o = run(&["check"], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.contains("error[text-too-long]"), "{}", &err[..err.len().min(2000)]);
+    assert!(err.contains("testcity.toml:6:"), "the place is named: {}", &err[..err.len().min(2000)]);
+    assert!(err.contains("too long to show"), "{}", &err[..err.len().min(2000)]);
+    assert!(err.len() < 20_000, "the 1.2-million-character line is not echoed: {} bytes on stderr", err.len());
+}
+
+#[test]
+fn a_read_only_published_edition_is_refused_and_left_as_it_was() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = project(&[("testcity", &mini_city())]);
+    let o = run(&["build", "-q"], dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let edition = dir.path().join("dist/2025");
+    let pdf = edition.join("yearbook-2025.pdf");
+    let before = std::fs::read(&pdf).unwrap();
+    let mode = |p: &std::path::Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    for entry in std::fs::read_dir(&edition).unwrap() {
+        mode(&entry.unwrap().path(), 0o444);
+    }
+    mode(&edition, 0o555);
+
+    let o = run(&["build", "-q"], dir.path());
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.contains("is read-only") && err.contains("--out"), "{err}");
+    assert_eq!(std::fs::read(&pdf).unwrap(), before, "the published edition is untouched");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("dist"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "2025" && n != ".yearbook.lock")
+        .collect();
+    assert!(leftovers.is_empty(), "nothing is left beside it: {leftovers:?}");
+
+    // Made writable again by its owner, it is replaced as usual.
+    mode(&edition, 0o755);
+    let o = run(&["build", "-q"], dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}
+
+#[test]
+fn an_output_folder_inside_a_folder_the_build_reads_is_refused() {
+    let dir = project(&[("testcity", &mini_city())]);
+    let city = dir.path().join("data/2025/testcity.toml");
+    let before = std::fs::read(&city).unwrap();
+    for out in ["data", "data/sub", "./data/../data"] {
+        let o = run(&["build", "-q", "--out", out], dir.path());
+        assert_eq!(o.status.code(), Some(2), "--out {out}: {}", text(&o.stderr));
+        let err = text(&o.stderr);
+        assert!(err.contains("is inside the data folder") && err.contains("nothing was written"), "{err}");
+    }
+    assert_eq!(std::fs::read(&city).unwrap(), before);
+    assert!(!dir.path().join("data/2025/yearbook-2025.pdf").exists());
+    // `watch` is refused the same way, before it builds or watches anything.
+    let o = run(&["watch", "-q", "--out", "data"], dir.path());
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    // A project folder that holds the data folder is a fine place for editions.
+    let o = run(&["build", "-q", "--out", "."], dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(dir.path().join("2025/yearbook-2025.pdf").exists());
+}
+
+#[test]
+fn parts_nested_past_the_readers_limit_are_one_finding_at_the_deepest_header() {
+    let mut city = mini_city();
+    for depth in 1..=129 {
+        city.push_str(&format!(
+            "\n[[indicator{}]]\nid = \"deep-{depth}\"\nname = {{ zh = \"深{depth}\", en = \"Deep {depth}\" }}\nvalue = 1\n",
+            ".of_which".repeat(depth)
+        ));
+    }
+    let deepest =
+        city.lines().position(|l| l.starts_with(&format!("[[indicator{}]]", ".of_which".repeat(129)))).unwrap();
+    let dir = project(&[("testcity", &city)]);
+    let o = run(&["check", "--format", "short"], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let out = text(&o.stdout) + &text(&o.stderr);
+    let findings: Vec<&str> = out.lines().filter(|l| l.contains("error[")).collect();
+    assert_eq!(findings.len(), 1, "one mistake, one finding: {out}");
+    assert!(
+        findings[0].starts_with(&format!(
+            "data/2025/testcity.toml:{}:1: error[toml-syntax]: the `of_which` parts nest 129 levels deep",
+            deepest + 1
+        )),
+        "{out}"
+    );
+}
