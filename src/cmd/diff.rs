@@ -9,13 +9,8 @@ use crate::plan::Plan;
 
 pub fn run(cli: &Cli, args: &DiffArgs) -> Result<u8, AppError> {
     let plan = Plan::new(super::config(cli)?, args.options());
-    if plan.previous != Some(args.from) {
-        return Err(AppError::Usage(format!(
-            "there is no {} edition beside the {} one in `{}`: diff compares an edition with the year before",
-            args.from,
-            args.to,
-            plan.data_dir.display()
-        )));
+    if let Some(problem) = years_problem(args.from, args.to, &plan) {
+        return Err(AppError::Usage(problem));
     }
     let engine = Engine::new(&plan.config)?;
     let checked = pipeline::check(&plan, &engine)?;
@@ -45,4 +40,30 @@ pub fn run(cli: &Cli, args: &DiffArgs) -> Result<u8, AppError> {
     }
     print!("{out}");
     Ok(0)
+}
+
+/// Why `--from` and `--to` cannot be compared, in the words that help: reversed, equal, not
+/// consecutive, or a folder missing.
+fn years_problem(from: i32, to: i32, plan: &Plan) -> Option<String> {
+    let data = plan.data_dir.display();
+    let missing = |year: i32| !plan.data_dir.join(year.to_string()).is_dir();
+    if from == to {
+        Some(format!(
+            "--from and --to both name {to}: diff compares an edition with the year before (--from {} --to {to})",
+            to - 1
+        ))
+    } else if from > to {
+        Some(format!("--from {from} is later than --to {to}: the years are reversed; try --from {to} --to {from}"))
+    } else if to - from != 1 {
+        Some(format!(
+            "{from} is not the year before {to}: diff compares an edition with the year before (--from {} --to {to})",
+            to - 1
+        ))
+    } else if missing(to) {
+        Some(format!("there is no {to} edition in `{data}`: its folder `{to}` does not exist"))
+    } else if missing(from) {
+        Some(format!("there is no {from} edition in `{data}`: its folder `{from}` does not exist"))
+    } else {
+        (plan.previous != Some(from)).then(|| format!("the {from} edition is not beside the {to} one in `{data}`"))
+    }
 }

@@ -33,3 +33,20 @@ fn another_years_figure_in_the_previous_edition_is_not_a_revision() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("700 → 680"), "{}", text(&o.stdout));
 }
+
+#[test]
+fn diff_says_why_two_years_cannot_be_compared() {
+    let dir = editions_with_last_year_of(2024);
+    let says = |from: &str, to: &str, words: &str| {
+        let o = run(&["diff", "--from", from, "--to", to], dir.path());
+        assert_eq!(o.status.code(), Some(2), "--from {from} --to {to}");
+        let err = text(&o.stderr);
+        assert!(err.contains(words), "--from {from} --to {to}: {err}");
+    };
+    says("2025", "2024", "the years are reversed; try --from 2024 --to 2025");
+    says("2024", "2024", "both name 2024");
+    says("2023", "2025", "2023 is not the year before 2025");
+    says("2025", "2026", "there is no 2026 edition");
+    std::fs::remove_dir_all(dir.path().join("data/2024")).unwrap();
+    says("2024", "2025", "there is no 2024 edition");
+}
