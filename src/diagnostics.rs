@@ -84,6 +84,10 @@ pub enum Rule {
     // Traceability (`check --sources DIR`).
     SourceTextMissing,
     Untraced,
+    // Numbers a clerk did not mean, and editions across years.
+    NumberForm,
+    ImplausibleMagnitude,
+    UnitChanged,
 }
 
 impl Rule {
@@ -140,6 +144,9 @@ impl Rule {
         Rule::RateName,
         Rule::SourceTextMissing,
         Rule::Untraced,
+        Rule::NumberForm,
+        Rule::ImplausibleMagnitude,
+        Rule::UnitChanged,
     ];
 
     /// The stable name shown in brackets, e.g. `error[unknown-unit]`, and in JSON.
@@ -250,6 +257,11 @@ impl Rule {
                 ("source-text-missing", E, "the archived text a source names is not in the folder of source texts")
             }
             Rule::Untraced => ("untraced", E, "a figure that its source's archived text does not contain"),
+            Rule::NumberForm => ("number-form", E, "a number in a programmer's form (0x49, 6_5, 3.72e2, +387)"),
+            Rule::ImplausibleMagnitude => {
+                ("implausible-magnitude", W, "a number larger than any city reports in a unit of its kind")
+            }
+            Rule::UnitChanged => ("unit-changed", W, "an indicator whose unit differs from the previous edition's"),
         }
     }
 }

@@ -129,6 +129,9 @@ pub fn check(plan: &Plan, engine: &Engine) -> Result<Checked, AppError> {
                 }
             }
         }
+        if let Some(previous) = &previous {
+            found.extend(validate::unit_changes(&catalogue, &edition, previous));
+        }
         found.extend(validate::print_headers(&catalogue, &plan.config.title.zh, plan.year));
         found
     });

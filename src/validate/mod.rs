@@ -13,6 +13,9 @@ use crate::load::{Catalogue, Edition, Loader, closest};
 use crate::model::{Bilingual, City, Indicator, UnitKind};
 use crate::strings::{self as text, CELL_LIMIT, HEADER_LIMIT, cell_len};
 
+mod plausible;
+pub use plausible::unit_changes;
+
 /// Tolerance, in percentage points, between a reported completion rate and value / target.
 pub const COMPLETION_TOLERANCE: f64 = 0.5;
 
@@ -29,7 +32,9 @@ pub fn validate(
 ) -> Vec<Diagnostic> {
     let mut v = Validator::new(Some(&loader.files), covered);
     v.run(loader, catalogue, edition);
-    v.finish()
+    let mut found = v.finish();
+    found.extend(plausible::numbers(&loader.files, catalogue, edition));
+    found
 }
 
 struct Validator<'a> {

@@ -80,6 +80,9 @@ struct Link {
 
 fn apply(case: &Case, root: &Path) -> Result<(), String> {
     for c in &case.copy {
+        if let Some(dir) = root.join(&c.to).parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("copy to {}: {e}", c.to))?;
+        }
         std::fs::copy(root.join(&c.from), root.join(&c.to)).map_err(|e| format!("copy {}: {e}", c.from))?;
     }
     for edit in &case.edit {
