@@ -566,7 +566,15 @@ impl<'a> Validator<'a> {
                     Rule::CityId,
                     format!("the city id `{}` differs from the file name `{stem}.toml`", city.id.get_ref()),
                 )
-                .with_hint(format!("write `id = \"{stem}\"` or rename the file")),
+                .with_hint(if is_valid_id(stem) {
+                    format!("write `id = \"{stem}\"` or rename the file")
+                } else {
+                    // Never suggest an id the id rule refuses: the file name is what must change.
+                    format!(
+                        "`{stem}` cannot be an id (lowercase letters, digits and `-` only): rename the file to `<id>.toml` with the city's id{}",
+                        Some(city.id.get_ref()).filter(|id| is_valid_id(id)).map_or(String::new(), |id| format!(", e.g. `{id}.toml`"))
+                    )
+                }),
             );
         }
         if *city.year.get_ref() != year {
