@@ -22,6 +22,7 @@ pub mod diff;
 pub mod error;
 pub mod load;
 pub mod model;
+pub mod names;
 pub mod output;
 pub mod pipeline;
 pub mod plan;

@@ -10,8 +10,8 @@ use serde::Serialize;
 use crate::config::{Config, Date, Imprint};
 use crate::diff::EditionDiff;
 use crate::model::{Qualifier, Text, UnitKind};
+use crate::names::sheet_name;
 use crate::resolve::{City, Figure, Resolved, Status};
-use crate::validate::sheet_name;
 
 mod columns;
 pub mod num;

@@ -3,9 +3,9 @@
 use crate::cmd::args::{Cli, NewCityArgs};
 use crate::error::AppError;
 use crate::load::Loader;
+use crate::names::is_valid_id;
 use crate::plan::Plan;
 use crate::scaffold::{InUse, scaffold_text};
-use crate::validate::is_valid_id;
 
 pub fn run(cli: &Cli, args: &NewCityArgs) -> Result<u8, AppError> {
     if !is_valid_id(&args.id) {

@@ -1,0 +1,36 @@
+//! Names the edition derives from data and that outside programs hold it to: ids that become
+//! parts of file and sheet names, and the worksheet name of a sector. The book makes these
+//! names and `validate` checks them, so both import them from here and neither from the other.
+
+/// Ids become parts of file and sheet names: only `[a-z0-9-]`, not starting or ending with `-`.
+pub fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+}
+
+/// The worksheet name derived for a sector: order and Chinese name, e.g. `01 就业与劳动保障`.
+pub fn sheet_name(order: i64, zh: &str) -> String {
+    format!("{order:02} {zh}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_file_name_safe() {
+        assert!(is_valid_id("elderly-care"));
+        assert!(is_valid_id("yuan-10k"));
+        for bad in ["", "Elderly", "a_b", "a b", "-a", "a-", "../x", "中文"] {
+            assert!(!is_valid_id(bad), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn sheet_names_carry_the_chapter_number() {
+        assert_eq!(sheet_name(1, "就业与劳动保障"), "01 就业与劳动保障");
+        assert_eq!(sheet_name(12, "住房"), "12 住房");
+    }
+}
