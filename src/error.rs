@@ -79,6 +79,11 @@ impl AppError {
         AppError::Typeset(Box::new(TypesetFailure { message: message.into(), rendered: None }))
     }
 
+    /// Standard output was closed by its reader: the run has nothing more to say.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, AppError::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
     /// Exit status: 1 for problems in the data, 2 for usage, I/O and internal errors.
     pub fn exit_code(&self) -> u8 {
         match self {

@@ -1,6 +1,6 @@
 //! `yearbook build`: check, build the edition in memory, land it as one unit, summarise.
 
-use std::io::Write;
+use std::fmt::Write as _;
 
 use crate::cmd::args::{BuildArgs, Cli};
 use crate::error::AppError;
@@ -46,12 +46,13 @@ pub fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
     let timings = artifacts.timings.clone();
     let written = super::land(parent, folder, &artifacts.files(&plan))?;
 
-    let mut out = std::io::stdout().lock();
+    let mut out = String::new();
     let _ = writeln!(out, "built the {} edition: {cities} cities, {chapters} chapters, {figures} figures", plan.year);
     let _ = writeln!(out, "  from {} and {}", plan.config.path.display(), plan.data_dir.display());
     for w in &written {
         let _ = writeln!(out, "  {}  ({} bytes, sha256 {})", w.path.display(), w.bytes, &w.sha256[..16]);
     }
+    super::print(&out)?;
     if args.timings {
         for line in checked.timings.lines().chain(timings.lines()) {
             eprintln!("{line}");

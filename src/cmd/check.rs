@@ -20,8 +20,8 @@ pub fn run(cli: &Cli, args: &CheckArgs) -> Result<u8, AppError> {
                 plan.year
             );
         }
-        Format::Short => print!("{}", diagnostics::to_short(&checked.files, &checked.diagnostics)),
-        Format::Json => println!("{}", diagnostics::to_json(&checked.files, &checked.diagnostics)),
+        Format::Short => super::print(&diagnostics::to_short(&checked.files, &checked.diagnostics))?,
+        Format::Json => super::print(&format!("{}\n", diagnostics::to_json(&checked.files, &checked.diagnostics)))?,
     }
     let failed = errors > 0 || (args.deny_warnings && warnings > 0);
     Ok(u8::from(failed))

@@ -38,7 +38,7 @@ pub fn run(cli: &Cli, args: &DiffArgs) -> Result<u8, AppError> {
         let _ =
             writeln!(out, "  {}  {}  {} {}: {} → {} {}", r.city.en, r.id, r.name.zh, r.year, r.was, r.now, r.unit.zh);
     }
-    print!("{out}");
+    super::print(&out)?;
     Ok(0)
 }
 

@@ -14,7 +14,7 @@ mod progress;
 mod verify;
 mod watch;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
@@ -40,11 +40,24 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
+        // The reader has what it wanted (`yearbook check | head -1`): nothing went wrong.
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// Writes a command's output to standard output: the one path every command prints through, so
+/// a reader that stops early ends the run quietly (see [`run`]) instead of a panic in `print!`.
+fn print(text: &str) -> Result<(), AppError> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|source| AppError::Io {
+        action: "write to",
+        path: "standard output".into(),
+        source,
+    })
 }
 
 /// The configuration: `--config`, else `yearbook.toml` here or in the nearest folder above.

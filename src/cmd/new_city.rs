@@ -53,7 +53,9 @@ pub fn run(cli: &Cli, args: &NewCityArgs) -> Result<u8, AppError> {
         }
         e => e,
     })?;
-    println!("created {}", path.display());
-    println!("fill in the empty texts, add the indicators, then run `yearbook check`");
+    super::print(&format!(
+        "created {}\nfill in the empty texts, add the indicators, then run `yearbook check`\n",
+        path.display()
+    ))?;
     Ok(0)
 }

@@ -438,3 +438,37 @@ fn progress_is_a_line_per_stage_and_a_count_of_parts_off_a_terminal_and_nothing_
     assert!(o.status.success());
     assert!(o.stderr.is_empty(), "--quiet printed: {}", text(&o.stderr));
 }
+
+/// A reader that stops early (`yearbook check --format short | head -1`) is not an error: the
+/// run ends quietly with status 0, as ripgrep's does, and never with a panic.
+#[test]
+fn a_closed_stdout_ends_quietly_with_status_0() {
+    use std::process::{Command, Stdio};
+    // Many cities with a mistake each: far more findings than one line.
+    let broken: Vec<(String, String)> =
+        (0..40).map(|i| (format!("c{i}"), mini_city().replace("id = \"testcity\"", "id = \"other\""))).collect();
+    let cities: Vec<(&str, &str)> = broken.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let p = project(&cities);
+    let args = ["check", "--format", "short"];
+    // With a reader, the findings are printed and the status says the data has errors.
+    let full = run(&args, p.path());
+    assert_eq!(full.status.code(), Some(1), "{}", text(&full.stderr));
+    assert!(text(&full.stdout).lines().count() >= 40, "{}", text(&full.stdout));
+    for _ in 0..3 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_yearbook"))
+            .args(args)
+            .current_dir(p.path())
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes away before the first line is written.
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        let stderr = text(&o.stderr);
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(o.status.code(), Some(0), "{stderr}");
+        assert_eq!(stderr, "", "nothing to say about a reader that left");
+    }
+}
