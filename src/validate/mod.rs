@@ -6,7 +6,9 @@
 //! By subject: `ids` (id format, uniqueness, references with did-you-mean), `text` (printed
 //! texts and bilingual pairs), `catalogue` (the five catalogue files, sheet names, print
 //! headers, recipient addresses), `city` (one city file), `indicator` (one figure and its
-//! "of which" parts, by rule family), `consistency` (across the cities of an edition).
+//! "of which" parts, by rule family), `consistency` (across the cities of an edition),
+//! `plausible` (numbers in programmer's forms, magnitudes no city reports, units changed since
+//! the previous edition).
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -21,15 +23,14 @@ mod city;
 mod consistency;
 mod ids;
 mod indicator;
+mod plausible;
 mod text;
 
 pub use catalogue::{address_problem, print_header, print_headers, sheet_name_problem};
+pub use plausible::unit_changes;
 pub use text::printed_text;
 
 use ids::Known;
-
-mod plausible;
-pub use plausible::unit_changes;
 
 /// Tolerance, in percentage points, between a reported completion rate and value / target.
 pub const COMPLETION_TOLERANCE: f64 = 0.5;
