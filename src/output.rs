@@ -74,7 +74,9 @@ fn write_temp_beside(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFil
     let mut tmp = builder.tempfile_in(dir).map_err(|source| AppError::Io {
         action: "create a file in",
         path: dir.to_path_buf(),
-        source,
+        // tempfile's error adds its random name (`at path …/.tmpBp7Usj`): the folder is what the
+        // user can act on, and it is named already.
+        source: source.raw_os_error().map_or(source, io::Error::from_raw_os_error),
     })?;
     tmp.write_all(bytes).and_then(|()| tmp.as_file().sync_all()).map_err(|source| AppError::Io {
         action: "write",

@@ -3,19 +3,35 @@
 use crate::cmd::args::{Cli, NewCityArgs};
 use crate::error::AppError;
 use crate::load::Loader;
-use crate::names::is_valid_id;
+use crate::names::{is_reserved_on_windows, is_valid_id};
 use crate::plan::Plan;
 use crate::scaffold::{InUse, scaffold_text};
 
 pub fn run(cli: &Cli, args: &NewCityArgs) -> Result<u8, AppError> {
     if !is_valid_id(&args.id) {
-        return Err(AppError::Usage(format!(
-            "`{}` cannot be a city id: use lower-case ASCII letters, digits and `-`, e.g. `lanzhou`",
-            args.id
-        )));
+        let why = if is_reserved_on_windows(&args.id) {
+            "it is a device name on Windows, where no file can be named after it"
+        } else {
+            "use lower-case ASCII letters, digits and `-`"
+        };
+        return Err(AppError::Usage(format!("`{}` cannot be a city id: {why}, e.g. `lanzhou`", args.id)));
     }
     let plan = Plan::new(super::config(cli)?, args.edition.options());
-    let path = plan.data_dir.join(plan.year.to_string()).join(format!("{}.toml", args.id));
+    let folder = plan.data_dir.join(plan.year.to_string());
+    let new_edition = !folder.is_dir();
+    if new_edition && let Some(latest) = latest_edition(&plan.data_dir).filter(|&latest| plan.year > latest + 1) {
+        // A typo (2031 for 2026) would otherwise start an edition folder nobody meant.
+        return Err(AppError::Usage(format!(
+            "there is no {} edition, and the latest in `{}` is {latest}: a new edition starts the year after \
+             the latest (--year {}); create `{}` by hand if {} is meant",
+            plan.year,
+            plan.data_dir.display(),
+            latest + 1,
+            folder.display(),
+            plan.year
+        )));
+    }
+    let path = folder.join(format!("{}.toml", args.id));
     if path.exists() {
         return Err(AppError::Usage(format!("`{}` already exists; edit it instead", path.display())));
     }
@@ -53,9 +69,24 @@ pub fn run(cli: &Cli, args: &NewCityArgs) -> Result<u8, AppError> {
         }
         e => e,
     })?;
+    let started = if new_edition {
+        format!("started the {} edition in {}\n", plan.year, folder.display())
+    } else {
+        String::new()
+    };
     super::print(&format!(
-        "created {}\nfill in the empty texts, add the indicators, then run `yearbook check`\n",
+        "{started}created {}\nfill in the empty texts, add the indicators, then run `yearbook check`\n",
         path.display()
     ))?;
     Ok(0)
+}
+
+/// The latest year with an edition folder in `data_dir`.
+fn latest_edition(data_dir: &std::path::Path) -> Option<i32> {
+    std::fs::read_dir(data_dir)
+        .ok()?
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()))
+        .max()
 }

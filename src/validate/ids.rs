@@ -10,7 +10,7 @@ use super::{Validator, span};
 use crate::diagnostics::{Diagnostic, FileIdx, Rule};
 use crate::load::{Catalogue, Loader, closest};
 use crate::model::UnitKind;
-use crate::names::is_valid_id;
+use crate::names::{is_reserved_on_windows, is_valid_id};
 
 /// Known ids of one catalogue, for reference checks and did-you-mean hints.
 pub(super) struct Ids {
@@ -162,9 +162,18 @@ impl Validator<'_> {
                     file,
                     span(id),
                     Rule::IdFormat,
-                    format!("the {what} id `{}` may only contain a-z, 0-9 and `-`", id.get_ref()),
+                    if is_reserved_on_windows(id.get_ref()) {
+                        format!(
+                            "the {what} id `{}` is a device name on Windows: no file can be named after it there",
+                            id.get_ref()
+                        )
+                    } else {
+                        format!("the {what} id `{}` may only contain a-z, 0-9 and `-`", id.get_ref())
+                    },
                 )
-                .with_hint(if is_valid_id(&suggestion) {
+                .with_hint(if is_reserved_on_windows(id.get_ref()) {
+                    "choose another id, e.g. with the place's name in it".into()
+                } else if is_valid_id(&suggestion) {
                     format!("for example `{suggestion}`")
                 } else {
                     "use lower-case ASCII letters, digits and hyphens".into()

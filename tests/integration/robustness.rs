@@ -97,3 +97,25 @@ fn parts_nested_past_the_readers_limit_are_one_finding_at_the_deepest_header() {
         "{out}"
     );
 }
+
+#[test]
+fn new_city_refuses_device_names_and_a_mistyped_year_and_says_when_it_starts_an_edition() {
+    let dir = project(&[("testcity", &mini_city())]);
+    let o = run(&["new-city", "con"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("device name on Windows"), "{}", text(&o.stderr));
+
+    let o = run(&["new-city", "lanzhou", "--year", "2031"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("the latest in") && text(&o.stderr).contains("--year 2026"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!dir.path().join("data/2031").exists(), "no edition folder is started by a typo");
+
+    let o = run(&["new-city", "lanzhou", "--year", "2026"], dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("started the 2026 edition"), "{}", text(&o.stdout));
+    assert!(dir.path().join("data/2026/lanzhou.toml").exists());
+}
