@@ -88,6 +88,7 @@ pub enum Rule {
     NumberForm,
     ImplausibleMagnitude,
     UnitChanged,
+    SeedName,
 }
 
 impl Rule {
@@ -147,6 +148,7 @@ impl Rule {
         Rule::NumberForm,
         Rule::ImplausibleMagnitude,
         Rule::UnitChanged,
+        Rule::SeedName,
     ];
 
     /// The stable name shown in brackets, e.g. `error[unknown-unit]`, and in JSON.
@@ -262,6 +264,7 @@ impl Rule {
                 ("implausible-magnitude", W, "a number larger than any city reports in a unit of its kind")
             }
             Rule::UnitChanged => ("unit-changed", W, "an indicator whose unit differs from the previous edition's"),
+            Rule::SeedName => ("seed-name", E, "a source's archived text named by a path instead of a file name"),
         }
     }
 }

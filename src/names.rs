@@ -22,6 +22,16 @@ pub fn is_reserved_on_windows(id: &str) -> bool {
             && id.as_bytes()[3] != b'0')
 }
 
+/// A file's name alone, with no folder in it: what names a file inside a folder we choose
+/// (`seed` in sources.toml), so that it can never name a file elsewhere.
+pub fn is_plain_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && !name.contains(['/', '\\', ':'])
+        && !name.chars().any(char::is_control)
+}
+
 /// The worksheet name derived for a sector: order and Chinese name, e.g. `01 就业与劳动保障`.
 pub fn sheet_name(order: i64, zh: &str) -> String {
     format!("{order:02} {zh}")

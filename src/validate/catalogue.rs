@@ -113,6 +113,19 @@ impl Validator<'_> {
                     self.bilingual(*file, p);
                 }
                 self.text(*file, &s.period);
+                // The archived text lies in the sources folder: a path could make the trace read
+                // any file on the machine (`/etc/passwd`, `/dev/zero`).
+                if !crate::names::is_plain_file_name(&s.seed) {
+                    self.push(
+                        Diagnostic::new(
+                            *file,
+                            span(&s.id),
+                            Rule::SeedName,
+                            format!("the source's `seed` `{}` is not a plain file name", s.seed.escape_debug()),
+                        )
+                        .with_hint("give the name of the article's text file in the sources folder, with no folder in it, e.g. \"wuwei-2025.txt\""),
+                    );
+                }
             }
         }
         if let Some(Parsed { file, data: f }) = &loaded.terms {

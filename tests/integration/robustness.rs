@@ -119,3 +119,32 @@ fn new_city_refuses_device_names_and_a_mistyped_year_and_says_when_it_starts_an_
     assert!(text(&o.stdout).contains("started the 2026 edition"), "{}", text(&o.stdout));
     assert!(dir.path().join("data/2026/lanzhou.toml").exists());
 }
+
+#[test]
+fn the_trace_reads_no_fifo_no_device_and_nothing_outside_its_folder() {
+    let dir = project(&[("testcity", &mini_city())]);
+    let sources = dir.path().join("seeds");
+    std::fs::create_dir_all(&sources).unwrap();
+    let catalogue = dir.path().join("data/catalogue/sources.toml");
+    let shipped = std::fs::read_to_string(&catalogue).unwrap();
+    let first = shipped.split("seed = \"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_string();
+    // A FIFO in the sources folder under the seed's own name: opening it would wait for ever.
+    let fifo = std::process::Command::new("mkfifo").arg(sources.join(&first)).status().unwrap();
+    assert!(fifo.success());
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_yearbook"))
+        .args(["check", "--format", "short", "--sources", "seeds"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("source-text-missing"), "{}", text(&o.stdout));
+    // A device or a file elsewhere, named by a path: an error of plain `check`, never read.
+    for seed in ["/dev/zero", "../../../../etc/passwd"] {
+        std::fs::write(&catalogue, shipped.replacen(&first, seed, 1)).unwrap();
+        let o = run(&["check", "--format", "short", "--sources", "seeds"], dir.path());
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+        let out = text(&o.stdout);
+        assert!(out.contains("error[seed-name]"), "{out}");
+        assert!(!out.contains("root:"), "nothing of the file is read: {out}");
+    }
+}
