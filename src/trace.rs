@@ -222,6 +222,24 @@ fn contains_number(text: &str, form: &str) -> bool {
     false
 }
 
+/// An archived article: far under this size (the shipped ones are a few KiB).
+const LONGEST_TEXT: u64 = 16 << 20;
+
+/// The text of a regular file of bounded size; nothing for a folder, FIFO or device (a FIFO
+/// would block the check, a device such as /dev/zero would fill the memory).
+fn read_text(path: &Path) -> Option<String> {
+    use std::io::Read as _;
+    // Asked before opening: opening a FIFO waits for a writer.
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > LONGEST_TEXT {
+        return None;
+    }
+    let file = std::fs::File::open(path).ok()?;
+    let mut text = String::new();
+    file.take(LONGEST_TEXT).read_to_string(&mut text).ok()?;
+    Some(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,22 +258,4 @@ mod tests {
         assert!(written_forms("12345", 12345.0).iter().any(|f| contains_number(&text, f)));
         assert!(!contains_number(&text, "3"), "not inside 1.3 or other numbers");
     }
-}
-
-/// An archived article: far under this size (the shipped ones are a few KiB).
-const LONGEST_TEXT: u64 = 16 << 20;
-
-/// The text of a regular file of bounded size; nothing for a folder, FIFO or device (a FIFO
-/// would block the check, a device such as /dev/zero would fill the memory).
-fn read_text(path: &Path) -> Option<String> {
-    use std::io::Read as _;
-    // Asked before opening: opening a FIFO waits for a writer.
-    let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > LONGEST_TEXT {
-        return None;
-    }
-    let file = std::fs::File::open(path).ok()?;
-    let mut text = String::new();
-    file.take(LONGEST_TEXT).read_to_string(&mut text).ok()?;
-    Some(text)
 }
