@@ -44,6 +44,9 @@ use crate::error::AppError;
 /// The lock file's name inside the output folder.
 pub const LOCK_FILE: &str = ".yearbook.lock";
 const STAGING: &str = ".yearbook-staging-";
+/// The prefix of staging folders: what a killed run leaves, and the next run under the lock
+/// removes.
+pub const STAGING_PREFIX: &str = STAGING;
 const PREVIOUS: &str = ".yearbook-previous-";
 
 /// Creates `path` with `bytes`, whole or not at all (a temporary file beside it, flushed, then
@@ -193,6 +196,28 @@ fn read_holder(file: &mut File) -> Holder {
 /// replaced whole). On error the previous edition is as it was and no staging folder remains.
 pub fn land_edition(lock: &OutputLock, folder: &str, files: &[(String, Vec<u8>)]) -> Result<Vec<Written>, AppError> {
     land_with(lock, folder, files, &Seam::NONE)
+}
+
+/// Moves `a` to `b` and `b` to `a` in one step (`renameat2(RENAME_EXCHANGE)`), as editions are
+/// swapped; `Ok(false)` where the filesystem or system cannot, and nothing was moved. For a wing
+/// that lands a folder its own way (the archive keeps the bag it replaces instead of removing it).
+pub fn exchange_folders(a: &Path, b: &Path) -> io::Result<bool> {
+    match exchange(a, b) {
+        Ok(()) => Ok(true),
+        Err(e) if exchange_unsupported(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Creates `path` (never over an existing file) with `bytes`, flushed to disk, mode
+/// `0666 & !umask`: a file of a staging folder.
+pub fn create_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_new_file(path, bytes)
+}
+
+/// Makes the entries of a folder (new names, renames) durable.
+pub fn sync_folder(dir: &Path) -> io::Result<()> {
+    sync_dir(dir)
 }
 
 /// The steps at which a test can make landing fail (a full disk, a refused rename), and whether

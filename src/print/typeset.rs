@@ -33,6 +33,12 @@ pub struct Fonts {
 impl Fonts {
     /// Every font file in `dir` (ttf, otf, ttc, otc) plus typst-kit's embedded Latin fonts.
     pub fn load(dir: &Path) -> Result<Fonts, AppError> {
+        Fonts::load_with(dir, typst_kit::fonts::embedded().map(|(font, _)| font).collect())
+    }
+
+    /// The fonts of `dir` with `embedded` in place of the fonts built into the binary (a bag's
+    /// own copies of those that set its book).
+    pub fn load_with(dir: &Path, embedded: Vec<Font>) -> Result<Fonts, AppError> {
         let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(|source| AppError::Io { action: "list the fonts folder", path: dir.to_path_buf(), source })?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -74,7 +80,7 @@ impl Fonts {
         for file in parsed {
             fonts.extend(file?);
         }
-        fonts.extend(typst_kit::fonts::embedded().map(|(font, _)| font));
+        fonts.extend(embedded);
         let book = LazyHash::new(FontBook::from_fonts(&fonts));
         // Without them every Chinese character would count as unprintable and be blamed on the
         // data; Libertinus Serif comes embedded, the Noto families only from the folder.
