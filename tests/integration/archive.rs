@@ -273,7 +273,17 @@ fn manifest_paths_outside_the_bag_are_findings_and_never_read() {
         ("data/zero", real.clone()),
         ("data/fifo", real),
     ];
-    let extra: Vec<(&str, String)> = extra.iter().map(|(p, h)| (*p, h.clone())).collect();
+    let mut extra: Vec<(&str, String)> = extra.iter().map(|(p, h)| (*p, h.clone())).collect();
+    // A payload file swapped for a link to an identical copy outside the bag (A09), a link loop
+    // (A10) and a link to the root folder (A11): links are findings, never followed.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let outside_copy = elsewhere.path().join("copy.xlsx");
+    let xlsx = bag.join("data/yearbook-2025.xlsx");
+    std::fs::rename(&xlsx, &outside_copy).unwrap();
+    std::os::unix::fs::symlink(&outside_copy, &xlsx).unwrap();
+    extra.push(("data/yearbook-2025.xlsx", sha256_hex(&std::fs::read(&outside_copy).unwrap())));
+    std::os::unix::fs::symlink(".", bag.join("data/loop")).unwrap();
+    std::os::unix::fs::symlink("/", bag.join("data/root")).unwrap();
     recompute_manifests(&bag, &extra);
     // A read of the FIFO would block for ever, and of /dev/zero would never end: the limit
     // turns either into a failure instead of a hang.
@@ -287,10 +297,14 @@ fn manifest_paths_outside_the_bag_are_findings_and_never_read() {
         "link:    data/hostname",
         "link:    data/zero",
         "special: data/fifo",
+        "link:    data/yearbook-2025.xlsx",
+        "link:    data/loop ",
+        "link:    data/root ",
     ] {
         assert!(err.contains(expected), "{expected}\n{err}");
     }
     assert!(!text(&o.stdout).contains("rebuilt"), "no rebuild from a bag with findings");
+    assert!(!err.contains("data/loop/loop") && !err.contains("data/root/"), "links are not walked: {err}");
     if !hostname.is_empty() {
         assert!(!err.contains(String::from_utf8_lossy(&hostname).trim()), "nothing of /etc/hostname is shown");
     }
