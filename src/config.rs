@@ -23,6 +23,35 @@ struct RawConfig {
     mail: Option<RawMail>,
     #[serde(default)]
     typeset: Typeset,
+    #[serde(default)]
+    collect: RawCollect,
+}
+
+/// `[collect]`: the collection round (`yearbook collect`, `yearbook import`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCollect {
+    /// The date by which departments return their workbooks, `YYYY-MM-DD`.
+    deadline: Option<Spanned<String>>,
+    /// A change against last year beyond this many per cent needs an explanation.
+    change_limit: Option<f64>,
+    /// A completion of the target above this many per cent needs an explanation.
+    completion_limit: Option<f64>,
+    /// Message templates for `mail --collect`, in the templates folder.
+    subject: Option<String>,
+    body: Option<String>,
+}
+
+/// `[collect]`, resolved: the deadline printed in the workbooks and the soft rules' limits.
+#[derive(Debug, Clone)]
+pub struct CollectConfig {
+    pub deadline: Option<Date>,
+    /// Per cent; default 50.
+    pub change_limit: f64,
+    /// Per cent; default 200.
+    pub completion_limit: f64,
+    pub subject: PathBuf,
+    pub body: PathBuf,
 }
 
 /// `[typeset]`: whether the book is typeset in parts, and how large a part may grow.
@@ -144,6 +173,32 @@ impl Default for RawPaths {
     }
 }
 
+fn resolve_collect(raw: &RawCollect, text: &str, path: &Path, templates: &Path) -> Result<CollectConfig, AppError> {
+    let bad = |message: String| AppError::Config { path: path.to_path_buf(), message };
+    let deadline = match &raw.deadline {
+        Some(d) => Some(Date::parse(d.get_ref()).ok_or_else(|| {
+            bad(format!(
+                "{}: collect.deadline `{}` is not a date; write it as YYYY-MM-DD, e.g. \"2027-02-15\"",
+                line_col(text, d.span().start),
+                d.get_ref()
+            ))
+        })?),
+        None => None,
+    };
+    let limit = |v: Option<f64>, default: f64, key: &str| match v {
+        Some(v) if v.is_finite() && v > 0.0 => Ok(v),
+        Some(v) => Err(bad(format!("collect.{key} = {v} must be a positive number of per cent"))),
+        None => Ok(default),
+    };
+    Ok(CollectConfig {
+        deadline,
+        change_limit: limit(raw.change_limit, 50.0, "change_limit")?,
+        completion_limit: limit(raw.completion_limit, 200.0, "completion_limit")?,
+        subject: templates.join(raw.subject.as_deref().unwrap_or("collect-subject.txt.j2")),
+        body: templates.join(raw.body.as_deref().unwrap_or("collect-body.txt.j2")),
+    })
+}
+
 /// A calendar date, validated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Date {
@@ -235,6 +290,8 @@ pub struct Config {
     pub mail: Option<MailConfig>,
     /// Whether the book is typeset in parts, and how large a part may grow.
     pub typeset: Typeset,
+    /// `[collect]`: the collection round's deadline and soft limits.
+    pub collect: CollectConfig,
 }
 
 impl Config {
@@ -323,7 +380,9 @@ impl Config {
             data_to,
             note: imprint.note.as_ref().map(Into::into),
         };
+        let collect = resolve_collect(&raw.collect, &text, path, &templates_dir)?;
         Ok(Config {
+            collect,
             path: path.to_path_buf(),
             year,
             title: title.into(),

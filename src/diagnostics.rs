@@ -62,6 +62,7 @@ pub enum Rule {
     EditionYear,
     DuplicateCityName,
     MissingSummary,
+    MissingOverview,
     SummaryWithoutFigures,
     // Indicators.
     NoFigure,
@@ -126,6 +127,7 @@ impl Rule {
         Rule::EditionYear,
         Rule::DuplicateCityName,
         Rule::MissingSummary,
+        Rule::MissingOverview,
         Rule::SummaryWithoutFigures,
         Rule::NoFigure,
         Rule::MissingInherited,
@@ -214,6 +216,7 @@ impl Rule {
             Rule::EditionYear => ("edition-year", E, "a city file's year differs from its edition folder"),
             Rule::DuplicateCityName => ("duplicate-city-name", E, "two cities of one edition have the same name"),
             Rule::MissingSummary => ("missing-summary", W, "a city has figures in a sector but no summary for it"),
+            Rule::MissingOverview => ("missing-overview", W, "a city has no overview for its profile"),
             Rule::NoFigure => (
                 "no-figure",
                 E,

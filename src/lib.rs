@@ -15,6 +15,7 @@ pub mod alloc;
 pub mod archive;
 pub mod book;
 pub mod cmd;
+pub mod collect;
 pub mod config;
 pub mod departments;
 pub mod diagnostics;

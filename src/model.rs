@@ -145,7 +145,8 @@ pub struct Source {
     pub publication: Option<Bilingual>,
     /// The period the article covers, as text ("2025", "2019–2024").
     pub period: Spanned<String>,
-    /// File name of the archived article text.
+    /// File name of the archived article text; for a department's return, of the workbook
+    /// as received.
     pub seed: String,
     /// The byline as the article prints it (记者 …).
     pub authors: Option<Spanned<String>>,
@@ -153,6 +154,24 @@ pub struct Source {
     pub date: Option<Spanned<String>>,
     /// Where the article can be read, if it is online.
     pub url: Option<Spanned<String>>,
+    /// Set when the source is a department's returned collection workbook (`yearbook import`),
+    /// not an article: its figures are traced to their cells, not to a text.
+    #[serde(rename = "return")]
+    pub returned: Option<Returned>,
+}
+
+/// A department's returned collection workbook, as `yearbook import` received it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Returned {
+    /// Department id in departments.toml.
+    pub department: Spanned<String>,
+    /// The file name as received.
+    pub file: Spanned<String>,
+    /// SHA-256 of the file's bytes, in lower-case hex.
+    pub sha256: Spanned<String>,
+    /// The day it was imported, `YYYY-MM-DD`.
+    pub received: Spanned<String>,
 }
 
 /// `data/catalogue/terms.toml`
@@ -185,7 +204,9 @@ pub struct City {
     /// Articles this file draws on.
     #[serde(default)]
     pub sources: Vec<Spanned<String>>,
-    pub overview: Bilingual,
+    /// The city's profile text. A file that `yearbook import` created has none until the office
+    /// writes it (a warning, not an error).
+    pub overview: Option<Bilingual>,
     /// One short text per sector id.
     #[serde(default)]
     pub summaries: BTreeMap<Spanned<String>, Bilingual>,
@@ -240,6 +261,11 @@ pub struct Indicator {
     pub note: Option<Bilingual>,
     /// Source id; sub-items inherit their parent's.
     pub source: Option<Spanned<String>>,
+    /// Where an imported figure was read: `sheet!cell` of the department's return
+    /// (`"01 就业与劳动保障!I12"`).
+    pub cell: Option<Spanned<String>>,
+    /// The department's written explanation (上报说明) for a figure a soft rule questioned.
+    pub explanation: Option<Spanned<String>>,
     /// We computed this figure; `method` says how.
     #[serde(default)]
     pub derived: bool,

@@ -250,7 +250,7 @@ pub fn resolve(files: &SourceFiles, catalogue: &Catalogue, edition: &Edition) ->
                 id: c.city.id.get_ref().clone(),
                 name: (&c.city.name).into(),
                 province: c.city.province.as_ref().map(Into::into),
-                overview: (&c.city.overview).into(),
+                overview: c.city.overview.as_ref().map_or(Text { zh: String::new(), en: String::new() }, Into::into),
                 summaries: c.city.summaries.iter().map(|(k, v)| (k.get_ref().clone(), v.into())).collect(),
                 figures,
             })

@@ -54,3 +54,50 @@ pub fn scaffold_text(id: &str, year: i32, sectors: &SectorFile, in_use: &[InUse]
     }
     out
 }
+
+/// The indicators a city had the year before, as commented `[[indicator]]` blocks with last
+/// year's value in a comment: the clerk uncomments a block and types this year's figure.
+pub fn last_year_text(city: &crate::model::City, last_year: i32) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "\n# The indicators this city had in {last_year}. For each one you have this year's figure,");
+    let _ = writeln!(out, "# remove the leading `# ` and fill in `value` (and `source`).");
+    let mut flat = Vec::new();
+    flatten(&city.indicators, "", "", &mut flat);
+    for (ind, sector, unit) in flat {
+        let last = ind.value.as_ref().map(|v| {
+            let v = *v.get_ref();
+            if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") }
+        });
+        let _ = writeln!(out, "\n# [[indicator]]");
+        let _ = writeln!(out, "# id = \"{}\"", ind.id.get_ref());
+        let _ = writeln!(out, "# sector = \"{sector}\"");
+        let _ =
+            writeln!(out, "# name = {{ zh = \"{}\", en = \"{}\" }}", ind.name.zh(), ind.name.en().replace('"', "\\\""));
+        let _ = writeln!(out, "# unit = \"{unit}\"");
+        match last {
+            Some(v) => {
+                let _ = writeln!(out, "# value =            # {last_year}: {v}");
+            }
+            None => {
+                let _ = writeln!(out, "# value =            # {last_year}: a plan, no value");
+            }
+        }
+        let _ = writeln!(out, "# source = \"\"");
+    }
+    out
+}
+
+/// Indicators and their "of which" items, with the sector and unit they inherit.
+fn flatten<'a>(
+    list: &'a [crate::model::Indicator],
+    sector: &str,
+    unit: &str,
+    out: &mut Vec<(&'a crate::model::Indicator, String, String)>,
+) {
+    for ind in list {
+        let s = ind.sector.as_ref().map_or(sector, |s| s.get_ref().as_str()).to_string();
+        let u = ind.unit.as_ref().map_or(unit, |u| u.get_ref().as_str()).to_string();
+        out.push((ind, s.clone(), u.clone()));
+        flatten(&ind.of_which, &s, &u, out);
+    }
+}

@@ -42,7 +42,9 @@ pub fn trace(
     // Source id → (seed file name, its normalised text if readable), for the sources in use.
     let mut texts: HashMap<&str, (&str, Option<String>)> = HashMap::new();
     if let Some(sources) = &catalogue.sources {
-        for s in sources.data.source.iter().filter(|s| used.contains(s.id.get_ref().as_str())) {
+        // A department's return has no article: its figures are located at their cells instead.
+        let articles = sources.data.source.iter().filter(|s| s.returned.is_none());
+        for s in articles.filter(|s| used.contains(s.id.get_ref().as_str())) {
             // A seed that is not a plain name is an error of `check` and is never read.
             let text = crate::names::is_plain_file_name(&s.seed)
                 .then(|| read_text(&dir.join(&s.seed)))

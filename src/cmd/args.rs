@@ -48,6 +48,54 @@ pub enum Command {
     Export(ExportArgs),
     /// Send each department its exported workbook by e-mail (or write the messages with --dry-run)
     Mail(MailArgs),
+    /// Write each department a workbook to fill in with next year's figures, and manifest.csv,
+    /// to <out>/<year>-collect/, as one unit
+    Collect(CollectArgs),
+    /// Read departments' returned workbooks, check every cell, and write the figures into
+    /// data/<year>/ (all files or none)
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// Year to collect [default: the year after the latest edition in the data folder]
+    #[arg(long, value_name = "YYYY")]
+    pub year: Option<i32>,
+    /// Only these departments (ids); repeat the flag for several [default: all that own a sector]
+    #[arg(long = "department", value_name = "ID")]
+    pub departments: Vec<String>,
+    /// Output folder; the workbooks go to <out>/<year>-collect/ [default: from yearbook.toml]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Data folder [default: from yearbook.toml]
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Returned workbooks (or, with --long, one CSV or XLSX sheet)
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Year the figures are for [default: the year the workbooks were made for]
+    #[arg(long, value_name = "YYYY")]
+    pub year: Option<i32>,
+    /// Data folder [default: from yearbook.toml]
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Say per city what would be added, changed and left alone; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write each returned workbook to DIR with a note and a fill on every cell with a finding
+    #[arg(long, value_name = "DIR")]
+    pub annotate: Option<PathBuf>,
+    /// Output format of the findings
+    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    pub format: FormatArg,
+    /// The file is one sheet in long form: a header row, then one figure per row (city,
+    /// indicator id, value, target, unit, status, reference year, qualifier, note, source)
+    #[arg(long)]
+    pub long: bool,
 }
 
 #[derive(Debug, Args)]

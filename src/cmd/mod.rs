@@ -6,8 +6,10 @@ mod archive;
 pub mod args;
 mod build;
 mod check;
+mod collect;
 mod diff;
 mod export;
+mod import;
 mod mail;
 mod new_city;
 mod progress;
@@ -37,6 +39,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Verify(args) => verify::run(&cli, args),
         Command::Export(args) => export::run(&cli, args),
         Command::Mail(args) => mail::run(&cli, args),
+        Command::Collect(args) => collect::run(&cli, args),
+        Command::Import(args) => import::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

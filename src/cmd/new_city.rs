@@ -61,7 +61,15 @@ pub fn run(cli: &Cli, args: &NewCityArgs) -> Result<u8, AppError> {
         }
     }
     in_use.sort_by(|a, b| (&a.sector, &a.id).cmp(&(&b.sector, &b.id)));
-    let text = scaffold_text(&args.id, plan.year, &sectors.data, &in_use);
+    let mut text = scaffold_text(&args.id, plan.year, &sectors.data, &in_use);
+    // The city's own indicators of the year before, ready to uncomment and update.
+    let last_year = plan.year - 1;
+    if plan.data_dir.join(last_year.to_string()).join(format!("{}.toml", args.id)).is_file()
+        && let Ok(previous) = loader.edition(&plan.data_dir, last_year)
+        && let Some(city) = previous.cities.iter().find(|c| c.stem == args.id)
+    {
+        text.push_str(&crate::scaffold::last_year_text(&city.city, last_year));
+    }
     // Never over a file that a clerk created since the check above.
     crate::output::write_new(&path, text.as_bytes()).map_err(|e| match e {
         AppError::Io { source, .. } if source.kind() == std::io::ErrorKind::AlreadyExists => {

@@ -47,7 +47,13 @@ impl Validator<'_> {
         if let Some(p) = &city.province {
             self.bilingual(file, p);
         }
-        self.bilingual(file, &city.overview);
+        match &city.overview {
+            Some(o) => self.bilingual(file, o),
+            None => self.push(
+                Diagnostic::new(file, span(&city.id), Rule::MissingOverview, "the city has no overview for its profile")
+                    .with_hint("add `overview = { zh = \"…\", en = \"…\" }`: a short text on the city's year"),
+            ),
+        }
         for s in &city.sources {
             self.reference(file, s, &known.sources);
         }

@@ -186,8 +186,11 @@ fn every_rule_has_a_fixture_that_shows_it() {
 
 #[test]
 fn rule_codes_are_unique_and_documented_exactly() {
-    let codes: BTreeSet<&str> = Rule::ALL.iter().map(|r| r.code()).collect();
-    assert_eq!(codes.len(), Rule::ALL.len(), "two rules share a code");
+    // `check`'s rules and `import`'s share the page and the name space of codes.
+    use yearbook::collect::rules::ImportRule;
+    let codes: BTreeSet<&str> =
+        Rule::ALL.iter().map(|r| r.code()).chain(ImportRule::ALL.iter().map(|r| r.code())).collect();
+    assert_eq!(codes.len(), Rule::ALL.len() + ImportRule::ALL.len(), "two rules share a code");
     let doc = std::fs::read_to_string(repo().join("docs/rules.md")).unwrap();
     let documented: Vec<&str> = doc
         .lines()
@@ -209,6 +212,10 @@ fn rule_codes_are_unique_and_documented_exactly() {
             if rule.severity() == yearbook::diagnostics::Severity::Error { "error" } else { "warning" }
         );
         assert!(line.contains(&severity), "docs/rules.md gives `{}` another severity", rule.code());
+    }
+    for rule in ImportRule::ALL {
+        let line = doc.lines().find(|l| l.starts_with(&format!("- `{}`", rule.code()))).unwrap();
+        assert!(line.contains("(error"), "docs/rules.md gives `{}` another severity", rule.code());
     }
 }
 

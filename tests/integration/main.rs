@@ -6,6 +6,7 @@ mod common;
 mod across_years;
 mod archive;
 mod cli;
+mod collect;
 mod editions;
 mod export;
 mod invalid;
