@@ -289,7 +289,10 @@ impl At for Columns {
 
 /// The defined names by sheet: name → (column, first row, last row), 0-based. A name whose
 /// reference is broken (`#REF!`, after a column was deleted) maps to `None`.
-type Names = HashMap<String, HashMap<String, Option<(u32, u32, u32)>>>;
+type Names = HashMap<String, SheetNames>;
+
+/// One sheet's defined names: name → (column, first row, last row), `None` when broken.
+type SheetNames = HashMap<String, Option<(u32, u32, u32)>>;
 
 fn named_ranges(defined: &[(String, String)]) -> Names {
     let mut out: Names = HashMap::new();
@@ -326,7 +329,7 @@ fn parse_cell(s: &str) -> Option<(u32, u32)> {
 /// columns cannot be trusted.
 fn columns(
     sheet: &str,
-    names: Option<&HashMap<String, Option<(u32, u32, u32)>>>,
+    names: Option<&SheetNames>,
     range: &Range<Data>,
     file: &str,
     findings: &mut Vec<Finding>,

@@ -30,6 +30,12 @@ const HEADERS: [(&[&str], &str); 11] = [
     (&["explanation", "说明"], "explanation"),
 ];
 
+/// What the data know of a city's indicator: names, sector, unit, last year's value.
+type Known = (Text, String, String, Option<f64>);
+
+/// One sector's rows laid out as a collection sheet's, and the file's line of each.
+type Rows = (Vec<Vec<Data>>, HashMap<u32, usize>);
+
 /// Reads one long-form file (CSV, or the first sheet of an XLSX workbook).
 pub fn read(file: &str, bytes: &[u8], ctx: &Context, latest: Option<&Edition>, current: Option<&Edition>) -> Return {
     let mut r = Return {
@@ -99,7 +105,7 @@ pub fn read(file: &str, bytes: &[u8], ctx: &Context, latest: Option<&Edition>, c
 
     // What the data know of each city's indicators: names, sector, unit, last year's value.
     let units = Units::new(ctx.catalogue);
-    let mut known: HashMap<(String, String), (Text, String, String, Option<f64>)> = HashMap::new();
+    let mut known: HashMap<(String, String), Known> = HashMap::new();
     let mut by_id: HashMap<String, (Text, String, String)> = HashMap::new();
     for (edition, last) in [(current, false), (latest, true)] {
         for c in edition.iter().flat_map(|e| &e.cities) {
@@ -124,7 +130,7 @@ pub fn read(file: &str, bytes: &[u8], ctx: &Context, latest: Option<&Edition>, c
 
     // Rows by sector, laid out as a collection sheet's rows; the sources rows cite, by figure cell.
     let mut cited: HashMap<String, String> = HashMap::new();
-    let mut sheets: BTreeMap<String, (Vec<Vec<Data>>, HashMap<u32, usize>)> = BTreeMap::new();
+    let mut sheets: BTreeMap<String, Rows> = BTreeMap::new();
     let col = |name: &str| COLUMNS.iter().position(|c| c.name == Some(name)).expect("a collection column");
     for (line, fields) in &records[1..] {
         let get =
