@@ -24,8 +24,8 @@ use crate::departments::export::{Entry, Recipients};
 use crate::error::AppError;
 use crate::load::{Catalogue, Edition};
 use crate::model::{Indicator, Text};
-use crate::output::sha256_hex;
 use crate::names::sheet_name;
+use crate::output::sha256_hex;
 
 /// One locked row: an indicator a city had.
 #[derive(Debug, Clone)]

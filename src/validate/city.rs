@@ -50,8 +50,13 @@ impl Validator<'_> {
         match &city.overview {
             Some(o) => self.bilingual(file, o),
             None => self.push(
-                Diagnostic::new(file, span(&city.id), Rule::MissingOverview, "the city has no overview for its profile")
-                    .with_hint("add `overview = { zh = \"…\", en = \"…\" }`: a short text on the city's year"),
+                Diagnostic::new(
+                    file,
+                    span(&city.id),
+                    Rule::MissingOverview,
+                    "the city has no overview for its profile",
+                )
+                .with_hint("add `overview = { zh = \"…\", en = \"…\" }`: a short text on the city's year"),
             ),
         }
         for s in &city.sources {
