@@ -364,7 +364,9 @@ fn write_xlsx(plan: &WorkbookPlan, edition_date: Date, annotations: Option<Annot
 
 fn instructions(ws: &mut Worksheet, plan: &WorkbookPlan, f: &Formats) -> Result<(), XlsxError> {
     ws.set_name(INSTRUCTIONS_SHEET)?;
-    ws.set_column_width(0, 100)?;
+    ws.set_column_width(0, 80)?;
+    // Printed, the instructions fit the page's width instead of losing their right edge.
+    ws.set_print_fit_to_pages(1, 0);
     let city = plan.city.as_ref().map(|(_, n)| format!("（{}）", n.zh)).unwrap_or_default();
     let city_en = plan.city.as_ref().map(|(_, n)| format!(" ({})", n.en)).unwrap_or_default();
     let deadline = plan.deadline.map(|d| d.iso());
@@ -403,7 +405,7 @@ fn instructions(ws: &mut Worksheet, plan: &WorkbookPlan, f: &Formats) -> Result<
         // Spreadsheet programs do not grow a row for wrapped text written by a program: size it
         // from the text's width (a Chinese character is two columns wide).
         let width: usize = text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
-        let lines = width.div_ceil(95).max(1);
+        let lines = width.div_ceil(76).max(1);
         ws.set_row_height(i as u32, 15.0 * lines as f64 + 2.0)?;
     }
     ws.protect();
