@@ -35,3 +35,4 @@ pub mod strings;
 pub mod trace;
 pub mod validate;
 pub mod watch;
+pub mod web;

@@ -195,8 +195,16 @@ pub fn changes(checked: &Checked) -> Result<diff::EditionDiff, AppError> {
     Ok(diff::diff(&previous, &current))
 }
 
-/// Turns checked inputs into the edition: book, workbook, Typst source and PDF.
-pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Artifacts, AppError> {
+/// The book of checked inputs, and the time each stage took: what the web edition is written
+/// from, without typesetting.
+pub fn book(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<(Book, Timings), AppError> {
+    let mut timings = Stopwatch::new(engine);
+    let book = laid_out(plan, checked, &mut timings)?;
+    Ok((book, timings.timings))
+}
+
+/// Resolves checked inputs and lays out the book; refuses data with errors and unknown cities.
+fn laid_out(plan: &Plan, checked: &Checked, timings: &mut Stopwatch<'_>) -> Result<Book, AppError> {
     let errors = checked.errors();
     if errors > 0 {
         return Err(AppError::Data { errors });
@@ -209,7 +217,6 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
             known.join(", ")
         )));
     }
-    let mut timings = Stopwatch::new(engine);
     let (resolved, changes) = timings.time("resolve", || {
         let mut resolved = resolve::resolve(&checked.files, &checked.catalogue, &checked.edition)?;
         let previous = match &checked.previous {
@@ -228,6 +235,13 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
     if book.chapters.is_empty() {
         return Err(AppError::Usage(format!("the {} edition has no figures to print", plan.year)));
     }
+    Ok(book)
+}
+
+/// Turns checked inputs into the edition: book, workbook, Typst source and PDF.
+pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Artifacts, AppError> {
+    let mut timings = Stopwatch::new(engine);
+    let book = laid_out(plan, checked, &mut timings)?;
     let inputs = inputs(checked);
 
     // The archive edition carries its own sources: every data file read, and the workbook.

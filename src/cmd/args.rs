@@ -54,6 +54,8 @@ pub enum Command {
     /// Read departments' returned workbooks, check every cell, and write the figures into
     /// data/<year>/ (all files or none)
     Import(ImportArgs),
+    /// Write the web edition, a static site of every table with its data, to <out>/<year>/web/
+    Web(WebArgs),
 }
 
 #[derive(Debug, Args)]
@@ -96,6 +98,32 @@ pub struct ImportArgs {
     /// indicator id, value, target, unit, status, reference year, qualifier, note, source)
     #[arg(long)]
     pub long: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WebArgs {
+    #[command(flatten)]
+    pub edition: EditionArgs,
+    /// Output folder; the site goes to <out>/<year>/web/ [default: from yearbook.toml]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Only these cities (ids); repeat the flag for several [default: all]
+    #[arg(long = "city", value_name = "ID")]
+    pub cities: Vec<String>,
+    /// Languages of the site
+    #[arg(long, value_enum, default_value_t = LangArg::Bilingual)]
+    pub lang: LangArg,
+}
+
+impl WebArgs {
+    pub fn options(&self) -> PlanOptions {
+        PlanOptions {
+            out: self.out.clone(),
+            cities: self.cities.clone(),
+            lang: self.lang.into(),
+            ..self.edition.options()
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -15,6 +15,7 @@ mod new_city;
 mod progress;
 mod verify;
 mod watch;
+mod web;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -41,6 +42,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Mail(args) => mail::run(&cli, args),
         Command::Collect(args) => collect::run(&cli, args),
         Command::Import(args) => import::run(&cli, args),
+        Command::Web(args) => web::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

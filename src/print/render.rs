@@ -266,7 +266,7 @@ pub fn render(
 }
 
 /// Names the template file and line, and the chain of causes.
-fn template_error(e: &Error, dir: &Path) -> AppError {
+pub(crate) fn template_error(e: &Error, dir: &Path) -> AppError {
     let mut msg = String::new();
     if let (Some(name), Some(line)) = (e.name(), e.line()) {
         msg.push_str(&format!("{}:{line}: ", dir.join(name).display()));

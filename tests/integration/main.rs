@@ -20,3 +20,4 @@ mod robustness;
 mod scale;
 mod snapshots;
 mod watch;
+mod web;

@@ -1,0 +1,628 @@
+//! The web edition: the book as a static site of accessible bilingual pages (home, one page per
+//! chapter and per city, explanatory notes, sources, index of indicators), with each table's data
+//! beside it as CSV and XLSX, and an offline search. Written from the [`Book`], the structure
+//! the PDF and the workbook are written from, so a figure never differs between them; the pages
+//! come from the minijinja templates in `templates/web/`, with HTML escaping always on (data is
+//! never markup). Nothing here writes a file: [`site`] returns the files, `cmd/web` lands them.
+
+mod data;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, path_loader};
+use serde::Serialize;
+
+use crate::book::{Book, ChangeUnit, Chapter, Col, Num, Row, Table, TableKind};
+use crate::error::AppError;
+use crate::model::{Qualifier, Text};
+use crate::plan::Lang;
+use crate::resolve::Status;
+
+/// The templates' folder inside the configured templates folder.
+pub const TEMPLATES: &str = "web";
+
+/// Files copied into the site as they are.
+const STATIC: [&str; 2] = ["style.css", "search.js"];
+
+const PAGES: [&str; 7] =
+    ["index.html", "chapter.html", "city.html", "notes.html", "sources.html", "indicators.html", "base.html"];
+
+/// The edition's downloads the home page offers, as links relative to the site's folder.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Downloads {
+    pub pdf: Option<String>,
+    pub xlsx: Option<String>,
+}
+
+/// The template environment of the web edition, checked: every page template parses.
+pub fn environment(templates_dir: &Path) -> Result<Environment<'static>, AppError> {
+    let dir = templates_dir.join(TEMPLATES);
+    let mut env = Environment::new();
+    env.set_loader(path_loader(&dir));
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Every value is HTML-escaped, whatever the file name: a city or indicator name is text.
+    env.set_auto_escape_callback(|_| AutoEscape::Html);
+    let syntax = minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .build()
+        .map_err(|e| AppError::Template(e.to_string()))?;
+    env.set_syntax(syntax);
+    for name in PAGES {
+        if !dir.join(name).is_file() {
+            return Err(AppError::Template(format!(
+                "`{}` is missing; the web edition's templates are in templates/web/ of the project",
+                dir.join(name).display()
+            )));
+        }
+        env.get_template(name).map_err(|e| crate::print::render::template_error(&e, &dir))?;
+    }
+    Ok(env)
+}
+
+/// The whole site: each file's path inside the site folder and its bytes.
+pub fn site(
+    env: &Environment<'static>,
+    templates_dir: &Path,
+    book: &Book,
+    lang: Lang,
+    downloads: &Downloads,
+) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+    let dir = templates_dir.join(TEMPLATES);
+    // The macros read the edition's languages as a global: imported macros see no page context.
+    let mut env = env.clone();
+    env.add_global("lang", lang.code());
+    let env = &env;
+    let mut files = Vec::new();
+    for name in STATIC {
+        let path = dir.join(name);
+        let bytes =
+            std::fs::read(&path).map_err(|source| AppError::Io { action: "read the web template", path, source })?;
+        files.push((name.to_string(), bytes));
+    }
+
+    let chapters: Vec<ChapterLink> = book
+        .chapters
+        .iter()
+        .map(|c| ChapterLink { number: c.number, href: chapter_file(c.number), name: c.name.clone() })
+        .collect();
+    let cities: Vec<CityLink> = book
+        .cities
+        .iter()
+        .map(|c| CityLink { id: c.id.clone(), href: city_file(&c.id), name: c.name.clone() })
+        .collect();
+    let html_lang = if lang == Lang::En { "en" } else { "zh-CN" };
+    let common = minijinja::context! {
+        lang => lang.code(),
+        html_lang,
+        title => v(&book.title),
+        publisher => v(&book.publisher),
+        year => book.year,
+        date => format!("{:04}-{:02}-{:02}", book.date.year, book.date.month, book.date.day),
+        chapters => v(&chapters),
+        cities => v(&cities),
+    };
+    let render = |name: &str, page: &str, ctx: minijinja::Value| -> Result<Vec<u8>, AppError> {
+        let ctx = minijinja::value::merge_maps([minijinja::context! { page }, ctx, common.clone()]);
+        env.get_template(name)
+            .and_then(|t| t.render(ctx))
+            .map(String::into_bytes)
+            .map_err(|e| crate::print::render::template_error(&e, &dir))
+    };
+
+    let sources: BTreeMap<&str, &Text> = book.sources.iter().map(|s| (s.code.as_str(), &s.title)).collect();
+    // Where each indicator is first printed, for the index and the search.
+    let mut first_row: BTreeMap<&str, String> = BTreeMap::new();
+    let mut search = Vec::new();
+
+    for chapter in &book.chapters {
+        let mut tables = Vec::new();
+        for table in chapter_tables(chapter) {
+            let view = TableView::of(table, chapter, &sources, None);
+            for (row, id) in table.groups.iter().flat_map(|g| &g.rows).zip(view.row_ids()) {
+                if table.kind == TableKind::Detail {
+                    first_row
+                        .entry(row.indicator_id.as_str())
+                        .or_insert_with(|| format!("{}#{id}", chapter_file(chapter.number)));
+                }
+            }
+            let stem = format!("data/table-{}", table.number);
+            let (csv, xlsx) = match table.kind {
+                TableKind::Detail => data::detail(book, table)?,
+                // The comparison's data are the cities-as-columns form, whichever form is shown.
+                TableKind::Comparison => data::comparison(book, chapter)?,
+            };
+            files.push((format!("{stem}.csv"), csv));
+            files.push((format!("{stem}.xlsx"), xlsx));
+            tables.push(view);
+        }
+        search.push(SearchEntry {
+            zh: format!("{} {}", chapter.number, chapter.name.zh),
+            en: chapter.name.en.clone(),
+            href: chapter_file(chapter.number),
+            kind: "chapter",
+        });
+        let page = render(
+            "chapter.html",
+            "chapter",
+            minijinja::context! {
+                chapter => v(&ChapterView {
+                    number: chapter.number,
+                    name: chapter.name.clone(),
+                    description: chapter.description.clone(),
+                    department: chapter.department.clone(),
+                    summaries: chapter.summaries.iter().map(|s| (s.city.clone(), s.text.clone())).collect(),
+                }),
+                tables => v(&tables),
+            },
+        )?;
+        files.push((chapter_file(chapter.number), page));
+    }
+
+    for city in &book.cities {
+        let mut tables = Vec::new();
+        for chapter in &book.chapters {
+            let view = TableView::of(&chapter.detail, chapter, &sources, Some(&city.id));
+            if !view.bands.is_empty() {
+                tables.push(view);
+            }
+        }
+        let key = city
+            .key_figures
+            .iter()
+            .map(|r| KeyFigure { name: r.name.clone(), unit: r.unit.clone(), value: key_value(r) })
+            .collect::<Vec<_>>();
+        search.push(SearchEntry {
+            zh: city.name.zh.clone(),
+            en: city.name.en.clone(),
+            href: city_file(&city.id),
+            kind: "city",
+        });
+        let page = render(
+            "city.html",
+            "city",
+            minijinja::context! {
+                city => minijinja::context! {
+                    id => city.id.as_str(),
+                    name => v(&city.name),
+                    province => v(&city.province),
+                    overview => v(&city.overview),
+                    indicator_count => city.indicator_count,
+                },
+                key => v(&key),
+                tables => v(&tables),
+            },
+        )?;
+        files.push((city_file(&city.id), page));
+    }
+
+    let index: Vec<IndexLink> = match lang {
+        Lang::En => &book.index.by_english,
+        _ => &book.index.by_pinyin,
+    }
+    .iter()
+    .map(|e| IndexLink {
+        zh: e.zh.clone(),
+        en: e.en.clone(),
+        href: first_row.get(e.key.as_str()).cloned().unwrap_or_default(),
+    })
+    .collect();
+    for e in &index {
+        search.push(SearchEntry { zh: e.zh.clone(), en: e.en.clone(), href: e.href.clone(), kind: "indicator" });
+    }
+
+    let statuses = &book.statuses;
+    files.push((
+        "index.html".into(),
+        render(
+            "index.html",
+            "home",
+            minijinja::context! {
+                figures => book.indicator_count,
+                planned => statuses.planned,
+                progress => statuses.progress,
+                result => statuses.result,
+                symbols => v(&book.symbols),
+                other_years => v(&book.other_reference_years),
+                downloads => v(downloads),
+                imprint => v(&book.imprint),
+            },
+        )?,
+    ));
+    files.push((
+        "notes.html".into(),
+        render("notes.html", "notes", minijinja::context! { terms => v(&book.terms), symbols => v(&book.symbols) })?,
+    ));
+    files.push((
+        "sources.html".into(),
+        render("sources.html", "sources", minijinja::context! { sources => v(&book.sources) })?,
+    ));
+    files.push((
+        "indicators.html".into(),
+        render("indicators.html", "indicators", minijinja::context! { index => v(&index) })?,
+    ));
+    files.push(("search-index.js".into(), search_script(&search)?));
+    Ok(files)
+}
+
+/// The search index as a script that sets one global: a `<script src>` loads it from file://,
+/// where a page may not fetch a JSON file.
+fn search_script(entries: &[SearchEntry]) -> Result<Vec<u8>, AppError> {
+    let json = serde_json::to_string(entries).map_err(|e| AppError::Internal(format!("search index: {e}")))?;
+    // JSON is JavaScript, except that `</script` and U+2028/9 need care; the file is loaded by
+    // src, never inlined, and serde_json escapes neither separator, so they are escaped here.
+    let json = json.replace('\u{2028}', "\\u2028").replace('\u{2029}', "\\u2029");
+    Ok(format!("window.YEARBOOK_SEARCH = {json};\n").into_bytes())
+}
+
+/// A value for a template.
+fn v<T: Serialize + ?Sized>(x: &T) -> minijinja::Value {
+    minijinja::Value::from(minijinja::value::Serde(x))
+}
+
+pub fn chapter_file(number: usize) -> String {
+    format!("chapter-{number:02}.html")
+}
+
+pub fn city_file(id: &str) -> String {
+    format!("city-{id}.html")
+}
+
+/// The tables a chapter page shows: the detail table, and the comparison in its printed form
+/// (cities as rows when there are many of them, as columns otherwise).
+fn chapter_tables(chapter: &Chapter) -> Vec<&Table> {
+    let mut out = vec![&chapter.detail];
+    if let Some(t) = chapter.comparison_by_rows.as_ref().or(chapter.comparison.as_ref()) {
+        out.push(t);
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct SearchEntry {
+    zh: String,
+    en: String,
+    href: String,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct ChapterLink {
+    number: usize,
+    href: String,
+    name: Text,
+}
+
+#[derive(Serialize)]
+struct CityLink {
+    id: String,
+    href: String,
+    name: Text,
+}
+
+#[derive(Serialize)]
+struct IndexLink {
+    zh: String,
+    en: String,
+    href: String,
+}
+
+#[derive(Serialize)]
+struct ChapterView {
+    number: usize,
+    name: Text,
+    description: Text,
+    department: Text,
+    summaries: Vec<(Text, Text)>,
+}
+
+#[derive(Serialize)]
+struct KeyFigure {
+    name: Text,
+    unit: Text,
+    value: Option<NumView>,
+}
+
+fn key_value(r: &Row) -> Option<NumView> {
+    r.value.as_ref().map(NumView::of).or_else(|| r.target.as_ref().map(NumView::of))
+}
+
+/// A table as a page shows it: every cell with the ids of its headers (WCAG technique H43), so a
+/// screen reader names the city band, the row and the column of each figure.
+#[derive(Serialize)]
+struct TableView {
+    /// The anchor: `table-6-1`.
+    id: String,
+    number: String,
+    title: Text,
+    /// Shown under a city's name on a city page.
+    city: Option<Text>,
+    columns: Vec<ColumnView>,
+    bands: Vec<Band>,
+    notes: Vec<NoteView>,
+    sources: Vec<(String, Text)>,
+    /// The table's data files, relative to the site.
+    csv: String,
+    xlsx: String,
+    /// Where the full table is, on a city page.
+    chapter_href: String,
+    chapter: usize,
+    chapter_name: Text,
+}
+
+#[derive(Serialize)]
+struct ColumnView {
+    id: String,
+    header: Text,
+    key: Col,
+    numeric: bool,
+}
+
+#[derive(Serialize)]
+struct Band {
+    id: Option<String>,
+    heading: Option<Text>,
+    rows: Vec<RowView>,
+}
+
+#[derive(Serialize)]
+struct RowView {
+    id: String,
+    level: usize,
+    planned: bool,
+    cells: Vec<CellView>,
+}
+
+#[derive(Serialize)]
+struct CellView {
+    /// The ids of the band, row and column headers of this cell.
+    headers: String,
+    numeric: bool,
+    #[serde(flatten)]
+    content: Content,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+enum Content {
+    Empty,
+    /// The row header: the indicator (or city) and its notes' marks.
+    Item {
+        name: Text,
+        notes: Vec<NoteRef>,
+    },
+    Text {
+        text: Text,
+    },
+    Plain {
+        text: String,
+    },
+    Source {
+        code: String,
+    },
+    Number {
+        num: NumView,
+    },
+    /// A plan has no value: its figure is the target.
+    Planned,
+    NotReported,
+}
+
+#[derive(Serialize)]
+struct NoteRef {
+    n: usize,
+    /// The note's anchor and the mark's own (the note links back to it).
+    href: String,
+    id: String,
+}
+
+#[derive(Serialize)]
+struct NoteView {
+    n: usize,
+    id: String,
+    back: String,
+    text: Text,
+}
+
+/// A number as the book prints it, with what its marks mean spelled out for screen readers.
+#[derive(Serialize)]
+struct NumView {
+    mark: &'static str,
+    /// What the mark means (`more than`), read out instead of the glyph.
+    meaning: Option<Text>,
+    /// Sign and integer part with the book's digit grouping.
+    int: String,
+    frac: String,
+    suffix: String,
+    derived: bool,
+    /// The reference year of a comparison cell of another year.
+    year: Option<i64>,
+}
+
+impl NumView {
+    fn of(n: &Num) -> NumView {
+        let meaning = n.qualifier.map(|q| match q {
+            Qualifier::Over => Text { zh: "超过".into(), en: "more than".into() },
+            Qualifier::About => Text { zh: "约".into(), en: "about".into() },
+            Qualifier::Nearly => Text { zh: "接近".into(), en: "nearly".into() },
+        });
+        NumView {
+            mark: n.mark,
+            meaning,
+            int: n.int.clone(),
+            frac: n.frac.clone(),
+            suffix: String::new(),
+            derived: n.derived,
+            year: None,
+        }
+    }
+
+    fn change(n: &Num, unit: ChangeUnit) -> NumView {
+        let mut v = NumView::of(n);
+        if n.raw > 0.0 {
+            v.int = format!("+{}", v.int);
+        }
+        v.suffix = match unit {
+            ChangeUnit::Points => " pp".into(),
+            ChangeUnit::Percent => "%".into(),
+        };
+        // The book prints every change in italics: all are computed or restated by the editors.
+        v.derived = true;
+        v
+    }
+}
+
+fn numeric(col: Col) -> bool {
+    matches!(
+        col,
+        Col::Value
+            | Col::Target
+            | Col::Completion
+            | Col::LastYear
+            | Col::Before
+            | Col::Change
+            | Col::CityValue
+            | Col::Year
+            | Col::Level
+    )
+}
+
+impl TableView {
+    /// The table, or on a city page (`city`) only that city's band of the detail table.
+    fn of(table: &Table, chapter: &Chapter, sources: &BTreeMap<&str, &Text>, city: Option<&str>) -> TableView {
+        // Ids are short: a chapter of a 300-city edition has thousands of cells naming them.
+        let p = format!("t{}-", table.number);
+        let columns: Vec<ColumnView> = table
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ColumnView {
+                id: format!("{p}c{i}"),
+                header: c.header.clone(),
+                key: c.key,
+                numeric: numeric(c.key),
+            })
+            .collect();
+        let on_chapter_page = city.is_none();
+        let note_href = |n: usize| format!("#{p}n{n}");
+        let mut bands = Vec::new();
+        let mut used_notes = Vec::new();
+        let mut r = 0usize;
+        for (g, group) in table.groups.iter().enumerate() {
+            let rows: Vec<&Row> = group.rows.iter().filter(|row| city.is_none_or(|c| row.city_id == c)).collect();
+            if rows.is_empty() {
+                continue;
+            }
+            let band_id = group.heading.as_ref().map(|_| format!("{p}g{g}"));
+            let mut views = Vec::new();
+            for row in rows {
+                let row_id = format!("{p}r{r}");
+                r += 1;
+                let mut cells = Vec::new();
+                for (i, col) in table.columns.iter().enumerate() {
+                    let headers = match (&band_id, i) {
+                        (Some(b), 0) => format!("{b} {}", columns[0].id),
+                        (None, 0) => columns[0].id.clone(),
+                        (Some(b), _) => format!("{b} {row_id} {}", columns[i].id),
+                        (None, _) => format!("{row_id} {}", columns[i].id),
+                    };
+                    let content = match col.key {
+                        Col::Item => {
+                            used_notes.extend(row.note_refs.iter().copied());
+                            Content::Item {
+                                name: row.name.clone(),
+                                notes: row
+                                    .note_refs
+                                    .iter()
+                                    .map(|&n| NoteRef { n, href: note_href(n), id: format!("{p}f{n}") })
+                                    .collect(),
+                            }
+                        }
+                        Col::City => Content::Text { text: row.city.clone() },
+                        Col::Unit => Content::Text { text: row.unit.clone() },
+                        Col::Value => match &row.value {
+                            Some(v) => Content::Number { num: NumView::of(v) },
+                            None if row.status == Status::Planned => Content::Planned,
+                            None => Content::Empty,
+                        },
+                        Col::Target => num_or_empty(row.target.as_ref()),
+                        Col::Completion => num_or_empty(row.completion.as_ref()),
+                        Col::LastYear => num_or_empty(row.last_year.as_ref()),
+                        Col::Before => num_or_empty(row.before.as_ref()),
+                        Col::Change => match (&row.change, row.change_unit) {
+                            (Some(c), Some(u)) => Content::Number { num: NumView::change(c, u) },
+                            _ => Content::Empty,
+                        },
+                        Col::Year => row.other_year.map_or(Content::Empty, |y| Content::Plain { text: y.to_string() }),
+                        Col::Source => Content::Source { code: row.source.clone() },
+                        Col::CityValue => match col.cell.and_then(|i| row.cells.get(i)).cloned().flatten() {
+                            Some(cell) => {
+                                let mut num = NumView::of(&cell.value);
+                                num.year = cell.other_year;
+                                Content::Number { num }
+                            }
+                            None => Content::NotReported,
+                        },
+                        // Columns only the workbook has.
+                        _ => Content::Empty,
+                    };
+                    cells.push(CellView { headers, numeric: numeric(col.key), content });
+                }
+                views.push(RowView { id: row_id, level: row.level, planned: row.status == Status::Planned, cells });
+            }
+            bands.push(Band { id: band_id, heading: group.heading.clone(), rows: views });
+        }
+        let notes = if on_chapter_page {
+            (1..=table.notes.len()).collect::<Vec<_>>()
+        } else {
+            used_notes.sort_unstable();
+            used_notes.dedup();
+            used_notes
+        };
+        let notes = notes
+            .into_iter()
+            .filter_map(|n| {
+                table.notes.get(n - 1).map(|text| NoteView {
+                    n,
+                    id: format!("{p}n{n}"),
+                    back: format!("#{p}f{n}"),
+                    text: text.clone(),
+                })
+            })
+            .collect();
+        let city_name = city.and_then(|_| bands.first().and_then(|b: &Band| b.heading.clone()));
+        TableView {
+            id: format!("table-{}", table.number),
+            number: table.number.clone(),
+            title: table.title.clone(),
+            city: city_name,
+            columns,
+            bands,
+            notes,
+            sources: table
+                .sources
+                .iter()
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    let title =
+                        sources.get(s.as_str()).map_or_else(|| Text { zh: s.clone(), en: s.clone() }, |t| (*t).clone());
+                    (s.clone(), title)
+                })
+                .collect(),
+            csv: format!("data/table-{}.csv", table.number),
+            xlsx: format!("data/table-{}.xlsx", table.number),
+            chapter_href: format!("{}#table-{}", chapter_file(chapter.number), table.number),
+            chapter: chapter.number,
+            chapter_name: chapter.name.clone(),
+        }
+    }
+
+    fn row_ids(&self) -> impl Iterator<Item = &str> {
+        self.bands.iter().flat_map(|b| &b.rows).map(|r| r.id.as_str())
+    }
+}
+
+fn num_or_empty(n: Option<&Num>) -> Content {
+    n.map_or(Content::Empty, |n| Content::Number { num: NumView::of(n) })
+}

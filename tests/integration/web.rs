@@ -1,0 +1,240 @@
+//! The web edition checked with real tools: html5lib in strict mode parses every page, our link
+//! checker follows every internal link and anchor, every figure of every HTML table equals the
+//! workbook's (read with calamine), and axe-core in headless Chromium finds no violation on the
+//! home, a chapter and a city page. A missing tool fails the test; `YEARBOOK_SKIP_BROWSER=1`
+//! (Chromium, Node, axe-core) and `YEARBOOK_SKIP_HTML5LIB=1` skip those checks, loudly.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use calamine::{Data, DataType, Reader, Xlsx, open_workbook};
+
+use crate::common::{repo, run, text};
+
+/// The shipped edition built once (PDF and workbook) and its web edition written beside it,
+/// shared by the tests of this module.
+fn edition() -> &'static Path {
+    static BUILT: OnceLock<tempfile::TempDir> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let out = tempfile::tempdir().unwrap();
+            let o = out.path().to_str().unwrap();
+            let build = run(&["build", "-q", "--pdf-standard", "plain", "--out", o], &repo());
+            assert!(build.status.success(), "build failed: {}", text(&build.stderr));
+            let web = run(&["web", "-q", "--out", o], &repo());
+            assert!(web.status.success(), "web failed: {}", text(&web.stderr));
+            out
+        })
+        .path()
+}
+
+fn site() -> PathBuf {
+    edition().join("2025/web")
+}
+
+fn skip(var: &str, why: &str) -> bool {
+    if std::env::var_os(var).is_some() {
+        eprintln!("SKIPPED ({var} is set): {why}");
+        return true;
+    }
+    false
+}
+
+/// Every page parses with html5lib in strict mode; the tables it read, as JSON.
+fn html5lib_tables() -> Option<serde_json::Value> {
+    let ok = Command::new("python3").args(["-c", "import html5lib"]).status().is_ok_and(|s| s.success());
+    if !ok {
+        if skip("YEARBOOK_SKIP_HTML5LIB", "html5lib is not installed") {
+            return None;
+        }
+        panic!("html5lib is not installed (pip install html5lib), or set YEARBOOK_SKIP_HTML5LIB=1");
+    }
+    let json = tempfile::NamedTempFile::new().unwrap();
+    let out = Command::new("python3")
+        .arg(repo().join("tests/web/html_check.py"))
+        .arg(site())
+        .arg(json.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "html5lib: {}{}", text(&out.stdout), text(&out.stderr));
+    Some(serde_json::from_slice(&std::fs::read(json.path()).unwrap()).unwrap())
+}
+
+#[test]
+fn every_page_parses_strictly_and_every_figure_equals_the_workbooks() {
+    let Some(tables) = html5lib_tables() else { return };
+    let tables = tables.as_array().unwrap();
+    let mut workbook: Xlsx<_> = open_workbook(edition().join("2025/yearbook-2025.xlsx")).unwrap();
+    let sheets: Vec<String> = workbook.sheet_names().to_vec();
+    // Contents first, sources last; the comparisons' sheets end in 对比.
+    let detail_sheets: Vec<&String> = sheets[1..sheets.len() - 1].iter().filter(|s| !s.ends_with(" 对比")).collect();
+    // The workbook's column of each printed numeric column.
+    let mut at = BTreeMap::new();
+    let mut c = 0usize;
+    for col in yearbook::book::Col::WORKBOOK {
+        at.insert(serde_json::to_value(col).unwrap().as_str().unwrap().to_string(), c);
+        c += col.workbook_headers().len();
+    }
+    let numeric = ["value", "target", "completion", "last-year", "before"];
+    let mut compared = 0usize;
+    let mut detail_tables = 0usize;
+    for table in tables {
+        let id = table["id"].as_str().unwrap();
+        let Some(chapter) = id.strip_prefix("table-").and_then(|n| n.strip_suffix("-1")) else { continue };
+        detail_tables += 1;
+        let chapter: usize = chapter.parse().unwrap();
+        let range = workbook.worksheet_range(detail_sheets[chapter - 1]).unwrap();
+        let rows: Vec<&[Data]> = range.rows().skip(2).collect();
+        let columns: Vec<&str> = table["columns"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+        for band in table["bands"].as_array().unwrap() {
+            let city = band["heading"].as_str().unwrap();
+            let sheet_rows: Vec<&&[Data]> = rows.iter().filter(|r| r[0] == city).collect();
+            let html_rows = band["rows"].as_array().unwrap();
+            assert_eq!(html_rows.len(), sheet_rows.len(), "{}: rows of {city} in {id}", table["page"]);
+            for (html, sheet) in html_rows.iter().zip(sheet_rows) {
+                let html: Vec<&str> = html.as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+                for (key, shown) in columns.iter().zip(&html) {
+                    if !numeric.contains(key) {
+                        continue;
+                    }
+                    let digits: String =
+                        shown.chars().filter(|c| c.is_ascii_digit() || *c == '.' || *c == '−').collect();
+                    let cell = &sheet[at[*key]];
+                    if digits.is_empty() {
+                        assert!(
+                            matches!(cell, Data::Empty),
+                            "{id} {key}: `{shown}` on the web, {cell:?} in the workbook"
+                        );
+                        continue;
+                    }
+                    let decimals = digits.split_once('.').map_or(0, |(_, f)| f.len());
+                    let value = cell.as_f64().unwrap_or_else(|| panic!("{id} {key}: `{shown}` vs {cell:?}"));
+                    let printed = format!("{:.*}", decimals, value).replace('-', "−");
+                    assert_eq!(digits, printed, "{} {id} {city} {key}: web `{shown}`, workbook {value}", table["page"]);
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert!(detail_tables > detail_sheets.len(), "chapter and city pages both have detail tables");
+    assert!(compared > 300, "only {compared} figures compared");
+}
+
+/// The attribute values `name="…"` in a page (the pages quote every attribute).
+fn attributes<'a>(html: &'a str, name: &str) -> Vec<&'a str> {
+    let needle = format!(" {name}=\"");
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find(&needle) {
+        rest = &rest[i + needle.len()..];
+        let end = rest.find('"').unwrap();
+        out.push(&rest[..end]);
+        rest = &rest[end..];
+    }
+    out
+}
+
+#[test]
+fn no_internal_link_or_anchor_is_broken() {
+    let site = site();
+    let mut ids: BTreeMap<PathBuf, BTreeSet<String>> = BTreeMap::new();
+    let mut pages = Vec::new();
+    for entry in std::fs::read_dir(&site).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "html") {
+            let html = std::fs::read_to_string(&path).unwrap();
+            let found: BTreeSet<String> =
+                attributes(&html, "id").into_iter().map(|i| i.replace("&#x2f;", "/")).collect();
+            assert_eq!(found.len(), attributes(&html, "id").len(), "{} has an id twice", path.display());
+            ids.insert(path.canonicalize().unwrap(), found);
+            pages.push((path, html));
+        }
+    }
+    assert!(pages.len() >= 10, "pages: {}", pages.len());
+    let mut checked = 0;
+    for (page, html) in &pages {
+        for link in attributes(html, "href").into_iter().chain(attributes(html, "src")) {
+            if link.starts_with("http://") || link.starts_with("https://") {
+                continue;
+            }
+            // The templates escape every value; a browser reads the entities as characters.
+            let link = link.replace("&#x2f;", "/").replace("&#x27;", "'").replace("&quot;", "\"").replace("&amp;", "&");
+            let (file, fragment) = link.split_once('#').map_or((link.as_str(), None), |(f, a)| (f, Some(a)));
+            let target = if file.is_empty() { page.clone() } else { site.join(file) };
+            let target = target
+                .canonicalize()
+                .unwrap_or_else(|_| panic!("{}: `{link}` points to a missing file", page.display()));
+            if let Some(anchor) = fragment {
+                let known = ids.get(&target).unwrap_or_else(|| panic!("{}: `{link}` is not a page", page.display()));
+                assert!(known.contains(anchor), "{}: no `#{anchor}` in {}", page.display(), target.display());
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "{checked} links");
+    // The downloads of the edition are offered, and the stable URL of a table exists.
+    let home = std::fs::read_to_string(site.join("index.html")).unwrap();
+    let home = home.replace("&#x2f;", "/");
+    assert!(home.contains("href=\"../yearbook-2025.pdf\"") && home.contains("href=\"../yearbook-2025.xlsx\""));
+    assert!(ids[&site.join("chapter-01.html").canonicalize().unwrap()].contains("table-1-1"));
+}
+
+#[test]
+fn the_data_beside_each_table_is_plain_and_safe() {
+    let data = site().join("data");
+    let csv = std::fs::read(data.join("table-1-1.csv")).unwrap();
+    assert!(csv.starts_with(b"\xEF\xBB\xBF"), "CSV starts with a BOM");
+    let csv = String::from_utf8(csv[3..].to_vec()).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(header.starts_with("table,city_id,") && header.contains("unit_zh,unit_en"), "{header}");
+    // Numbers unformatted: no thin spaces, no marks.
+    assert!(!csv.contains('\u{2009}') && !csv.contains('≈'));
+    let mut xlsx: Xlsx<_> = open_workbook(data.join("table-1-1.xlsx")).unwrap();
+    let sheet = xlsx.worksheet_range_at(0).unwrap().unwrap();
+    assert_eq!(sheet.rows().count(), csv.lines().count(), "the XLSX has the CSV's records");
+}
+
+/// The tools of the browser test, or why they are missing.
+fn browser_tools() -> Result<(PathBuf, PathBuf), String> {
+    let chromium = std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
+    if !chromium.exists() {
+        return Err(format!("no Chromium at {}", chromium.display()));
+    }
+    if !Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success()) {
+        return Err("no node".into());
+    }
+    let axe = std::env::var_os("YEARBOOK_AXE")
+        .map_or_else(|| repo().join("target/web-tools/node_modules/axe-core/axe.min.js"), PathBuf::from);
+    if !axe.is_file() {
+        return Err(format!("no axe-core at {} (npm install --prefix target/web-tools axe-core)", axe.display()));
+    }
+    Ok((chromium, axe))
+}
+
+#[test]
+fn axe_core_finds_no_violation_on_home_chapter_and_city_pages() {
+    let (chromium, axe) = match browser_tools() {
+        Ok(t) => t,
+        Err(why) if skip("YEARBOOK_SKIP_BROWSER", &why) => return,
+        Err(why) => panic!("{why}; or set YEARBOOK_SKIP_BROWSER=1"),
+    };
+    let site = site();
+    let pages = ["index.html", "chapter-01.html", "city-wuwei.html"];
+    let urls: Vec<String> = pages.iter().map(|p| format!("file://{}", site.join(p).display())).collect();
+    let out = Command::new("node")
+        .arg(repo().join("tests/web/chromium.js"))
+        .arg("axe")
+        .arg(&axe)
+        .args(&urls)
+        .env("CHROMIUM", &chromium)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "chromium: {}", text(&out.stderr));
+    let results: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for url in &urls {
+        let violations = results[url].as_array().unwrap_or_else(|| panic!("no result for {url}"));
+        assert!(violations.is_empty(), "{url}: {}", serde_json::to_string_pretty(violations).unwrap());
+    }
+}
