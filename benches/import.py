@@ -31,11 +31,12 @@ def fill(src: pathlib.Path, dst: pathlib.Path) -> int:
         if ws.title == "_meta":
             continue
         header = {c.value: c.column for c in ws[2]}
-        last, value = header["上年数值"], header["本年数值"]
+        last, value, unit = header["上年数值"], header["本年数值"], header["单位"]
         for row in range(4, ws.max_row + 1):
             v = ws.cell(row, last).value
             if isinstance(v, (int, float)):
-                ws.cell(row, value).value = round(v * 1.1, 2)
+                # A percentage stays as it was (100 % cannot grow); the rest grow by 10 %.
+                ws.cell(row, value).value = v if ws.cell(row, unit).value == "%" else round(v * 1.1, 2)
                 figures += 1
     wb.save(dst)
     return figures
@@ -53,6 +54,9 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
         cities = scale.make_edition(tmp, a.copies, ROOT / "data")
+        (tmp / "yearbook.toml").write_text(
+            (tmp / "yearbook.toml").read_text(encoding="utf-8") + '\n[collect]\ndeadline = "2027-02-15"\n', encoding="utf-8"
+        )
         subprocess.run([binary, "-q", "collect"], cwd=tmp, check=True, stdout=subprocess.DEVNULL)
         returns = tmp / "returns"
         returns.mkdir()

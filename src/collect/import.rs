@@ -374,7 +374,7 @@ fn columns(
                                 c.zh
                             ),
                         )
-                        .found(header)
+                        .found(if header.is_empty() { "(an empty header)".to_string() } else { header })
                         .hint(format!(
                             "put the columns back as sent (`{}` was at {expected_letters}), or fill a fresh workbook from `yearbook collect`",
                             c.zh
@@ -462,7 +462,13 @@ impl SheetReader<'_> {
             }
         }
         if new {
-            for name in ["city", "id", "name_zh", "name_en", "unit"] {
+            // A city workbook's blank rows carry its city, locked: not an entry to copy back.
+            let open = if workbook_city.is_some() {
+                &["id", "name_zh", "name_en", "unit"][..]
+            } else {
+                &["city", "id", "name_zh", "name_en", "unit"][..]
+            };
+            for &name in open {
                 let (_, col) = self.cols.at(name);
                 let v = self.get(row, name).clone();
                 if v != Data::Empty {
