@@ -221,24 +221,17 @@ impl Date {
             return None;
         }
         let (year, month, day): (i32, u8, u8) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
-        if !(1900..=9999).contains(&year) || !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        if !(1900..=9999).contains(&year) {
             return None;
         }
+        // The calendar (month lengths, leap years) is the `time` crate's.
+        time::Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()?;
         Some(Date { year, month, day })
     }
 
     /// `YYYY-MM-DD`.
     pub fn iso(self) -> String {
         format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
-    }
-}
-
-fn days_in_month(year: i32, month: u8) -> u8 {
-    match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
     }
 }
 
@@ -486,5 +479,48 @@ mod tests {
         std::fs::write(&path, body).unwrap();
         let err = Config::load(&path).unwrap_err().to_string();
         assert!(err.contains("line 5, column 8") && err.contains("2026-02-31"), "{err}");
+    }
+
+    /// `docs/configuration.md` lists every key of every table, no more, and its example loads.
+    #[test]
+    fn the_documentation_lists_every_key() {
+        use std::collections::{BTreeMap, BTreeSet};
+        let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/configuration.md")).unwrap();
+        // The keys each section's table lists: `## `[table]`` then rows `| `key` | …`.
+        let mut documented: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut section = None;
+        for line in doc.lines() {
+            if let Some(rest) = line.strip_prefix("## `[") {
+                section = rest.split(']').next().map(str::to_string);
+            } else if line.starts_with("## ") {
+                section = None;
+            } else if let (Some(table), Some(row)) = (&section, line.strip_prefix("| `")) {
+                let key = row.split('`').next().unwrap().to_string();
+                documented.entry(table.clone()).or_default().insert(key);
+            }
+        }
+        // The keys the code accepts, as serde names them when it refuses an unknown one.
+        let accepted = |toml: &str| -> BTreeSet<String> {
+            let message = toml::from_str::<RawConfig>(toml).unwrap_err().message().to_string();
+            let expected = message.split("expected").nth(1).unwrap_or_else(|| panic!("{message}"));
+            expected.split('`').skip(1).step_by(2).map(str::to_string).collect()
+        };
+        let tables: BTreeSet<String> = accepted("zzz = 1\n");
+        assert_eq!(tables, documented.keys().cloned().collect(), "the tables of yearbook.toml");
+        for table in &tables {
+            let keys = accepted(&format!("[{table}]\nzzz = 1\n"));
+            assert_eq!(&keys, &documented[table], "the keys of [{table}]");
+        }
+        // The example holds every key, and loads.
+        let example = doc.split("```toml\n").nth(1).and_then(|r| r.split("```").next()).expect("an example");
+        let parsed: toml::Table = toml::from_str(example).unwrap();
+        for (table, keys) in &documented {
+            let given: BTreeSet<String> = parsed[table].as_table().unwrap().keys().cloned().collect();
+            assert_eq!(&given, keys, "the example's [{table}]");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(CONFIG_FILE), example).unwrap();
+        let config = Config::load(&dir.path().join(CONFIG_FILE)).unwrap();
+        assert_eq!(config.sources_dir, Some(dir.path().join("sources")));
     }
 }

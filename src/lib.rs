@@ -4,9 +4,9 @@
 //! The pipeline runs one way, one module per stage, with the commands on top:
 //! `cmd` (parse, call, print, exit) → `plan` (configuration and flags resolved once) → `load`
 //! (catalogue, then one edition per year, with spans) → `validate` (every rule, all findings) →
-//! `resolve` (inheritance, units, decimals as typed) → `book` (what the reader sees) → `render`
-//! (minijinja → Typst source) → `typeset` (in-process Typst, bundled fonts only) and `xlsx` →
-//! `output` (the edition written as a unit). `pipeline` strings the stages together in memory;
+//! `resolve` (inheritance, units, decimals as typed) → `book` (what the reader sees) → the
+//! `print` wing: `render` (minijinja → Typst source), `typeset` and `parts` (in-process Typst,
+//! bundled fonts only) and `workbook` → `output` (the edition written as a unit). `pipeline` strings the stages together in memory;
 //! nothing below `cmd` prints or exits. After the edition: `export` cuts the workbook by
 //! department, `mail` sends each department its workbook. `watch` waits for an edit to what a
 //! build reads (`yearbook watch`).

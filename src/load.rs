@@ -270,7 +270,7 @@ fn list(dir: &Path, action: &'static str) -> Result<Vec<Entry>, AppError> {
 fn looks_like_data(name: &str) -> bool {
     let lower = name.to_lowercase();
     let ext = lower.rsplit_once('.').map_or("", |(_, x)| x);
-    lower.contains(".toml") || (!ext.is_empty() && levenshtein(ext, "toml") <= 1)
+    lower.contains(".toml") || (!ext.is_empty() && strsim::levenshtein(ext, "toml") <= 1)
 }
 
 /// Syntax errors as diagnostics, without the cascade an unclosed inline table causes: TOML 1.1
@@ -634,25 +634,10 @@ fn toml_error(file: FileIdx, text: &str, e: &toml::de::Error) -> Diagnostic {
 pub fn closest<'a>(word: &str, options: &[&'a str]) -> Option<&'a str> {
     options
         .iter()
-        .map(|o| (levenshtein(word, o), *o))
+        .map(|o| (strsim::levenshtein(word, o), *o))
         .filter(|(d, o)| *d <= (o.chars().count().max(3) / 3).max(1) + 1)
         .min_by_key(|(d, _)| *d)
         .map(|(_, o)| o)
-}
-
-pub fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]

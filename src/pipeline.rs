@@ -11,7 +11,6 @@ use crate::config::Config;
 use crate::diagnostics::{self, Diagnostic, SourceFiles};
 use crate::error::AppError;
 use crate::load::{Catalogue, Edition, Loader};
-use crate::output::sha256_hex;
 use crate::plan::Plan;
 use crate::print::render::{self, Attachment};
 use crate::print::typeset::{self, Fonts, TablePages, YearbookWorld};
@@ -152,14 +151,6 @@ fn display_config_name(plan: &Plan) -> String {
     crate::load::display_name(&plan.config.path, &plan.config.root)
 }
 
-/// An input file of the edition and its hash, for the summary and the archive manifest.
-#[derive(Debug, Clone)]
-pub struct Input {
-    /// Path relative to the data folder, e.g. `2025/wuwei.toml`, `catalogue/units.toml`.
-    pub name: String,
-    pub sha256: String,
-}
-
 /// One build's results, in memory.
 pub struct Artifacts {
     pub book: Book,
@@ -167,7 +158,6 @@ pub struct Artifacts {
     pub xlsx: Vec<u8>,
     /// The rendered Typst source the PDF was compiled from.
     pub typ: String,
-    pub inputs: Vec<Input>,
     pub timings: Timings,
     /// Where each table starts in the PDF, read from the typeset document.
     pub pages: TablePages,
@@ -242,7 +232,6 @@ fn laid_out(plan: &Plan, checked: &Checked, timings: &mut Stopwatch<'_>) -> Resu
 pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Artifacts, AppError> {
     let mut timings = Stopwatch::new(engine);
     let book = laid_out(plan, checked, &mut timings)?;
-    let inputs = inputs(checked);
 
     // The archive edition carries its own sources: every data file read, and the workbook.
     let mut attachments = Vec::new();
@@ -309,7 +298,7 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
         }
         other => other,
     })?;
-    Ok(Artifacts { book, pdf, xlsx: workbook, typ, inputs, timings: timings.timings, pages })
+    Ok(Artifacts { book, pdf, xlsx: workbook, typ, timings: timings.timings, pages })
 }
 
 /// Lays the book out, writes the workbook with the pages its tables landed on, and exports the
@@ -376,12 +365,5 @@ pub fn input_files(checked: &Checked) -> Vec<(String, usize)> {
                 .iter()
                 .flat_map(|p| p.cities.iter().map(move |c| (format!("{}/{}.toml", p.year, c.stem), c.file))),
         )
-        .collect()
-}
-
-fn inputs(checked: &Checked) -> Vec<Input> {
-    input_files(checked)
-        .into_iter()
-        .map(|(name, file)| Input { name, sha256: sha256_hex(checked.files.text(file).as_bytes()) })
         .collect()
 }

@@ -1,12 +1,38 @@
 //! The plan of a run: the configuration and the command-line options resolved once into the
-//! edition, the selection and every path the run reads or writes. Stages read the plan; none of
-//! them looks at flags or makes up a file name of its own.
+//! edition, the selection, the PDF standard and the paths of the edition's own outputs. What
+//! the configuration and the flags alone can show to be wrong (a year with no data, an unknown
+//! `--city`) is refused here, before anything is loaded. Stages read the plan instead of flags.
 
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::error::AppError;
-use crate::print::typeset::PdfPreset;
+
+/// PDF standards an edition can claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PdfPreset {
+    /// Plain PDF 1.7.
+    Plain,
+    /// PDF/A-2b: the print edition.
+    A2b,
+    /// PDF/A-3b with PDF/UA-1: the tagged, accessible archive edition.
+    A3bUa,
+}
+
+impl PdfPreset {
+    /// Only the archive edition is tagged: PDF/UA-1 requires it, and it is the edition kept for
+    /// readers of every kind. Tags multiply the file size (2.6x on the 4-city book, about 7x on
+    /// 300 cities) and the export time; the print edition does without them. Untagged PDF/A-2b
+    /// passes page-validation since stream ends are written unambiguously (`pdf_eol`).
+    pub fn tagged(self) -> bool {
+        matches!(self, PdfPreset::A3bUa)
+    }
+
+    /// Only PDF/A-3 may carry the edition's sources and workbook as associated files.
+    pub fn attaches_sources(self) -> bool {
+        matches!(self, PdfPreset::A3bUa)
+    }
+}
 
 /// Which languages the edition prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -38,6 +64,8 @@ pub struct PlanOptions {
     pub pdf: PdfPreset,
     pub keep_typ: bool,
     pub sources: Option<PathBuf>,
+    /// The run may start an edition whose data folder does not exist yet (`new-city`).
+    pub new_edition: bool,
 }
 
 impl Default for PlanOptions {
@@ -51,6 +79,7 @@ impl Default for PlanOptions {
             pdf: PdfPreset::A2b,
             keep_typ: false,
             sources: None,
+            new_edition: false,
         }
     }
 }
@@ -106,9 +135,21 @@ impl OutputPlan {
 }
 
 impl Plan {
-    pub fn new(config: Config, o: PlanOptions) -> Plan {
+    /// Resolves the configuration and the options, refusing a year with no data folder and a
+    /// `--city` with no file in it, before anything is loaded.
+    pub fn new(config: Config, o: PlanOptions) -> Result<Plan, AppError> {
         let year = o.year.unwrap_or(config.year);
         let data_dir = o.data.unwrap_or_else(|| config.data_dir.clone());
+        let edition_dir = data_dir.join(year.to_string());
+        if !o.new_edition && !edition_dir.is_dir() {
+            return Err(AppError::Usage(no_edition(&data_dir, year)));
+        }
+        if !o.cities.is_empty() {
+            let known = city_files(&edition_dir)?;
+            if let Some(unknown) = o.cities.iter().find(|id| !known.contains(id)) {
+                return Err(AppError::Usage(no_city(unknown, year, &known)));
+            }
+        }
         let parent = o.out.unwrap_or_else(|| config.output_dir.clone());
         let mut stem = match o.lang {
             Lang::Bilingual => format!("yearbook-{year}"),
@@ -126,7 +167,7 @@ impl Plan {
         };
         let sources_dir = o.sources.or_else(|| config.sources_dir.clone());
         let previous = Some(year - 1).filter(|y| data_dir.join(y.to_string()).is_dir());
-        Plan {
+        Ok(Plan {
             config,
             year,
             data_dir,
@@ -137,8 +178,54 @@ impl Plan {
             keep_typ: o.keep_typ,
             sources_dir,
             output,
-        }
+        })
     }
+}
+
+/// Why there is no edition to read: the folder that is missing, and the editions there are.
+fn no_edition(data_dir: &Path, year: i32) -> String {
+    let mut years: Vec<String> = std::fs::read_dir(data_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.len() == 4 && name.bytes().all(|b| b.is_ascii_digit()))
+        .collect();
+    years.sort();
+    let there = match years.as_slice() {
+        [] => "it holds no edition folder".to_string(),
+        years => format!("its editions: {}", years.join(", ")),
+    };
+    format!(
+        "there is no {year} edition in `{}`: the folder `{year}` is missing ({there}); choose another year with \
+         --year, or create the folder with `yearbook new-city ID --year {year}`",
+        data_dir.display()
+    )
+}
+
+/// The city ids of an edition, as its file names give them (`wuwei.toml` → `wuwei`).
+fn city_files(edition_dir: &Path) -> Result<Vec<String>, AppError> {
+    let entries = std::fs::read_dir(edition_dir).map_err(|source| AppError::Io {
+        action: "list the edition folder",
+        path: edition_dir.to_path_buf(),
+        source,
+    })?;
+    let mut ids: Vec<String> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    ids.sort();
+    Ok(ids)
+}
+
+/// An unknown `--city`: the nearest id by spelling, and every id there is.
+fn no_city(unknown: &str, year: i32, known: &[String]) -> String {
+    let options: Vec<&str> = known.iter().map(String::as_str).collect();
+    let near = crate::load::closest(unknown, &options).map(|id| format!("; did you mean `{id}`?")).unwrap_or_default();
+    format!("there is no city `{unknown}` in the {year} edition{near} (cities: {})", known.join(", "))
 }
 
 impl Plan {

@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 
 use crate::model::SectorFile;
 
-/// The scaffold's text.
 /// An indicator id another city already uses: the same concept takes the same id.
 pub struct InUse {
     pub id: String,
@@ -15,6 +14,7 @@ pub struct InUse {
     pub unit: String,
 }
 
+/// The scaffold's text.
 pub fn scaffold_text(id: &str, year: i32, sectors: &SectorFile, in_use: &[InUse]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {id}: figures for the {year} edition. Format: docs/data-format.md.");

@@ -11,7 +11,7 @@ use crate::config::{Config, Date, Imprint};
 use crate::diff::EditionDiff;
 use crate::model::{Qualifier, Text, UnitKind};
 use crate::names::sheet_name;
-use crate::resolve::{City, Figure, Resolved, Status};
+use crate::resolve::{City, Figure, Resolved, Status, walk};
 
 mod columns;
 pub mod num;
@@ -120,8 +120,8 @@ pub const CHART_MIN_BARS: usize = 6;
 
 impl Chart {
     /// A chart, or `None` when it would say nothing the table does not: too few bars, or all
-    /// within a few points of 100 %.
-    fn of(mut bars: Vec<Bar>) -> Option<Chart> {
+    /// within a few points of 100 %. The one rule for the book and the workbook.
+    pub fn of(mut bars: Vec<Bar>) -> Option<Chart> {
         let min = bars.iter().map(|b| b.value).fold(f64::INFINITY, f64::min);
         let max = bars.iter().map(|b| b.value).fold(f64::NEG_INFINITY, f64::max);
         if bars.len() < CHART_MIN_BARS || (min >= 95.0 && max <= 105.0) {
@@ -506,13 +506,6 @@ fn key_figures(figures: &[Figure]) -> Vec<&Figure> {
     figures.iter().filter(with_target).chain(figures.iter().filter(|f| !with_target(f))).take(KEY_FIGURES).collect()
 }
 
-fn walk<'a>(figures: &'a [Figure], f: &mut dyn FnMut(&'a Figure)) {
-    for x in figures {
-        f(x);
-        walk(&x.parts, f);
-    }
-}
-
 /// Turns figures into rows: the source codes are all it needs.
 struct Rows<'a> {
     codes: BTreeMap<&'a str, &'a str>,
@@ -697,7 +690,6 @@ fn detail_table(number: usize, sector: &Text, groups: Vec<Group>, notes: Vec<Tex
     }
 }
 
-/// Indicators that two or more cities report, side by side.
 /// The most cities a comparison table gives a column each: with more, the Item column would be
 /// too narrow to read (A4, 9 pt), so cities become rows under each indicator instead.
 pub const COMPARISON_CITY_COLUMNS: usize = 4;
@@ -743,8 +735,9 @@ fn comparison_by_rows(shared: Vec<Vec<&Row>>, chapter: usize, title: Text, sourc
     }
 }
 
-/// The comparison as data (cities as columns, for the workbook) and, when there are too many
-/// cities for columns on a page, as printed (cities as rows).
+/// Indicators that two or more cities report, side by side: as data (cities as columns, for the
+/// workbook) and, when there are too many cities for columns on a page, as printed (cities as
+/// rows).
 fn comparison(detail: &Table, chapter: usize, sector: &Text) -> Option<(Table, Option<Table>)> {
     // The same id in the same unit: figures in different units are not comparable.
     // Like with like: the same id in the same unit and of the same status (a plan never stands

@@ -6,7 +6,7 @@ use crate::cmd::args::{ArchiveArgs, Cli};
 use crate::error::AppError;
 use crate::pipeline::{self, Engine};
 use crate::plan::{Plan, PlanOptions};
-use crate::print::typeset::PdfPreset;
+use crate::plan::PdfPreset;
 
 pub fn run(cli: &Cli, args: &ArchiveArgs) -> Result<u8, AppError> {
     let reason = args.reason.as_deref().filter(|r| !r.trim().is_empty());
@@ -18,8 +18,8 @@ pub fn run(cli: &Cli, args: &ArchiveArgs) -> Result<u8, AppError> {
     let config = super::config(cli)?;
     let root = args.archive.clone().unwrap_or_else(|| config.root.join("archive"));
     let options = PlanOptions { year: args.year, data: args.data.clone(), ..PlanOptions::default() };
-    let print = Plan::new(config.clone(), PlanOptions { pdf: PdfPreset::A2b, ..options.clone() });
-    let archival = Plan::new(config.clone(), PlanOptions { pdf: PdfPreset::A3bUa, ..options });
+    let print = Plan::new(config.clone(), PlanOptions { pdf: PdfPreset::A2b, ..options.clone() })?;
+    let archival = Plan::new(config.clone(), PlanOptions { pdf: PdfPreset::A3bUa, ..options })?;
     let folder = root.join(print.year.to_string());
     if folder.exists() && !args.force {
         return Err(AppError::Usage(format!(

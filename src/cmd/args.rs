@@ -7,8 +7,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::diagnostics::Format;
 use crate::plan::Lang;
+use crate::plan::PdfPreset;
 use crate::plan::PlanOptions;
-use crate::print::typeset::PdfPreset;
 
 /// Builds the bilingual livelihood statistical yearbook (PDF) and its workbook (XLSX) from the
 /// TOML data in data/.

@@ -8,7 +8,7 @@ use crate::pipeline::{self, Engine};
 use crate::plan::Plan;
 
 pub fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
-    let plan = Plan::new(super::config(cli)?, args.options());
+    let plan = Plan::new(super::config(cli)?, args.options())?;
     plan.check_output()?;
     let mut engine = Engine::new(&plan.config)?;
     let (shown, progress) = super::progress::show(cli.quiet);

@@ -8,7 +8,7 @@ use crate::pipeline::{self, Engine};
 use crate::plan::Plan;
 
 pub fn run(cli: &Cli, args: &DiffArgs) -> Result<u8, AppError> {
-    let plan = Plan::new(super::config(cli)?, args.options());
+    let plan = Plan::new(super::config(cli)?, args.options())?;
     if let Some(problem) = years_problem(args.from, args.to, &plan) {
         return Err(AppError::Usage(problem));
     }

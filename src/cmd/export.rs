@@ -10,7 +10,7 @@ use crate::pipeline::{self, Engine};
 use crate::plan::Plan;
 
 pub fn run(cli: &Cli, args: &ExportArgs) -> Result<u8, AppError> {
-    let plan = Plan::new(super::config(cli)?, args.options());
+    let plan = Plan::new(super::config(cli)?, args.options())?;
     let mut engine = Engine::new(&plan.config)?;
     let checked = pipeline::check(&plan, &engine)?;
     if !checked.diagnostics.is_empty() {

@@ -18,7 +18,7 @@ use crate::plan::Plan;
 pub const PASSWORD_VAR: &str = "YEARBOOK_SMTP_PASSWORD";
 
 pub fn run(cli: &Cli, args: &MailArgs) -> Result<u8, AppError> {
-    let plan = Plan::new(super::config(cli)?, args.options());
+    let plan = Plan::new(super::config(cli)?, args.options())?;
     let dir = plan.output.parent.join(plan.output.departments_folder(args.per_city));
     let entries = selected(export::read_manifest(&dir)?, &args.departments, &dir)?;
     let composer = Composer::new(&plan.config, plan.year)?;

@@ -1,6 +1,6 @@
 //! The command layer: each command parses nothing itself (clap did), resolves a plan, calls the
-//! pipeline, prints, and returns an exit status. No domain logic lives here, and nothing below
-//! this layer prints or exits.
+//! stages below, prints through [`print`], and returns an exit status. File layouts and formats
+//! belong to the stages and wings below, which never print or exit.
 
 mod archive;
 pub mod args;

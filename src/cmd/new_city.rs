@@ -4,7 +4,7 @@ use crate::cmd::args::{Cli, NewCityArgs};
 use crate::error::AppError;
 use crate::load::Loader;
 use crate::names::{is_reserved_on_windows, is_valid_id};
-use crate::plan::Plan;
+use crate::plan::{Plan, PlanOptions};
 use crate::scaffold::{InUse, scaffold_text};
 
 pub fn run(cli: &Cli, args: &NewCityArgs) -> Result<u8, AppError> {
@@ -16,7 +16,9 @@ pub fn run(cli: &Cli, args: &NewCityArgs) -> Result<u8, AppError> {
         };
         return Err(AppError::Usage(format!("`{}` cannot be a city id: {why}, e.g. `lanzhou`", args.id)));
     }
-    let plan = Plan::new(super::config(cli)?, args.edition.options());
+    // A city may be the first of a new edition: its folder is made with the file.
+    let options = PlanOptions { new_edition: true, ..args.edition.options() };
+    let plan = Plan::new(super::config(cli)?, options)?;
     let folder = plan.data_dir.join(plan.year.to_string());
     let new_edition = !folder.is_dir();
     if new_edition && let Some(latest) = latest_edition(&plan.data_dir).filter(|&latest| plan.year > latest + 1) {

@@ -1,6 +1,6 @@
-//! `yearbook watch`: builds, then rebuilds whenever the configuration, the data or the templates
-//! change. Fonts and templates are loaded once and Typst's memo cache is kept between rebuilds
-//! (trimmed after each, as typst-cli's watch does), so an edit to one figure typesets only what
+//! `yearbook watch`: builds, then rebuilds whenever the configuration, the data, the templates
+//! or the archived source texts (`[paths] sources`) change. Fonts and templates are loaded once
+//! and Typst's memo cache is kept between rebuilds (trimmed after each, as typst-cli's watch does), so an edit to one figure typesets only what
 //! it touches. A bad edit prints its diagnostics and leaves the last good edition in place.
 
 use std::time::Instant;
@@ -12,7 +12,7 @@ use crate::plan::Plan;
 use crate::watch::{Changes, Reads};
 
 pub fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
-    let plan = Plan::new(super::config(cli)?, args.options());
+    let plan = Plan::new(super::config(cli)?, args.options())?;
     plan.check_output()?;
     let mut engine = Engine::new(&plan.config)?;
     engine.keep_caches = true;
@@ -20,7 +20,7 @@ pub fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
     let mut announced = false;
     loop {
         // The configuration itself may have changed: resolve the plan anew each time.
-        let planned = super::config(cli).map(|config| Plan::new(config, args.options()));
+        let planned = super::config(cli).and_then(|config| Plan::new(config, args.options()));
         let plan = match planned.and_then(|plan| plan.check_output().map(|()| plan)) {
             Ok(plan) => plan,
             Err(e) => {
@@ -73,7 +73,8 @@ fn once(plan: &Plan, engine: &Engine, timings: bool) -> Result<String, AppError>
 }
 
 /// What a rebuild reads: the configuration, the catalogue, the edition (and the previous one),
-/// the templates. The data folder too, so that last year's folder is seen when it appears.
+/// the templates, and the archived source texts the figures are traced to, when there are. The
+/// data folder too, so that last year's folder is seen when it appears.
 fn reads(plan: &Plan) -> Reads {
     let mut folders = vec![
         plan.config.templates_dir.clone(),
@@ -82,5 +83,6 @@ fn reads(plan: &Plan) -> Reads {
         plan.data_dir.join(plan.year.to_string()),
     ];
     folders.extend(plan.previous.map(|y| plan.data_dir.join(y.to_string())));
+    folders.extend(plan.sources_dir.clone());
     Reads { folders, files: vec![plan.config.path.clone()] }
 }

@@ -41,8 +41,10 @@ use crate::print::render::{typst_literal, typst_string};
 use crate::print::typeset::{self, LineMap, YearbookWorld};
 use crate::progress::{Progress, Step};
 
-/// The line that starts a part in the rendered source.
-const MARKER: &str = "// @part ";
+use crate::print::contract::{
+    self, LABEL_IND, LABEL_PIECE_END, LABEL_PIECE_START, LABEL_TOC, PART_BACK, PART_BODY, PART_BODY_CONTINUED,
+    PART_FRONT, PART_MARKER as MARKER, VAR_INDEX_DATA, VAR_PIECE_CARRY, VAR_PIECE_DROP, VAR_TOC_DATA,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -77,10 +79,10 @@ fn cut(text: &str) -> Result<Option<Cut<'_>>, AppError> {
     for (line, l) in text.split_inclusive('\n').enumerate() {
         if let Some(name) = l.strip_prefix(MARKER) {
             let (kind, continued) = match name.trim() {
-                "front" => (Kind::Front, false),
-                "body" => (Kind::Body, false),
-                "body continued" => (Kind::Body, true),
-                "back" => (Kind::Back, false),
+                PART_FRONT => (Kind::Front, false),
+                PART_BODY => (Kind::Body, false),
+                PART_BODY_CONTINUED => (Kind::Body, true),
+                PART_BACK => (Kind::Back, false),
                 other => {
                     return Err(AppError::Template(format!(
                         "main.typ.j2: unknown part `{other}` in a `{MARKER}` line (front, body, body continued or back)"
@@ -196,7 +198,7 @@ struct Carry {
 impl Carry {
     /// The lines that set it, in a part's prologue or the kept source.
     fn lines(self) -> String {
-        format!("#let piece-carry = {}\n#let piece-drop = {}\n", self.carry, self.drop)
+        format!("#let {VAR_PIECE_CARRY} = {}\n#let {VAR_PIECE_DROP} = {}\n", self.carry, self.drop)
     }
 }
 
@@ -267,7 +269,7 @@ pub fn layout(
     // The render stage's own literal writer: ids are data, written as Typst strings.
     let index = typst_literal(&minijinja::Value::from(minijinja::value::Serde(&index)))
         .map_err(|e| AppError::Internal(format!("the index's pages as Typst: {e}")))?;
-    let mut prologue = format!("#let index-data = {index}\n");
+    let mut prologue = format!("#let {VAR_INDEX_DATA} = {index}\n");
     prologue.push_str(&body_prologue(next));
     let (back_text, back_map) = part_source(&cut, back_segment, &prologue);
     let back_key = part_key(cut.segments.len() + 1);
@@ -284,7 +286,7 @@ pub fn layout(
     let front_segment = &cut.segments[0];
     let mut guess = 0usize;
     let front = loop {
-        let mut prologue = String::from("#let toc-data = ");
+        let mut prologue = format!("#let {VAR_TOC_DATA} = ");
         write_toc(&mut prologue, &toc, guess);
         prologue.push('\n');
         let (source, map) = part_source(&cut, front_segment, &prologue);
@@ -495,15 +497,15 @@ fn carry_out(document: &PagedDocument) -> Option<usize> {
             .filter(|c| c.location().and_then(|loc| introspector.page(loc)).is_some_and(|p| p.get() == last))
             .count()
     };
-    let end = introspector.query(&label("piece-end")).iter().find_map(|c| {
+    let end = introspector.query(&label(LABEL_PIECE_END)).iter().find_map(|c| {
         let position = introspector.position(c.location()?)?;
         (position.page.get() == last).then_some(position.point.y)
     })?;
-    if end > pages[last - 1].frame.height() / 3.0 || on_last("piece-start") > 0 || on_last("toc") > 0 {
+    if end > pages[last - 1].frame.height() / 3.0 || on_last(LABEL_PIECE_START) > 0 || on_last(LABEL_TOC) > 0 {
         return None;
     }
-    let rows = on_last("ind");
-    (1..=crate::print::render::LEAD_ROWS).contains(&rows).then_some(rows)
+    let rows = on_last(LABEL_IND);
+    (1..=contract::LEAD_ROWS).contains(&rows).then_some(rows)
 }
 
 /// Parts laid out at once, at most: each part in flight holds up to about 250 MiB (500 rows),
@@ -659,7 +661,7 @@ fn compile_part(
 fn toc_marks(document: &PagedDocument) -> Vec<(i64, String, String, usize, Abs)> {
     let introspector = document.introspector();
     let mut toc = Vec::new();
-    for content in introspector.query(&label("toc")) {
+    for content in introspector.query(&label(LABEL_TOC)) {
         let (Some(meta), Some(loc)) = (content.to_packed::<MetadataElem>(), content.location()) else { continue };
         let Some(pos) = introspector.position(loc) else { continue };
         let Value::Dict(d) = &meta.value else { continue };
@@ -674,7 +676,7 @@ fn toc_marks(document: &PagedDocument) -> Vec<(i64, String, String, usize, Abs)>
 fn index_marks(document: &PagedDocument) -> Vec<(String, usize)> {
     let introspector = document.introspector();
     let mut index = Vec::new();
-    for content in introspector.query(&label("ind")) {
+    for content in introspector.query(&label(LABEL_IND)) {
         let (Some(meta), Some(loc)) = (content.to_packed::<MetadataElem>(), content.location()) else { continue };
         let Ok(id) = meta.value.clone().cast::<String>() else { continue };
         if let Some(page) = introspector.page(loc) {

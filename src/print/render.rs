@@ -12,6 +12,7 @@ use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, path_loader, s
 use crate::book::Book;
 use crate::error::AppError;
 use crate::plan::Lang;
+use crate::print::contract::{self, LEAD_ROWS};
 
 /// The template that produces the whole book.
 pub const MAIN_TEMPLATE: &str = "main.typ.j2";
@@ -198,16 +199,12 @@ fn pieces(table: Value, rows: usize) -> Result<Vec<Value>, Error> {
             piece.insert("piece".to_string(), Value::from(i));
             piece.insert("pieces".to_string(), Value::from(count));
             if i > 0 {
-                piece.insert("lead".to_string(), leads[i - 1].clone());
+                piece.insert(contract::KEY_LEAD.to_string(), leads[i - 1].clone());
             }
             Ok(Value::from(piece))
         })
         .collect()
 }
-
-/// Rows a piece of a table can carry over to the next: more than a page holds in a third of
-/// its height (a row takes two lines at least), which is what src/parts.rs carries at most.
-pub const LEAD_ROWS: usize = 30;
 
 /// The last `n` rows of `groups`, as groups: each with its heading and `prev_level`, the level
 /// of the row before its first (so that a carried row says `of which` only where it did).

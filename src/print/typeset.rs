@@ -20,6 +20,7 @@ use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 use crate::config::Date;
 use crate::error::AppError;
+use crate::plan::PdfPreset;
 
 /// The font families `templates/yearbook.typ` sets text in.
 pub const REQUIRED_FAMILIES: [&str; 3] = ["Noto Serif SC", "Noto Sans SC", "Libertinus Serif"];
@@ -101,37 +102,12 @@ impl Fonts {
     }
 }
 
-/// PDF standards an edition can claim.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PdfPreset {
-    /// Plain PDF 1.7.
-    Plain,
-    /// PDF/A-2b: the print edition.
-    A2b,
-    /// PDF/A-3b with PDF/UA-1: the tagged, accessible archive edition.
-    A3bUa,
-}
-
-impl PdfPreset {
-    fn standards(self) -> Vec<PdfStandard> {
-        match self {
-            PdfPreset::Plain => vec![],
-            PdfPreset::A2b => vec![PdfStandard::A_2b],
-            PdfPreset::A3bUa => vec![PdfStandard::A_3b, PdfStandard::Ua_1],
-        }
-    }
-
-    /// Only the archive edition is tagged: PDF/UA-1 requires it, and it is the edition kept for
-    /// readers of every kind. Tags multiply the file size (2.6x on the 4-city book, about 7x on
-    /// 300 cities) and the export time; the print edition does without them. Untagged PDF/A-2b
-    /// passes page-validation since stream ends are written unambiguously (`pdf_eol`).
-    pub fn tagged(self) -> bool {
-        matches!(self, PdfPreset::A3bUa)
-    }
-
-    /// Only PDF/A-3 may carry the edition's sources and workbook as associated files.
-    pub fn attaches_sources(self) -> bool {
-        matches!(self, PdfPreset::A3bUa)
+/// The Typst standards a preset claims.
+fn standards(preset: PdfPreset) -> Vec<PdfStandard> {
+    match preset {
+        PdfPreset::Plain => vec![],
+        PdfPreset::A2b => vec![PdfStandard::A_2b],
+        PdfPreset::A3bUa => vec![PdfStandard::A_3b, PdfStandard::Ua_1],
     }
 }
 
@@ -380,7 +356,7 @@ pub fn table_pages<'n>(
     let introspector = document.introspector();
     let mut pages = TablePages::new();
     for number in numbers {
-        let name = format!("table-start-{number}");
+        let name = format!("{}{number}", crate::print::contract::LABEL_TABLE_START);
         let located = Label::new(PicoStr::intern(&name))
             .map(|label| introspector.query(&Selector::Label(label)))
             .and_then(|found| found.first().and_then(|c| c.location()))
@@ -404,7 +380,7 @@ pub fn export_pdf(
     ident: &str,
     date: Date,
 ) -> Result<Vec<u8>, AppError> {
-    let standards = PdfStandards::new(&preset.standards()).map_err(|e| AppError::typeset(e.message().to_string()))?;
+    let standards = PdfStandards::new(&standards(preset)).map_err(|e| AppError::typeset(e.message().to_string()))?;
     let timestamp = Datetime::from_ymd_hms(date.year, date.month, date.day, 0, 0, 0).map(Timestamp::new_utc);
     let options = PdfOptions {
         ident: Smart::Custom(ident.to_string()),

@@ -7,12 +7,13 @@
 //! repeated; the properties carry the edition's date, so two builds give the same bytes.
 //! No cell holds a formula, so no reader depends on recalculation.
 
+use rust_xlsxwriter::utility::{cell_range, quote_sheet_name};
 use rust_xlsxwriter::{
     Chart, ChartType, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet,
 };
 use unicode_width::UnicodeWidthStr;
 
-use crate::book::{Book, ChangeUnit, Chapter, Col, Num, Row, Table, TableKind};
+use crate::book::{Bar, Book, ChangeUnit, Chapter, Chart as BookChart, Col, Num, Row, Table, TableKind};
 use crate::error::AppError;
 use crate::model::Text;
 use crate::print::typeset::TablePages;
@@ -92,22 +93,9 @@ struct TableSheet<'a> {
 impl TableSheet<'_> {
     /// The data's cells, e.g. `A3:Q20` (the header rows above them).
     fn range(&self) -> String {
-        let last_row = HEADER_ROWS + self.rows.max(1) as u32;
-        format!("A{}:{}{last_row}", HEADER_ROWS + 1, column_name(self.columns - 1))
+        let last_row = HEADER_ROWS + self.rows.max(1) as u32 - 1;
+        cell_range(HEADER_ROWS, 0, last_row, self.columns - 1)
     }
-}
-
-/// `A`, `B` … `Z`, `AA` … for a zero-based column.
-fn column_name(col: u16) -> String {
-    let mut n = u32::from(col) + 1;
-    let mut name = Vec::new();
-    while n > 0 {
-        let rem = (n - 1) % 26;
-        name.push(b'A' + rem as u8);
-        n = (n - 1) / 26;
-    }
-    name.reverse();
-    String::from_utf8(name).unwrap_or_default()
 }
 
 /// Excel allows 31 characters in a sheet name.
@@ -229,8 +217,7 @@ fn contents_sheet(
     for (i, s) in sheets.iter().enumerate() {
         let r = HEADER_ROWS + i as u32;
         let ch = s.chapter;
-        // An apostrophe inside a quoted sheet name is written twice.
-        let quoted = format!("'{}'", s.name.replace('\'', "''"));
+        let quoted = quote_sheet_name(&s.name);
         let number = format!("表{}", s.table.number);
         let department = format!("{} {}", ch.department.zh, ch.department.en);
         let sector = format!("{} {}", ch.name.zh, ch.name.en);
@@ -309,7 +296,9 @@ fn sector_sheet(
 
 /// The book's completion chart as a native Excel chart, beside the table: its data in two
 /// columns from `first_col` (the chart refers to cells, which also makes it editable), the
-/// chart under them. Same rule as the book: only with two bars or more.
+/// chart under them. The book decides whether a chapter has a chart ([`BookChart::of`]): the
+/// edition's workbook draws exactly the book's chart, and a one-city workbook the chart that
+/// rule gives for that city's rows.
 fn completion_chart(
     ws: &mut Worksheet,
     sheet: &str,
@@ -317,10 +306,20 @@ fn completion_chart(
     selection: &Selection,
     first_col: u16,
 ) -> Result<(), AppError> {
-    let bars: Vec<&Row> = selection.rows(chapter).filter(|r| r.level == 0 && r.completion.is_some()).collect();
-    if bars.len() < 2 {
-        return Ok(());
-    }
+    let of_city;
+    let chart = match selection.city {
+        None => chapter.completion_chart.as_ref(),
+        Some(_) => {
+            let bars = selection.rows(chapter).filter(|r| r.level == 0).filter_map(|r| {
+                let value = r.completion.as_ref()?.raw;
+                Some(Bar { label: r.name.clone(), city: Some(r.city.clone()), value })
+            });
+            of_city = BookChart::of(bars.collect());
+            of_city.as_ref()
+        }
+    };
+    let Some(chart) = chart else { return Ok(()) };
+    let bars = &chart.bars;
     let bold = Format::new().set_bold();
     let title = Text {
         zh: format!("{}目标任务完成率", chapter.name.zh),
@@ -331,12 +330,14 @@ fn completion_chart(
     let mut widths = 0.0f64;
     for (i, bar) in bars.iter().enumerate() {
         let r = HEADER_ROWS + i as u32;
-        let label = format!("{}（{}）{} ({})", bar.name.zh, bar.city.zh, bar.name.en, bar.city.en);
+        // A chart of one city names it once, in the book's title; here every label says it.
+        let label = match bar.city.as_ref().or(chart.city.as_ref()) {
+            Some(city) => format!("{}（{}）{} ({})", bar.label.zh, city.zh, bar.label.en, city.en),
+            None => format!("{} {}", bar.label.zh, bar.label.en),
+        };
         widths = widths.max(display_width(&label) + 2.0);
         ws.write(r, first_col, &label)?;
-        if let Some(c) = &bar.completion {
-            write_num(ws, r, first_col + 1, c, false)?;
-        }
+        ws.write_number(r, first_col + 1, bar.value)?;
     }
     ws.set_column_width(first_col, widths.min(60.0))?;
     let last = HEADER_ROWS + bars.len() as u32 - 1;

@@ -6,20 +6,7 @@ use std::path::Path;
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use yearbook::book::Col;
 
-use crate::common::{mini_city, project, repo, run, text};
-
-/// All text of a PDF, as pdf-extract (on lopdf) reads it through the fonts' ToUnicode maps,
-/// with whitespace removed so that digit grouping and line breaks do not matter.
-fn pdf_text(path: &Path) -> String {
-    let bytes = std::fs::read(path).unwrap();
-    let raw = pdf_extract::extract_text_from_mem(&bytes).expect("pdf-extract reads the PDF");
-    raw.chars().filter(|c| !c.is_whitespace()).collect()
-}
-
-/// The first workbook column of `col` on a sector sheet, from the column list the writer follows.
-fn at(col: Col) -> usize {
-    Col::WORKBOOK.iter().take_while(|c| **c != col).map(|c| c.workbook_headers().len()).sum()
-}
+use crate::common::{Test, at, mini_city, pdf_text, project, repo, run, text};
 
 fn sheet_rows(path: &Path, sheet: &str) -> Vec<Vec<Data>> {
     let mut wb: Xlsx<_> = open_workbook(path).expect("calamine reads the workbook");
@@ -471,4 +458,66 @@ fn a_closed_stdout_ends_quietly_with_status_0() {
         assert_eq!(o.status.code(), Some(0), "{stderr}");
         assert_eq!(stderr, "", "nothing to say about a reader that left");
     }
+}
+
+/// What the flags and the configuration alone show to be wrong is refused before any data is
+/// read: the broken city file is not reported, the message names the choices.
+#[test]
+fn an_unknown_city_or_year_is_refused_before_the_data_is_read() {
+    let broken = "id = \"broken\"\nyear = [\n";
+    Test::project()
+        .city("testcity", &mini_city())
+        .city("broken", broken)
+        .args(["build", "--city", "testcty"])
+        .status(2)
+        .stderr("error: there is no city `testcty` in the 2025 edition; did you mean `testcity`? (cities: broken, testcity)\n")
+        .run();
+    Test::project()
+        .city("testcity", &mini_city())
+        .city("broken", broken)
+        .args(["check", "--year", "2019"])
+        .status(2)
+        .stderr(
+            "error: there is no 2019 edition in `{dir}/data`: the folder `2019` is missing (its editions: 2025); \
+             choose another year with --year, or create the folder with `yearbook new-city ID --year 2019`\n",
+        )
+        .run();
+    // With a sound plan the data is read, and the broken file found.
+    let (dir, _) = Test::project()
+        .city("testcity", &mini_city())
+        .city("broken", broken)
+        .args(["build", "--city", "testcity"])
+        .status(1)
+        .run();
+    // A new edition's first city makes the edition's folder.
+    let o = run(&["new-city", "lanzhou", "--year", "2026"], dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(dir.path().join("data/2026/lanzhou.toml").is_file());
+}
+
+/// A key `yearbook.toml` does not know is named with its place and the keys that table takes.
+#[test]
+fn an_unknown_configuration_key_is_named_with_the_keys_there_are() {
+    Test::project()
+        .city("testcity", &mini_city())
+        .config("[typeset]\npart_row = 100")
+        .args(["check"])
+        .status(2)
+        .stderr(
+            "error: invalid configuration `{dir}/yearbook.toml`: line 13, column 1: unknown field `part_row`, \
+             expected one of `parts`, `part_rows`, `part_cities`\n",
+        )
+        .run();
+}
+
+/// A clean edition checks silently in the short format, and says so in the human one.
+#[test]
+fn a_clean_edition_checks_with_no_findings() {
+    Test::project().city("testcity", &mini_city()).args(["check", "--format", "short"]).stdout("").stderr("").run();
+    Test::project()
+        .city("testcity", &mini_city())
+        .args(["check"])
+        .stdout("")
+        .stderr("checked 7 file(s) of the 2025 edition: 0 error(s), 0 warning(s)\n")
+        .run();
 }

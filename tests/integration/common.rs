@@ -82,11 +82,9 @@ pub fn project_of_cities(n: usize) -> tempfile::TempDir {
 }
 
 /// Words that lie (partly) outside their page, from `pdftotext -bbox`; `None` when poppler's
-/// pdftotext is not installed.
+/// pdftotext is not installed and [`missing`] allowed the skip.
 pub fn words_outside_pages(pdf: &Path) -> Option<Vec<String>> {
-    let out = Command::new("pdftotext").arg("-bbox").arg(pdf).arg("-").output().ok()?;
-    assert!(out.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&out.stderr));
-    let html = String::from_utf8_lossy(&out.stdout);
+    let html = pdftotext(pdf, &["-bbox"])?;
     let attr = |tag: &str, name: &str| -> f64 {
         let key = format!("{name}=\"");
         tag.split(&key).nth(1).and_then(|r| r.split('"').next()).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN)
@@ -108,4 +106,128 @@ pub fn words_outside_pages(pdf: &Path) -> Option<Vec<String>> {
         }
     }
     Some(outside)
+}
+
+/// A test of the binary as `just` writes its tests: a throw-away project (the shipped
+/// catalogues, templates and fonts), its files, the arguments, and what the run must print and
+/// return. `{dir}` in an expected text stands for the project's folder.
+///
+/// ```ignore
+/// Test::project().city("testcity", &mini_city()).args(["check", "--format", "short"]).stdout("").run();
+/// ```
+pub struct Test {
+    dir: tempfile::TempDir,
+    args: Vec<String>,
+    stdout: Option<String>,
+    stderr: Option<String>,
+    status: i32,
+}
+
+impl Test {
+    /// A project without cities; `run` expects status 0 and does not look at the output unless
+    /// told to.
+    pub fn project() -> Test {
+        Test { dir: project(&[]), args: Vec::new(), stdout: None, stderr: None, status: 0 }
+    }
+
+    /// `data/2025/<id>.toml`.
+    pub fn city(self, id: &str, body: &str) -> Test {
+        self.file(&format!("data/2025/{id}.toml"), body)
+    }
+
+    /// Any file of the project, its folders made.
+    pub fn file(self, path: &str, body: &str) -> Test {
+        let path = self.dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, body).unwrap();
+        self
+    }
+
+    /// Lines added to `yearbook.toml`.
+    pub fn config(self, more: &str) -> Test {
+        let path = self.dir.path().join("yearbook.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, format!("{text}{more}\n")).unwrap();
+        self
+    }
+
+    pub fn args<const N: usize>(mut self, args: [&str; N]) -> Test {
+        self.args = args.iter().map(|a| (*a).to_string()).collect();
+        self
+    }
+
+    pub fn stdout(mut self, exact: &str) -> Test {
+        self.stdout = Some(exact.to_string());
+        self
+    }
+
+    pub fn stderr(mut self, exact: &str) -> Test {
+        self.stderr = Some(exact.to_string());
+        self
+    }
+
+    pub fn status(mut self, code: i32) -> Test {
+        self.status = code;
+        self
+    }
+
+    /// Runs the binary in the project and checks what was asked; the project stays for more.
+    pub fn run(self) -> (tempfile::TempDir, Output) {
+        let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        let o = run(&args, self.dir.path());
+        let dir = self.dir.path().display().to_string();
+        let (stdout, stderr) = (text(&o.stdout), text(&o.stderr));
+        assert_eq!(o.status.code(), Some(self.status), "{args:?}: status\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        if let Some(want) = &self.stdout {
+            assert_eq!(stdout, want.replace("{dir}", &dir), "{args:?}: stdout");
+        }
+        if let Some(want) = &self.stderr {
+            assert_eq!(stderr, want.replace("{dir}", &dir), "{args:?}: stderr");
+        }
+        (self.dir, o)
+    }
+}
+
+/// A check that needs a program outside the project (poppler's pdftotext, Python's bagit or
+/// aiosmtpd) fails when the program is missing: a skipped check must never read as a pass.
+/// `YEARBOOK_ALLOW_SKIP=1` is the explicit opt-out, for a machine that cannot have it; the run
+/// then says loudly what it did not check.
+pub fn missing(program: &str, what_is_not_checked: &str) {
+    assert!(
+        std::env::var_os("YEARBOOK_ALLOW_SKIP").is_some(),
+        "{program} is not installed, so {what_is_not_checked} cannot be checked: install it, or set \
+         YEARBOOK_ALLOW_SKIP=1 to skip this check knowingly"
+    );
+    eprintln!(
+        "\n!!!!! SKIPPED (YEARBOOK_ALLOW_SKIP): {program} is not installed; {what_is_not_checked} was NOT checked\n"
+    );
+}
+
+/// The text of a PDF as poppler's `pdftotext` reads it (`flags` such as `-layout`), or `None`
+/// after [`missing`] allowed the skip.
+pub fn pdftotext(pdf: &Path, flags: &[&str]) -> Option<String> {
+    match Command::new("pdftotext").args(flags).arg(pdf).arg("-").output() {
+        Ok(out) => {
+            assert!(out.status.success(), "pdftotext {}: {}", pdf.display(), text(&out.stderr));
+            Some(text(&out.stdout))
+        }
+        Err(_) => {
+            missing("pdftotext (poppler-utils)", &format!("the text of {}", pdf.display()));
+            None
+        }
+    }
+}
+
+/// All text of a PDF, as pdf-extract (on lopdf) reads it through the fonts' ToUnicode maps,
+/// with whitespace removed so that digit grouping and line breaks do not matter.
+pub fn pdf_text(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap();
+    let raw = pdf_extract::extract_text_from_mem(&bytes).expect("pdf-extract reads the PDF");
+    raw.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// The first workbook column of `col` on a sector sheet, from the column list the writer follows.
+pub fn at(col: yearbook::book::Col) -> usize {
+    use yearbook::book::Col;
+    Col::WORKBOOK.iter().take_while(|c| **c != col).map(|c| c.workbook_headers().len()).sum()
 }

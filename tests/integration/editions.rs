@@ -1,13 +1,9 @@
 //! Two editions side by side: last year's figures and changes in the book and the workbook, a
 //! figure restated by the new edition, and the diff of indicators new, dropped and restated.
 
-use crate::common::{mini_city, project, run, text};
+use crate::common::{at, mini_city, pdftotext, project, run, text};
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use yearbook::book::Col;
-
-fn at(col: Col) -> usize {
-    Col::WORKBOOK.iter().take_while(|c| **c != col).map(|c| c.workbook_headers().len()).sum()
-}
 
 /// The mini city as last year's edition: other values, one indicator since dropped, and no
 /// day-care subsidy yet.
@@ -58,17 +54,13 @@ fn last_years_figures_and_changes_come_from_the_previous_edition() {
     let rental = rows.iter().find(|r| r[at(Col::Value)] == Data::Float(804.0)).unwrap();
     assert_eq!(rental[at(Col::LastYear)], Data::Float(680.0), "the restated figure prevails");
 
-    let pdf =
-        std::process::Command::new("pdftotext").arg(dir.path().join("dist/2025/yearbook-2025.pdf")).arg("-").output();
-    if let Some(out) = pdf.ok().filter(|o| o.status.success()) {
-        let all: String = String::from_utf8_lossy(&out.stdout).chars().filter(|c| !c.is_whitespace()).collect();
+    if let Some(all) = pdftotext(&dir.path().join("dist/2025/yearbook-2025.pdf"), &[]) {
+        let all: String = all.chars().filter(|c| !c.is_whitespace()).collect();
         assert!(all.contains("上版为700"), "the restatement is noted under the table");
         assert!(
             all.contains("与2024年版比较") && all.contains("招聘会"),
             "the changes section lists the dropped indicator"
         );
-    } else {
-        eprintln!("SKIPPED: pdftotext is not installed; the PDF text was not checked");
     }
 }
 

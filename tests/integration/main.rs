@@ -14,7 +14,7 @@ mod landing;
 mod mail;
 mod parts;
 mod plans;
-
+mod promises;
 mod properties;
 mod robustness;
 mod scale;

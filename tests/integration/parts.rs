@@ -334,8 +334,8 @@ fn structure(pdf: &[u8]) -> std::collections::BTreeMap<String, usize> {
 /// (which has the same cuts: each piece of a cut table is a table with its header).
 #[test]
 fn the_tagged_archive_edition_typeset_in_parts_has_the_whole_books_structure() {
+    use yearbook::plan::PdfPreset;
     use yearbook::print::parts::Laidout;
-    use yearbook::print::typeset::PdfPreset;
     let dir = project_of_cities(8);
     cut_small(dir.path());
     // The source without the attachments, exported tagged below.

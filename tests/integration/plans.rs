@@ -1,13 +1,9 @@
 //! Plans, progress and results: a figure with a target and no value is a plan, printed and
 //! exported as a target with its status, never as a value, and never compared with a result.
 
-use crate::common::{mini_city, project, run, text};
+use crate::common::{at, mini_city, pdf_text, pdftotext, project, run, text};
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use yearbook::book::Col;
-
-fn at(col: Col) -> usize {
-    Col::WORKBOOK.iter().take_while(|c| **c != col).map(|c| c.workbook_headers().len()).sum()
-}
 
 /// A city that has only announced its plans for the year.
 const PLAN_CITY: &str = r#"id = "plancity"
@@ -37,12 +33,6 @@ target = 120
 qualifier = "over"
 source = "sanmenxia-2025-progress"
 "#;
-
-fn pdf_text(path: &std::path::Path) -> String {
-    let bytes = std::fs::read(path).unwrap();
-    let raw = pdf_extract::extract_text_from_mem(&bytes).expect("pdf-extract reads the PDF");
-    raw.chars().filter(|c| !c.is_whitespace()).collect()
-}
 
 #[test]
 fn a_plan_is_a_target_with_its_status_and_never_stands_beside_a_result() {
@@ -103,16 +93,7 @@ fn a_figure_of_another_year_is_marked_in_the_comparison() {
     let dir = project(&[("testcity", &mini_city()), ("othercity", &second)]);
     let o = run(&["build"], dir.path());
     assert!(o.status.success(), "{}", text(&o.stderr));
-    let out = std::process::Command::new("pdftotext")
-        .arg("-layout")
-        .arg(dir.path().join("dist/2025/yearbook-2025.pdf"))
-        .arg("-")
-        .output();
-    let Some(out) = out.ok().filter(|o| o.status.success()) else {
-        eprintln!("SKIPPED: pdftotext is not installed; the comparison's year mark was not checked");
-        return;
-    };
-    let layout = String::from_utf8_lossy(&out.stdout);
+    let Some(layout) = pdftotext(&dir.path().join("dist/2025/yearbook-2025.pdf"), &["-layout"]) else { return };
     // The table's page, not the contents that list it.
     let page = layout
         .split('\u{c}')

@@ -1,17 +1,14 @@
 //! Property tests: arbitrary text never escapes its string literal, and arbitrary TOML never
 //! makes the loader or the validator panic.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 
+use crate::common::repo;
 use proptest::prelude::*;
 use yearbook::config::Date;
 use yearbook::print::render::{typst_markup, typst_string};
 use yearbook::print::typeset::{Fonts, YearbookWorld, compile};
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn fonts() -> &'static Fonts {
     static FONTS: OnceLock<Fonts> = OnceLock::new();

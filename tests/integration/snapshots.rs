@@ -3,15 +3,11 @@
 //! reviewable diff. After reviewing a change, rewrite them with `BLESS=1 cargo test --test snapshots`.
 
 use std::io::Read;
-use std::path::PathBuf;
 
+use crate::common::repo;
 use yearbook::config::Config;
 use yearbook::pipeline::{self, Engine};
 use yearbook::plan::{Plan, PlanOptions};
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// Compares `actual` with the golden file, or rewrites it under `BLESS`. Returns the problem.
 fn golden(name: &str, actual: &str) -> Option<String> {
@@ -49,7 +45,7 @@ fn sheet_xml(xlsx: &[u8], entry: &str) -> String {
 #[test]
 fn the_mini_edition_matches_its_golden_files() {
     let config = Config::load(&repo().join("tests/fixtures/mini/yearbook.toml")).unwrap();
-    let plan = Plan::new(config, PlanOptions::default());
+    let plan = Plan::new(config, PlanOptions::default()).unwrap();
     let engine = Engine::new(&plan.config).unwrap();
     let checked = pipeline::check(&plan, &engine).unwrap();
     assert_eq!(checked.errors(), 0);
@@ -89,7 +85,7 @@ fn key_figures_follow_the_editors_choice_else_results_with_targets_first() {
     let ids = |text: &str| -> Vec<String> {
         std::fs::write(data.join("2025/testcity.toml"), text).unwrap();
         let config = Config::load(&dir.path().join("yearbook.toml")).unwrap();
-        let plan = Plan::new(config, PlanOptions::default());
+        let plan = Plan::new(config, PlanOptions::default()).unwrap();
         let engine = Engine::new(&plan.config).unwrap();
         let checked = pipeline::check(&plan, &engine).unwrap();
         let book = pipeline::build_once(&plan, &engine, &checked).unwrap().book;
