@@ -6,8 +6,8 @@
 //! (catalogue, then one edition per year, with spans) → `validate` (every rule, all findings) →
 //! `resolve` (inheritance, units, decimals as typed) → `book` (what the reader sees) → the
 //! `print` wing: `render` (minijinja → Typst source), `typeset` and `parts` (in-process Typst,
-//! bundled fonts only) and `workbook` → `output` (the edition written as a unit). `pipeline` strings the stages together in memory;
-//! nothing below `cmd` prints or exits. After the edition: `export` cuts the workbook by
+//! bundled fonts only) and `workbook` → `output` (the edition written as a unit). `pipeline`
+//! strings the stages together in memory; nothing below `cmd` prints or exits. After the edition: `export` cuts the workbook by
 //! department, `mail` sends each department its workbook. `watch` waits for an edit to what a
 //! build reads (`yearbook watch`).
 

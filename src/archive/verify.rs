@@ -17,8 +17,9 @@ use crate::config::Config;
 use crate::error::AppError;
 use crate::output::sha256_hex;
 use crate::pipeline::{self, Engine};
+use crate::plan::PdfPreset;
 use crate::plan::{Plan, PlanOptions};
-use crate::print::typeset::{Fonts, PdfPreset};
+use crate::print::typeset::Fonts;
 use crate::progress::Progress;
 
 /// The largest file a bag may hold (a 2 000-city archive PDF is far below).
@@ -328,8 +329,8 @@ pub fn rebuild(bag: &Path, fonts: Option<&Path>, progress: Option<Box<Progress>>
     let templates = crate::print::render::environment(&config.templates_dir)?;
     let engine = Engine { fonts, templates, progress, keep_caches: false };
     let options = PlanOptions { year: Some(info.edition), ..PlanOptions::default() };
-    let print = Plan::new(config.clone(), PlanOptions { pdf: PdfPreset::A2b, ..options.clone() });
-    let archival = Plan::new(config, PlanOptions { pdf: PdfPreset::A3bUa, ..options });
+    let print = Plan::new(config.clone(), PlanOptions { pdf: PdfPreset::A2b, ..options.clone() })?;
+    let archival = Plan::new(config, PlanOptions { pdf: PdfPreset::A3bUa, ..options })?;
     let checked = pipeline::check(&print, &engine)?;
     let made = super::editions(&engine, &checked, &print, &archival)?;
     let mut rebuilt = vec![

@@ -5,8 +5,8 @@ use crate::archive::{self, bag::BagInfo, bag::Tool};
 use crate::cmd::args::{ArchiveArgs, Cli};
 use crate::error::AppError;
 use crate::pipeline::{self, Engine};
-use crate::plan::{Plan, PlanOptions};
 use crate::plan::PdfPreset;
+use crate::plan::{Plan, PlanOptions};
 
 pub fn run(cli: &Cli, args: &ArchiveArgs) -> Result<u8, AppError> {
     let reason = args.reason.as_deref().filter(|r| !r.trim().is_empty());
