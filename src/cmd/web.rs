@@ -13,7 +13,7 @@ use crate::web;
 pub const SITE: &str = "web";
 
 pub fn run(cli: &Cli, args: &WebArgs) -> Result<u8, AppError> {
-    let plan = Plan::new(super::config(cli)?, args.options());
+    let plan = Plan::new(super::config(cli)?, args.options())?;
     let engine = Engine::new(&plan.config)?;
     let env = web::environment(&plan.config.templates_dir)?;
     let checked = pipeline::check(&plan, &engine)?;
