@@ -134,8 +134,6 @@ struct RawImprint {
     board: Option<Bilingual>,
     /// ISBN, ISSN or the office's internal serial number.
     serial: Option<Spanned<String>>,
-    /// Up to when the data run, `YYYY-MM` or `YYYY-MM-DD`.
-    data_to: Option<Spanned<String>>,
     /// A line for the printer or the distribution (内部资料 / for internal use).
     note: Option<Bilingual>,
 }
@@ -253,8 +251,6 @@ impl serde::Serialize for Date {
 pub struct Imprint {
     pub board: Option<Text>,
     pub serial: Option<String>,
-    /// The data cut-off as each language writes it.
-    pub data_to: Option<Text>,
     pub note: Option<Text>,
 }
 
@@ -356,21 +352,9 @@ impl Config {
             printed.extend([b.zh.clone(), b.en.clone()]);
         }
         printed.extend(imprint.serial.iter().cloned());
-        let data_to = match &imprint.data_to {
-            Some(d) => Some(written_date(d.get_ref()).ok_or_else(|| AppError::Config {
-                path: path.to_path_buf(),
-                message: format!(
-                    "{}: imprint.data_to `{}` is not a date; write it as YYYY-MM or YYYY-MM-DD",
-                    line_col(&text, d.span().start),
-                    d.get_ref()
-                ),
-            })?),
-            None => None,
-        };
         let imprint = Imprint {
             board: imprint.board.as_ref().map(Into::into),
             serial: imprint.serial.as_ref().map(|s| s.get_ref().clone()),
-            data_to,
             note: imprint.note.as_ref().map(Into::into),
         };
         let collect = resolve_collect(&raw.collect, &text, path, &templates_dir)?;

@@ -90,6 +90,10 @@ pub enum Rule {
     ImplausibleMagnitude,
     UnitChanged,
     SeedName,
+    TraceContext,
+    AsPrinted,
+    TraceStatus,
+    TraceYear,
 }
 
 impl Rule {
@@ -151,6 +155,10 @@ impl Rule {
         Rule::ImplausibleMagnitude,
         Rule::UnitChanged,
         Rule::SeedName,
+        Rule::TraceContext,
+        Rule::AsPrinted,
+        Rule::TraceStatus,
+        Rule::TraceYear,
     ];
 
     /// The stable name shown in brackets, e.g. `error[unknown-unit]`, and in JSON.
@@ -268,6 +276,16 @@ impl Rule {
             }
             Rule::UnitChanged => ("unit-changed", W, "an indicator whose unit differs from the previous edition's"),
             Rule::SeedName => ("seed-name", E, "a source's archived text named by a path instead of a file name"),
+            Rule::TraceContext => {
+                ("trace-context", E, "a figure whose number stands in its article without its unit, qualifier or words")
+            }
+            Rule::AsPrinted => ("as-printed", E, "an `as_printed` form that says another number or qualifier"),
+            Rule::TraceStatus => {
+                ("trace-status", W, "a result in a sentence of plans, or a plan in a sentence without one")
+            }
+            Rule::TraceYear => {
+                ("trace-year", E, "a reference year, start year or cut-off that its sentence contradicts")
+            }
         }
     }
 }

@@ -218,8 +218,10 @@ pub struct City {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Qualifier {
-    /// 超, 超过, 以上, 余, 多: at least this much.
+    /// 超, 超过, 余, 多: more than this.
     Over,
+    /// 以上: at least this much (this figure or more).
+    AtLeast,
     /// 约, 左右.
     About,
     /// 近, 将近: a little less.
@@ -243,6 +245,9 @@ pub struct Indicator {
     /// (`"1.3万余人次"`, `"六所"`, `"超千人"`): what a check against the archived article looks for
     /// when the value's usual written forms are not in the text.
     pub as_printed: Option<Spanned<String>>,
+    /// A few characters of the article's sentence that name this figure, where the Chinese
+    /// name is a paraphrase (`"楼栋"`, `"金川区"`): what the trace looks for beside the number.
+    pub cue: Option<Spanned<String>>,
     pub qualifier: Option<Qualifier>,
     pub reference_year: Option<Spanned<i64>>,
     pub cumulative_since: Option<Spanned<i64>>,

@@ -41,6 +41,8 @@ pub fn scaffold_text(id: &str, year: i32, sectors: &SectorFile, in_use: &[InUse]
         "value = 59178",
         "completion = 147.95",
         "source = \"\"",
+        "cue = \"\"   # optional: a few characters of the article's sentence that name the figure,",
+        "             # where the Chinese name above paraphrases it (yearbook check --sources looks for them)",
     ] {
         let _ = writeln!(out, "# {line}");
     }

@@ -36,6 +36,9 @@ pub struct Book {
     pub symbols: Vec<Symbol>,
     /// Reference years other than the edition year that occur in the data.
     pub other_reference_years: Vec<i64>,
+    /// What years the data describe and the latest cut-off they state, from the figures
+    /// themselves (the cover line and the imprint), never typed.
+    pub coverage: Coverage,
     pub indicator_count: usize,
     /// How many figures are plans, progress to a date, and results.
     pub statuses: StatusCounts,
@@ -43,6 +46,46 @@ pub struct Book {
     pub index: Index,
     /// What changed since the previous edition, when its data exist.
     pub changes: Option<crate::diff::EditionDiff>,
+}
+
+/// The data's years as the cover and the imprint print them.
+#[derive(Debug, Serialize)]
+pub struct Coverage {
+    /// The cover's data line: `2025年数据`, or `主要为2025年数据，部分为2024年` when mixed.
+    pub cover: Text,
+    /// Every reference year, for the imprint: `2024、2025年`.
+    pub years: Text,
+    /// The latest cut-off a figure states (`as_of`), if any: `2025年11月`.
+    pub latest_cut_off: Option<Text>,
+}
+
+impl Coverage {
+    /// From each figure's reference year and cut-off. The main year is the one most figures
+    /// have (the edition's on a tie).
+    fn of(edition_year: i64, years: &[i64], cut_offs: &[&str]) -> Coverage {
+        let mut counts: BTreeMap<i64, usize> = BTreeMap::new();
+        for y in years {
+            *counts.entry(*y).or_default() += 1;
+        }
+        let main = counts.iter().max_by_key(|(y, n)| (**n, **y == edition_year)).map_or(edition_year, |(y, _)| *y);
+        let others: Vec<String> = counts.keys().filter(|y| **y != main).map(i64::to_string).collect();
+        let cover = if others.is_empty() {
+            Text { zh: format!("{main}年数据"), en: format!("statistical data for {main}") }
+        } else {
+            Text {
+                zh: format!("主要为{main}年数据，部分为{}年", others.join("、")),
+                en: format!("mainly {main} data, some {}", others.join(", ")),
+            }
+        };
+        let all: Vec<String> = if counts.is_empty() {
+            vec![edition_year.to_string()]
+        } else {
+            counts.keys().map(i64::to_string).collect()
+        };
+        let years = Text { zh: format!("{}年", all.join("、")), en: all.join(", ") };
+        let latest_cut_off = cut_offs.iter().max().and_then(|d| crate::config::written_date(d));
+        Coverage { cover, years, latest_cut_off }
+    }
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -252,6 +295,7 @@ pub struct TermEntry {
 #[serde(rename_all = "kebab-case")]
 pub enum SymbolKind {
     Over,
+    AtLeast,
     About,
     Nearly,
     Derived,
@@ -275,9 +319,12 @@ impl SymbolKind {
         let ((mark_zh, mark_en), zh, en) = match self {
             SymbolKind::Over => (
                 (">", ">"),
-                "超过所列数值（原文作“超”“余”“以上”等）",
+                "超过所列数值（原文作“超”“余”“多”等）",
                 "more than the figure shown (source: “over”, “-odd”)",
             ),
+            SymbolKind::AtLeast => {
+                (("≥", "≥"), "不少于所列数值（原文作“以上”）", "at least the figure shown (source: “or more”)")
+            }
             SymbolKind::About => (("≈", "≈"), "约数", "approximate figure"),
             SymbolKind::Nearly => {
                 (("<", "<"), "接近但不足所列数值（原文作“近”）", "nearly, just under the figure shown")
@@ -425,7 +472,8 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Opti
         .iter()
         .flat_map(|c| &c.detail.groups)
         .flat_map(|g| &g.rows)
-        .filter(|r| seen.insert(r.indicator_id.as_str()))
+        // Cities that share an id may word it their own way: each wording keeps its entry.
+        .filter(|r| seen.insert((r.indicator_id.as_str(), r.name.zh.as_str(), r.name.en.as_str())))
         .map(|r| match &r.parent {
             // "Jinchuan District" alone says nothing in an index.
             Some(p) => IndexEntry {
@@ -472,6 +520,16 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Opti
             .collect(),
         symbols: symbols.into_iter().map(SymbolKind::symbol).collect(),
         other_reference_years: other_years.into_iter().collect(),
+        coverage: {
+            let (mut years, mut cut_offs) = (Vec::new(), Vec::new());
+            for c in &cities {
+                walk(&c.figures, &mut |f| {
+                    years.push(f.reference_year);
+                    cut_offs.extend(f.as_of.as_deref());
+                });
+            }
+            Coverage::of(year, &years, &cut_offs)
+        },
     }
 }
 
@@ -804,6 +862,7 @@ fn row_symbols(r: &Row, year: i64) -> Vec<SymbolKind> {
     }
     match r.value.as_ref().or(r.target.as_ref()).and_then(|n| n.qualifier) {
         Some(Qualifier::Over) => out.push(SymbolKind::Over),
+        Some(Qualifier::AtLeast) => out.push(SymbolKind::AtLeast),
         Some(Qualifier::About) => out.push(SymbolKind::About),
         Some(Qualifier::Nearly) => out.push(SymbolKind::Nearly),
         None => {}

@@ -84,6 +84,7 @@ fn group_digits(int: &str) -> String {
 pub fn qualifier_mark(q: Option<Qualifier>) -> &'static str {
     match q {
         Some(Qualifier::Over) => ">",
+        Some(Qualifier::AtLeast) => "≥",
         Some(Qualifier::About) => "≈",
         Some(Qualifier::Nearly) => "<",
         None => "",

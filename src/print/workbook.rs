@@ -402,6 +402,7 @@ fn comparison_sheet(wb: &mut Workbook, book: &Book, sheet: &TableSheet, header: 
                 // The qualifier shows as in print (`>1,200`) and the cell stays a number.
                 let prefix = match n.qualifier {
                     Some(crate::model::Qualifier::Over) => "\">\"",
+                    Some(crate::model::Qualifier::AtLeast) => "\"≥\"",
                     Some(crate::model::Qualifier::About) => "\"≈\"",
                     Some(crate::model::Qualifier::Nearly) => "\"<\"",
                     None => "",
@@ -472,6 +473,7 @@ fn write_cell(ws: &mut Worksheet, r: u32, c: u16, col: Col, cell: &Cell, widths:
             if let Some(q) = row.value.as_ref().or(row.target.as_ref()).and_then(|n| n.qualifier) {
                 let label = match q {
                     crate::model::Qualifier::Over => "超过 over",
+                    crate::model::Qualifier::AtLeast => "以上 at least",
                     crate::model::Qualifier::About => "约 about",
                     crate::model::Qualifier::Nearly => "近 nearly",
                 };
