@@ -221,9 +221,8 @@ fn tokens(text: &str, range: Range<usize>) -> Vec<Range<usize>> {
         if b[i].is_ascii_digit() {
             let start = i;
             while i < range.end {
-                if b[i].is_ascii_digit() {
-                    i += 1;
-                } else if (b[i] == b'.' || b[i] == b',') && i + 1 < range.end && b[i + 1].is_ascii_digit() {
+                let joins = (b[i] == b'.' || b[i] == b',') && i + 1 < range.end && b[i + 1].is_ascii_digit();
+                if b[i].is_ascii_digit() || joins {
                     i += 1;
                 } else {
                     break;

@@ -92,12 +92,7 @@ pub fn parse(form: &str) -> Option<Printed> {
 }
 
 fn strip_any<'s>(s: &'s str, words: &[(&str, Qualifier)], qualifier: &mut Option<Qualifier>) -> Option<&'s str> {
-    words.iter().find_map(|(w, q)| {
-        s.strip_prefix(w).map(|r| {
-            *qualifier = qualifier.or(Some(*q));
-            r
-        })
-    })
+    words.iter().find_map(|(w, q)| s.strip_prefix(w).inspect(|_| *qualifier = qualifier.or(Some(*q))))
 }
 
 /// A Chinese numeral as a number: 六, 十六, 两, 千, 三十, 一万二千, 一千零五, 万 (ten thousand).
@@ -158,7 +153,7 @@ mod tests {
         assert_eq!(p("三十元"), (30.0, None, "元".into()));
         assert_eq!(p("1.3万余人次"), (13000.0, Some(Qualifier::Over), "人次".into()));
         assert_eq!(p("85%以上"), (85.0, Some(Qualifier::AtLeast), "%".into()));
-        assert_eq!(p("近4000万元"), (4000.0, Some(Qualifier::Nearly), "万元".into()));
+        assert_eq!(p("近4000万元"), (4.0e7, Some(Qualifier::Nearly), "元".into()));
         assert_eq!(p("7家"), (7.0, None, "家".into()));
         assert!(parse("所").is_none());
     }
@@ -228,7 +223,7 @@ mod tests {
             let zh = write(n);
             let r = parse(&format!("{zh}{word}")).unwrap();
             prop_assert_eq!(r.number, n as f64);
-            prop_assert_eq!(r.rest, word);
+            prop_assert_eq!(&r.rest, &word);
             let r = parse(&format!("{n}{word}")).unwrap();
             prop_assert_eq!(r.number, n as f64);
         }
