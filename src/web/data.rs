@@ -93,6 +93,7 @@ pub fn detail(book: &Book, table: &Table) -> Result<(Vec<u8>, Vec<u8>), AppError
 fn detail_record(table: &str, r: &Row) -> Vec<Field> {
     let qualifier = r.value.as_ref().or(r.target.as_ref()).and_then(|n| n.qualifier).map(|q| match q {
         Qualifier::Over => "over",
+        Qualifier::AtLeast => "at-least",
         Qualifier::About => "about",
         Qualifier::Nearly => "nearly",
     });

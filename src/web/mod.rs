@@ -444,6 +444,7 @@ impl NumView {
     fn of(n: &Num) -> NumView {
         let meaning = n.qualifier.map(|q| match q {
             Qualifier::Over => Text { zh: "超过".into(), en: "more than".into() },
+            Qualifier::AtLeast => Text { zh: "不少于".into(), en: "at least".into() },
             Qualifier::About => Text { zh: "约".into(), en: "about".into() },
             Qualifier::Nearly => Text { zh: "接近".into(), en: "nearly".into() },
         });
