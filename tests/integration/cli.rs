@@ -372,8 +372,7 @@ fn check_traces_each_figure_to_its_article_and_reports_the_one_it_cannot_find() 
     let seeds = dir.path().join("seeds");
     std::fs::create_dir_all(&seeds).unwrap();
     let progress = "技能培训59,178人，完成年度目标的147.95%。农村公路完成123.8%。";
-    let projects =
-        "发放租赁补贴804户（目标800户，完成100.5%），其中金川区689户、永昌县115户。补贴由600元提高到约1000元。";
+    let projects = "全市目标为800户。发放公租房租赁补贴804户，完成100.5%，其中金川区689户、永昌县115户。日间照料补贴标准由600元提高到约1000元。";
     std::fs::write(seeds.join("004_f4078543608c889c.txt"), progress).unwrap();
     std::fs::write(seeds.join("000_210d741039db6a4f.txt"), projects).unwrap();
     let o = run(&["check", "--format", "short", "--sources", "seeds"], dir.path());
@@ -384,10 +383,14 @@ fn check_traces_each_figure_to_its_article_and_reports_the_one_it_cannot_find() 
     // 160.97 km of rural roads is in no article here.
     assert!(untraced[0].starts_with("data/2025/testcity.toml:27:9:") && untraced[0].contains("`160.97`"), "{out}");
 
-    // Given as printed, a figure is looked for in that form.
-    let city = mini_city().replace("value = 160.97\n", "value = 160.97\nas_printed = \"一百六十公里\"\n");
+    // Given as printed, a figure is looked for in that form (which must say the value).
+    let city = mini_city().replace("value = 160.97\n", "value = 160\nas_printed = \"一百六十公里\"\n");
     std::fs::write(dir.path().join("data/2025/testcity.toml"), city).unwrap();
-    std::fs::write(seeds.join("004_f4078543608c889c.txt"), format!("{progress}新改建农村公路一百六十公里。")).unwrap();
+    std::fs::write(
+        seeds.join("004_f4078543608c889c.txt"),
+        format!("{progress}新改建农村公路一百六十公里，完成123.8%。"),
+    )
+    .unwrap();
     let o = run(&["check", "--format", "short", "--sources", "seeds"], dir.path());
     assert!(o.status.success(), "{}{}", text(&o.stdout), text(&o.stderr));
 }
