@@ -409,7 +409,39 @@ pub fn emit_human(out: &mut dyn WriteColor, files: &SourceFiles, diagnostics: &[
         }
         cs = cs.with_notes(notes);
         // A write error on stderr leaves nothing better to do than to go on.
-        let _ = term::emit(out, &config, &files.files, &cs);
+        let _ = term::emit(out, &config, &Native(&files.files), &cs);
+    }
+}
+
+/// The files as a person reads their names: with the system's own separator (`data\2025\x.toml`
+/// on Windows). The names are kept with `/` everywhere else, since they reach the outputs
+/// (attachment names) and the short and JSON formats, which must not depend on the platform.
+struct Native<'f>(&'f SimpleFiles<String, String>);
+
+impl<'a> codespan_reporting::files::Files<'a> for Native<'_> {
+    type FileId = FileIdx;
+    type Name = String;
+    type Source = &'a str;
+
+    fn name(&'a self, id: FileIdx) -> Result<String, codespan_reporting::files::Error> {
+        let name = self.0.name(id)?;
+        Ok(if std::path::MAIN_SEPARATOR == '/' { name } else { name.replace('/', std::path::MAIN_SEPARATOR_STR) })
+    }
+
+    fn source(&'a self, id: FileIdx) -> Result<&'a str, codespan_reporting::files::Error> {
+        self.0.source(id)
+    }
+
+    fn line_index(&'a self, id: FileIdx, byte_index: usize) -> Result<usize, codespan_reporting::files::Error> {
+        self.0.line_index(id, byte_index)
+    }
+
+    fn line_range(
+        &'a self,
+        id: FileIdx,
+        line_index: usize,
+    ) -> Result<std::ops::Range<usize>, codespan_reporting::files::Error> {
+        self.0.line_range(id, line_index)
     }
 }
 

@@ -29,6 +29,20 @@
 //! - **Permissions** are those of any other tool: files `0666 & !umask`, folders `0777 & !umask`,
 //!   also when an existing file (of any mode) is replaced, since every output is a new file.
 //!
+//! - **On Windows** each promise holds by other means. The swap is the fallback above: Windows
+//!   cannot exchange two folders in one step (`ReplaceFileW` and `MOVEFILE_REPLACE_EXISTING`
+//!   replace files, not folders), so for the moment between the two renames there is no folder
+//!   at the edition's name, the previous one sits complete under the `previous` name, and the
+//!   next run puts it back (the leftovers rule); a reader meanwhile finds no edition, never a
+//!   mixed one. Renames are `MoveFileExW` with `MOVEFILE_WRITE_THROUGH`, which returns once the
+//!   move is on disk (the folder flushes of Unix have no Windows counterpart; NTFS journals
+//!   folder entries). A rename Windows refuses because a program has a file of the edition open
+//!   (a PDF viewer, Excel) fails before anything changed, and the error says so. The lock is
+//!   `LockFileEx` on one byte far past the end of the lock file, so the pid stays readable (a
+//!   Windows lock is mandatory; std's `File::lock` covers the whole file), and Windows releases
+//!   it when its holder dies. Files have no mode bits there: every output is a new file, so it
+//!   takes the access rules the folder gives new files, like any other tool's.
+//!
 //! Errors name the final path (never a staging or temporary name) and say that nothing was
 //! changed. Nothing here prints; waiting is reported to the caller through a callback.
 
@@ -148,7 +162,7 @@ impl OutputLock {
                 holder = read_holder(&mut file);
             }
             on_wait(&holder);
-            file.lock().map_err(|e| io_err("lock", e))?;
+            lock(&file).map_err(|e| io_err("lock", e))?;
         }
         OutputLock::finish(file, parent, &path)
     }
@@ -176,12 +190,51 @@ impl Drop for OutputLock {
     }
 }
 
+#[cfg(not(windows))]
 fn try_lock(file: &File) -> io::Result<bool> {
     match file.try_lock() {
         Ok(()) => Ok(true),
         Err(std::fs::TryLockError::WouldBlock) => Ok(false),
         Err(std::fs::TryLockError::Error(e)) => Err(e),
     }
+}
+
+#[cfg(not(windows))]
+fn lock(file: &File) -> io::Result<()> {
+    file.lock()
+}
+
+#[cfg(windows)]
+fn try_lock(file: &File) -> io::Result<bool> {
+    windows_lock(file, true)
+}
+
+#[cfg(windows)]
+fn lock(file: &File) -> io::Result<()> {
+    windows_lock(file, false).map(drop)
+}
+
+/// Locks one byte far past the end of the lock file. Windows locks are mandatory: std's
+/// `File::lock` covers the whole file, and a waiting run could then not read the holder's pid.
+/// The byte's offset is below 2^63, which every Windows file system accepts.
+#[cfg(windows)]
+fn windows_lock(file: &File, fail_at_once: bool) -> io::Result<bool> {
+    use std::os::windows::io::AsRawHandle;
+    use windows_sys::Win32::Foundation::{ERROR_LOCK_VIOLATION, HANDLE};
+    use windows_sys::Win32::Storage::FileSystem::{LOCKFILE_EXCLUSIVE_LOCK, LOCKFILE_FAIL_IMMEDIATELY, LockFileEx};
+    use windows_sys::Win32::System::IO::OVERLAPPED;
+    let mut at = OVERLAPPED::default();
+    at.Anonymous.Anonymous.OffsetHigh = 0x7fff_ffff;
+    at.Anonymous.Anonymous.Offset = 0xffff_fffe;
+    let flags = LOCKFILE_EXCLUSIVE_LOCK | if fail_at_once { LOCKFILE_FAIL_IMMEDIATELY } else { 0 };
+    // SAFETY: the handle is the open lock file's, valid while `file` lives; the file is opened
+    // for synchronous I/O, so LockFileEx returns only once the lock is taken or refused.
+    let ok = unsafe { LockFileEx(file.as_raw_handle() as HANDLE, flags, 0, 1, 0, &mut at) };
+    if ok != 0 {
+        return Ok(true);
+    }
+    let e = io::Error::last_os_error();
+    if fail_at_once && e.raw_os_error() == Some(ERROR_LOCK_VIOLATION as i32) { Ok(false) } else { Err(e) }
 }
 
 fn read_holder(file: &mut File) -> Holder {
@@ -368,7 +421,7 @@ fn land_with(
             }
         })?
     } else {
-        let moved = seam.check(Step::Swap).and_then(|()| std::fs::rename(&staging, &edition));
+        let moved = seam.check(Step::Swap).and_then(|()| rename(&staging, &edition));
         if let Err(e) = moved {
             let _ = std::fs::remove_dir_all(&staging);
             return Err(unchanged("create the edition folder", shown.clone(), e));
@@ -439,13 +492,25 @@ fn swap(
     }
     let previous =
         parent.join(format!("{PREVIOUS}{name}-{}-{}", std::process::id(), STAGED.fetch_add(1, Ordering::Relaxed)));
-    std::fs::rename(edition, &previous).map_err(|e| (e, None))?;
-    match seam.check(Step::SecondRename).and_then(|()| std::fs::rename(staging, edition)) {
+    rename(edition, &previous).map_err(|e| (in_use(e), None))?;
+    match seam.check(Step::SecondRename).and_then(|()| rename(staging, edition)) {
         Ok(()) => Ok(Some(previous)),
-        Err(e) => match std::fs::rename(&previous, edition) {
+        Err(e) => match rename(&previous, edition) {
             Ok(()) => Err((e, None)),
             Err(_) => Err((e, Some(previous))),
         },
+    }
+}
+
+/// Windows refuses to rename a folder while a program has one of its files open (access denied,
+/// or a sharing violation): the error then says what to do.
+fn in_use(e: io::Error) -> io::Error {
+    if cfg!(windows) && matches!(e.raw_os_error(), Some(5 | 32)) {
+        let hint =
+            "a program may have a file of the edition open (a PDF viewer, a spreadsheet): close it and run again";
+        io::Error::new(e.kind(), format!("{e}; {hint}"))
+    } else {
+        e
     }
 }
 
@@ -511,7 +576,19 @@ fn link_tree(from: &Path, to: &Path) -> Result<(), (PathBuf, io::Error)> {
     if kind.is_symlink() {
         #[cfg(unix)]
         return std::os::unix::fs::symlink(std::fs::read_link(from).map_err(fail)?, to).map_err(fail);
-        #[cfg(not(unix))]
+        // Windows: a link again where the user may make links (developer mode, or the right to
+        // create them), else a copy of what it points to (a folder's link cannot be copied).
+        #[cfg(windows)]
+        {
+            let target = std::fs::read_link(from).map_err(fail)?;
+            let made = if std::fs::metadata(from).is_ok_and(|m| m.is_dir()) {
+                std::os::windows::fs::symlink_dir(&target, to)
+            } else {
+                std::os::windows::fs::symlink_file(&target, to)
+            };
+            return made.or_else(|_| std::fs::copy(from, to).map(drop)).map_err(fail);
+        }
+        #[cfg(not(any(unix, windows)))]
         return std::fs::copy(from, to).map(drop).map_err(fail);
     }
     if kind.is_dir() {
@@ -548,7 +625,7 @@ fn clear_leftovers(parent: &Path) -> Result<(), AppError> {
             if std::fs::symlink_metadata(&home).is_ok() {
                 std::fs::remove_dir_all(&path)
             } else {
-                std::fs::rename(&path, &home).and_then(|()| sync_dir(parent))
+                rename(&path, &home).and_then(|()| sync_dir(parent))
             }
         } else {
             continue;
@@ -573,6 +650,10 @@ fn write_new_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// Makes the entries of a folder (new names, renames) durable.
+///
+/// On Windows there is nothing to flush here: NTFS journals the entries of a folder, each file's
+/// `FlushFileBuffers` (`sync_all`) commits the file with its entry, and every rename is made with
+/// `MOVEFILE_WRITE_THROUGH` ([`rename`]), which returns once the move is on disk.
 fn sync_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
     return File::open(dir)?.sync_all();
@@ -580,6 +661,29 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
     {
         let _ = dir;
         Ok(())
+    }
+}
+
+/// Renames a file or folder to a name that is free (the edition folder, set aside or put back).
+#[cfg(not(windows))]
+fn rename(from: &Path, to: &Path) -> io::Result<()> {
+    std::fs::rename(from, to)
+}
+
+/// Renames a file or folder to a name that is free, durably: `MoveFileExW` with
+/// `MOVEFILE_WRITE_THROUGH` returns only once the move is on disk (std's rename does not ask
+/// for it). Without `MOVEFILE_REPLACE_EXISTING`, an existing target is an error, never replaced.
+#[cfg(windows)]
+fn rename(from: &Path, to: &Path) -> io::Result<()> {
+    use std::os::windows::ffi::OsStrExt;
+    use windows_sys::Win32::Storage::FileSystem::{MOVEFILE_WRITE_THROUGH, MoveFileExW};
+    let wide = |p: &Path| p.as_os_str().encode_wide().chain([0]).collect::<Vec<u16>>();
+    let (from, to) = (wide(from), wide(to));
+    // SAFETY: both names are NUL-terminated UTF-16 buffers that live across the call.
+    if unsafe { MoveFileExW(from.as_ptr(), to.as_ptr(), MOVEFILE_WRITE_THROUGH) } != 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
     }
 }
 
@@ -637,8 +741,25 @@ mod tests {
         v
     }
 
+    #[cfg(unix)]
     fn mode(path: &Path) -> u32 {
         std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(path).unwrap().permissions()) & 0o7777
+    }
+
+    /// Windows has no modes: a new file takes the folder's inherited access rules, like any
+    /// tool's; what shows in the metadata is the read-only attribute.
+    #[cfg(windows)]
+    fn mode(path: &Path) -> u32 {
+        u32::from(std::fs::metadata(path).unwrap().permissions().readonly())
+    }
+
+    /// A symbolic link on Unix; on Windows (where making one needs a privilege) a file in its
+    /// place, which the landing carries over the same way.
+    fn symlink(target: &str, at: &Path) {
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(target, at).unwrap();
+        #[cfg(not(unix))]
+        std::fs::write(at, target).unwrap();
     }
 
     /// The modes any tool gets under the current umask, for a new file and a new folder.
@@ -664,11 +785,12 @@ mod tests {
         let ed = dir.path().join("2025");
         std::fs::create_dir_all(ed.join("notes")).unwrap();
         std::fs::write(ed.join("yearbook-2025.pdf"), "old pdf").unwrap();
+        #[cfg(unix)]
         std::fs::set_permissions(ed.join("yearbook-2025.pdf"), std::os::unix::fs::PermissionsExt::from_mode(0o600))
             .unwrap();
         std::fs::write(ed.join("yearbook-2025-en.pdf"), "english pdf").unwrap();
         std::fs::write(ed.join("notes/a.txt"), "a note").unwrap();
-        std::os::unix::fs::symlink("notes/a.txt", ed.join("latest-note")).unwrap();
+        symlink("notes/a.txt", &ed.join("latest-note"));
         std::fs::write(ed.join(".tmpAb12Cd"), "half a pdf").unwrap();
         (dir, lock)
     }
@@ -783,6 +905,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn a_symlinked_edition_folder_stays_a_symlink() {
         let dir = tempfile::tempdir().unwrap();
         let lock = OutputLock::acquire(dir.path(), |_| panic!("nobody else holds the lock")).unwrap();

@@ -54,16 +54,6 @@ impl Timings {
     }
 }
 
-/// The process's resident memory now, in MiB (Linux; `None` elsewhere). The peak of a stage is
-/// not this: `/usr/bin/time -v` gives the peak of the whole run.
-fn resident_mib() -> Option<u64> {
-    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
-    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
-    // SAFETY: sysconf only reads a system constant.
-    let page = u64::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).ok()?;
-    Some((pages * page) >> 20)
-}
-
 /// Times the stages of one call and reports each as it starts.
 struct Stopwatch<'a> {
     timings: Timings,
@@ -79,7 +69,7 @@ impl<'a> Stopwatch<'a> {
         crate::progress::report(self.progress, Step::Stage(stage));
         let start = Instant::now();
         let out = f();
-        self.timings.0.push((stage, start.elapsed(), resident_mib()));
+        self.timings.0.push((stage, start.elapsed(), crate::alloc::resident_mib()));
         out
     }
 }

@@ -158,8 +158,63 @@ pub fn workbook_of(book: &Book, selection: &Selection, pages: &TablePages) -> Re
         }
     }
     sources_sheet(&mut wb, book, selection, &header)?;
-    Ok(wb.save_to_buffer()?)
+    let mut bytes = wb.save_to_buffer()?;
+    made_on_unix(&mut bytes)?;
+    Ok(bytes)
 }
+
+/// The zip's "made by" system, [`UNIX`], written into every central directory entry, so that the
+/// workbook has the same bytes on every platform.
+///
+/// Why here: rust_xlsxwriter writes the zip with the `zip` crate's defaults, which record the
+/// host (0 = MS-DOS when built for Windows, 3 = Unix elsewhere) in the high byte of each entry's
+/// "version made by", and offers no option to choose it. That byte is the only difference (the
+/// entries' permissions, dates and data are fixed by rust_xlsxwriter), it is read by no
+/// spreadsheet program, and it lies outside every checksum, so setting it afterwards is exact.
+/// Unix, because workbooks archived before this were made on Linux: their bytes stay valid for
+/// `verify --rebuild`.
+fn made_on_unix(zip: &mut [u8]) -> Result<(), AppError> {
+    let bad = |what: &str| AppError::Internal(format!("the workbook's zip container is not as expected: {what}"));
+    let u16_at = |b: &[u8], at: usize| b.get(at..at + 2).map(|s| u16::from_le_bytes([s[0], s[1]]));
+    let u32_at = |b: &[u8], at: usize| b.get(at..at + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]));
+    let u64_at = |b: &[u8], at: usize| b.get(at..at + 8).map(|s| u64::from_le_bytes(s.try_into().unwrap_or([0; 8])));
+    // The end of central directory record: the last one (rust_xlsxwriter writes no comment, but
+    // a comment of up to 64 KiB would only move it).
+    let eocd = (0..=zip.len().saturating_sub(22))
+        .rev()
+        .take(22 + usize::from(u16::MAX))
+        .find(|&at| u32_at(zip, at) == Some(0x0605_4b50))
+        .ok_or_else(|| bad("no end of central directory"))?;
+    let mut count = u64::from(u16_at(zip, eocd + 10).ok_or_else(|| bad("a short end record"))?);
+    let mut start = u64::from(u32_at(zip, eocd + 16).ok_or_else(|| bad("a short end record"))?);
+    if count == u64::from(u16::MAX) || start == u64::from(u32::MAX) {
+        // Zip64 (a workbook of more than 65 535 parts or 4 GiB): the real figures are in the
+        // zip64 end record, which its locator just before the end record points to.
+        let locator = eocd.checked_sub(20).filter(|&at| u32_at(zip, at) == Some(0x0706_4b50));
+        let record = locator
+            .and_then(|at| u64_at(zip, at + 8))
+            .and_then(|r| usize::try_from(r).ok())
+            .filter(|&r| u32_at(zip, r) == Some(0x0606_4b50))
+            .ok_or_else(|| bad("no zip64 end record"))?;
+        count = u64_at(zip, record + 32).ok_or_else(|| bad("a short zip64 end record"))?;
+        start = u64_at(zip, record + 48).ok_or_else(|| bad("a short zip64 end record"))?;
+    }
+    let mut at = usize::try_from(start).map_err(|_| bad("a directory beyond memory"))?;
+    for _ in 0..count {
+        if u32_at(zip, at) != Some(0x0201_4b50) {
+            return Err(bad("a central directory entry out of place"));
+        }
+        let lengths: Option<Vec<usize>> = [28, 30, 32].iter().map(|&o| u16_at(zip, at + o).map(usize::from)).collect();
+        let lengths = lengths.ok_or_else(|| bad("a short central directory entry"))?;
+        // "Version made by": the zip version in its low byte, the system in its high byte.
+        zip[at + 5] = UNIX;
+        at += 46 + lengths.iter().sum::<usize>();
+    }
+    Ok(())
+}
+
+/// The zip format's code for Unix as the system that made an entry.
+const UNIX: u8 = 3;
 
 /// Paper, orientation and scaling every sheet shares: A4 landscape, as wide as one page, the
 /// header rows on every printed page, only the table printed.
@@ -587,6 +642,56 @@ fn sources_sheet(wb: &mut Workbook, book: &Book, selection: &Selection, header: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A zip of two entries as the `zip` crate writes it when built for `system`.
+    fn zip_made_on(system: zip::System) -> Vec<u8> {
+        use std::io::Write as _;
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .unix_permissions(0o600)
+            .last_modified_time(zip::DateTime::default())
+            .system(system);
+        for (name, text) in [("[Content_Types].xml", "<Types/>"), ("xl/workbook.xml", "<workbook/>")] {
+            zip.start_file(name, options).unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_zip_made_on_windows_gets_the_bytes_of_one_made_on_unix() {
+        let (mut dos, mut unix) = (zip_made_on(zip::System::Dos), zip_made_on(zip::System::Unix));
+        assert_ne!(dos, unix, "the system must show in the bytes, or this test proves nothing");
+        made_on_unix(&mut dos).unwrap();
+        made_on_unix(&mut unix).unwrap();
+        assert_eq!(dos, unix);
+        let archive = zip::ZipArchive::new(std::io::Cursor::new(dos)).unwrap();
+        assert_eq!(archive.len(), 2);
+    }
+
+    #[test]
+    fn every_entry_of_a_real_workbook_says_unix() {
+        use zip::HasZipMetadata as _;
+        let mut wb = Workbook::new();
+        wb.add_worksheet().write(0, 0, "三门峡").unwrap();
+        let mut bytes = wb.save_to_buffer().unwrap();
+        made_on_unix(&mut bytes).unwrap();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        assert!(archive.len() > 5);
+        for i in 0..archive.len() {
+            assert_eq!(archive.by_index(i).unwrap().get_metadata().system, zip::System::Unix);
+        }
+    }
+
+    #[test]
+    fn a_broken_container_is_an_error_not_a_panic() {
+        let whole = zip_made_on(zip::System::Dos);
+        for cut in [0, 10, whole.len() / 2, whole.len() - 30, whole.len() - 1] {
+            let mut part = whole[..cut].to_vec();
+            assert!(made_on_unix(&mut part).is_err(), "cut at {cut}");
+        }
+    }
 
     #[test]
     fn chinese_counts_double_width() {
