@@ -37,6 +37,8 @@ def make_edition(dest: pathlib.Path, copies: int, source: pathlib.Path) -> int:
             cid = src.stem if k == 0 else f"{src.stem}-c{k}"
             body = re.sub(r'^id = "[^"]*"', f'id = "{cid}"', text, count=1, flags=re.M)
             if k:
+                # A copy is another city: it cannot share the division code.
+                body = re.sub(r'^code = "[^"]*"\n', '', body, count=1, flags=re.M)
                 body = re.sub(r'^(name = \{ zh = ")([^"]*)(", en = ")([^"]*)(")', rf'\g<1>\g<2>{k}\g<3>\g<4> {k}\g<5>', body, count=1, flags=re.M)
             (data / "2025" / f"{cid}.toml").write_text(body, encoding="utf-8")
             cities += 1

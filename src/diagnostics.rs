@@ -61,6 +61,7 @@ pub enum Rule {
     CityId,
     EditionYear,
     DuplicateCityName,
+    CityCode,
     MissingSummary,
     MissingOverview,
     SummaryWithoutFigures,
@@ -130,6 +131,7 @@ impl Rule {
         Rule::CityId,
         Rule::EditionYear,
         Rule::DuplicateCityName,
+        Rule::CityCode,
         Rule::MissingSummary,
         Rule::MissingOverview,
         Rule::SummaryWithoutFigures,
@@ -223,6 +225,9 @@ impl Rule {
             Rule::CityId => ("city-id", E, "a city's id differs from its file name"),
             Rule::EditionYear => ("edition-year", E, "a city file's year differs from its edition folder"),
             Rule::DuplicateCityName => ("duplicate-city-name", E, "two cities of one edition have the same name"),
+            Rule::CityCode => {
+                ("city-code", E, "a city's division code is malformed, of another province, or another city's")
+            }
             Rule::MissingSummary => ("missing-summary", W, "a city has figures in a sector but no summary for it"),
             Rule::MissingOverview => ("missing-overview", W, "a city has no overview for its profile"),
             Rule::NoFigure => (

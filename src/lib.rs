@@ -20,6 +20,7 @@ pub mod config;
 pub mod departments;
 pub mod diagnostics;
 pub mod diff;
+pub mod division;
 pub mod error;
 pub mod load;
 pub mod model;

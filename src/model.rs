@@ -201,6 +201,9 @@ pub struct City {
     pub year: Spanned<i64>,
     pub name: Bilingual,
     pub province: Option<Bilingual>,
+    /// The six-digit administrative division code (行政区划代码), which orders the cities as
+    /// official yearbooks do: by province, then by code.
+    pub code: Option<Spanned<String>>,
     /// Articles this file draws on.
     #[serde(default)]
     pub sources: Vec<Spanned<String>>,

@@ -68,6 +68,8 @@ pub struct City {
     pub id: String,
     pub name: Text,
     pub province: Option<Text>,
+    /// The six-digit division code, when the file gives it.
+    pub code: Option<String>,
     pub overview: Text,
     /// Sector id → the city's summary of that sector.
     pub summaries: BTreeMap<String, Text>,
@@ -250,6 +252,7 @@ pub fn resolve(files: &SourceFiles, catalogue: &Catalogue, edition: &Edition) ->
                 id: c.city.id.get_ref().clone(),
                 name: (&c.city.name).into(),
                 province: c.city.province.as_ref().map(Into::into),
+                code: c.city.code.as_ref().map(|s| s.get_ref().clone()),
                 overview: c.city.overview.as_ref().map_or(Text { zh: String::new(), en: String::new() }, Into::into),
                 summaries: c.city.summaries.iter().map(|(k, v)| (k.get_ref().clone(), v.into())).collect(),
                 figures,

@@ -40,6 +40,12 @@ pub struct Book {
     /// themselves (the cover line and the imprint), never typed.
     pub coverage: Coverage,
     pub indicator_count: usize,
+    /// A national edition (from [`NATIONAL_FROM`] cities): the editor's notes give the count and
+    /// the provinces and list the cities in an appendix, and chapter openers leave the city
+    /// summaries to the profiles.
+    pub national: bool,
+    /// The provinces of the cities, in code order.
+    pub provinces: Vec<Text>,
     /// How many figures are plans, progress to a date, and results.
     pub statuses: StatusCounts,
     /// Index of indicators, one entry per indicator id; parts are named with their parent.
@@ -115,6 +121,11 @@ pub struct CityEntry {
     pub id: String,
     pub name: Text,
     pub province: Option<Text>,
+    /// The six-digit division code, when the city file gives it.
+    pub code: Option<String>,
+    /// The province this city is the first of, when the edition spans more than one province:
+    /// the profiles print it as a heading.
+    pub opens_province: Option<Text>,
     pub overview: Text,
     pub indicator_count: usize,
     /// A few figures for the city-profile panel.
@@ -157,6 +168,12 @@ pub struct Chart {
     pub min: f64,
     pub max: f64,
 }
+
+/// Fewer indicators than this shared by two cities make no comparison table.
+pub const COMPARISON_MIN_ROWS: usize = 2;
+
+/// From this many cities a book takes the forms of a national yearbook (see [`Book::national`]).
+pub const NATIONAL_FROM: usize = 10;
 
 /// Fewer bars than this repeat the table beside them.
 pub const CHART_MIN_BARS: usize = 6;
@@ -358,12 +375,29 @@ impl SymbolKind {
     }
 }
 
+/// Where a city stands in the book: its province in code order (from its code, else from the
+/// province's name; unknown provinces last), then its code, then its English name.
+fn city_order(c: &City) -> (String, String, String) {
+    let province = c
+        .code
+        .as_deref()
+        .and_then(crate::division::province_of)
+        .or_else(|| {
+            let zh = c.province.as_ref()?.zh.trim().to_string();
+            crate::division::PROVINCES.iter().copied().find(|p| p.1 == zh)
+        })
+        .map_or_else(|| "99".to_string(), |p| p.0.to_string());
+    (province, c.code.clone().unwrap_or_else(|| "999999".into()), c.name.en.clone())
+}
+
 /// Lays out the resolved edition for the cities `only` (all when empty), with the title,
 /// publisher and date of the configuration.
 pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Option<EditionDiff>) -> Book {
     let year = i64::from(edition.year);
     let mut cities: Vec<&City> = edition.cities.iter().filter(|c| only.is_empty() || only.contains(&c.id)).collect();
-    cities.sort_by(|a, b| a.name.en.cmp(&b.name.en));
+    // As official yearbooks order them: by province in code order, then by the city's code.
+    cities.sort_by_cached_key(|c| city_order(c));
+    let provinces: HashSet<Option<&str>> = cities.iter().map(|c| c.province.as_ref().map(|p| p.zh.as_str())).collect();
 
     // Sources in catalogue order, numbered S1, S2 … among those the selected cities use.
     let mut used: HashSet<&str> = HashSet::new();
@@ -453,12 +487,18 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Opti
 
     let city_entries: Vec<CityEntry> = cities
         .iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(i, c)| {
             let mut count = 0;
             walk(&c.figures, &mut |_| count += 1);
+            // A heading over each province's first city, when the edition spans more than one.
+            let opens = provinces.len() > 1
+                && (i == 0 || cities[i - 1].province.as_ref().map(|p| &p.zh) != c.province.as_ref().map(|p| &p.zh));
             CityEntry {
                 id: c.id.clone(),
                 name: c.name.clone(),
+                code: c.code.clone(),
+                opens_province: if opens { c.province.clone() } else { None },
                 province: c.province.clone(),
                 overview: c.overview.clone(),
                 indicator_count: count,
@@ -499,6 +539,16 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Opti
         imprint: config.imprint.clone(),
         changes: changes.filter(|c| !c.is_empty()),
         indicator_count: city_entries.iter().map(|c| c.indicator_count).sum(),
+        national: city_entries.len() >= NATIONAL_FROM,
+        provinces: {
+            let mut out: Vec<Text> = Vec::new();
+            for p in city_entries.iter().filter_map(|c| c.province.as_ref()) {
+                if !out.iter().any(|o| o.zh == p.zh) {
+                    out.push(p.clone());
+                }
+            }
+            out
+        },
         statuses: {
             let mut counts = StatusCounts::default();
             for c in &cities {
@@ -686,9 +736,11 @@ impl Rows<'_> {
             let v = Num::of(alt.value).text();
             let (zh_extra, en_extra) =
                 alt.note.as_ref().map(|n| (format!("；{}", n.zh), format!("; {}", n.en))).unwrap_or_default();
+            // "66.9%", as the tables print a percentage, but "93 homes".
+            let space = if f.unit.text.en == "%" { "" } else { " " };
             out.push(Text {
                 zh: format!("{}另一报道（{code}）为{v}{}{zh_extra}", f.name.zh, f.unit.text.zh),
-                en: format!("{}: another report ({code}) gives {v} {}{en_extra}", f.name.en, f.unit.text.en),
+                en: format!("{}: another report ({code}) gives {v}{space}{}{en_extra}", f.name.en, f.unit.text.en),
             });
         }
         if let Some(since) = f.cumulative_since.filter(|s| parent.is_none_or(|p| p.cumulative_since != Some(*s))) {
@@ -807,18 +859,28 @@ fn comparison(detail: &Table, chapter: usize, sector: &Text) -> Option<(Table, O
         }
     }
     let shared: Vec<Vec<&Row>> = by_id.into_values().filter(|rows| rows.len() > 1).collect();
-    if shared.is_empty() {
+    // A comparison of a single indicator is a sentence, not a table of its own page.
+    if shared.len() < COMPARISON_MIN_ROWS {
         return None;
     }
+    // Only the sources of the figures compared, in the detail table's order.
+    let compared: HashSet<&str> = shared.iter().flatten().map(|r| r.source.as_str()).collect();
+    let sources: Vec<String> = detail.sources.iter().filter(|s| compared.contains(s.as_str())).cloned().collect();
     let title = Text {
         zh: format!("{}可比指标城市对比", sector.zh),
         en: format!("{}: Comparable Indicators by City", sector.en),
     };
     // Cities are matched by id: two cities may share a name, never an id.
-    let cities: Vec<(&str, &Text)> =
-        detail.groups.iter().filter_map(|g| g.rows.first().map(|r| (r.city_id.as_str(), &r.city))).collect();
+    // A column only for a city that reports at least one compared figure.
+    let reporting: HashSet<&str> = shared.iter().flatten().map(|r| r.city_id.as_str()).collect();
+    let cities: Vec<(&str, &Text)> = detail
+        .groups
+        .iter()
+        .filter_map(|g| g.rows.first().map(|r| (r.city_id.as_str(), &r.city)))
+        .filter(|(id, _)| reporting.contains(id))
+        .collect();
     let by_rows = (cities.len() > COMPARISON_CITY_COLUMNS)
-        .then(|| comparison_by_rows(shared.clone(), chapter, title.clone(), &detail.sources));
+        .then(|| comparison_by_rows(shared.clone(), chapter, title.clone(), &sources));
     let mut columns = vec![Col::Item.column(), Col::Unit.column()];
     columns.extend(cities.iter().enumerate().map(|(i, (_, name))| Column {
         header: (*name).clone(),
@@ -850,7 +912,7 @@ fn comparison(detail: &Table, chapter: usize, sector: &Text) -> Option<(Table, O
         columns,
         groups: vec![Group { heading: None, rows }],
         notes: Vec::new(),
-        sources: detail.sources.clone(),
+        sources,
     };
     Some((wide, by_rows))
 }

@@ -1,5 +1,6 @@
 //! Rules across the cities of an edition: one id means one concept everywhere (the comparison
-//! tables pair figures by id), and no two cities share a name (tables match cities by name).
+//! tables pair figures by id), no two cities share a name (tables match cities by name), and a
+//! city's division code is a city's code of its province, its own.
 
 use std::collections::HashMap;
 
@@ -97,6 +98,39 @@ impl Validator<'_> {
                     )
                     .with_hint("each city of an edition needs its own name; was the file copied?"),
                 );
+            }
+        }
+    }
+
+    /// A city's division code orders the book: it must be a city's code, of the province the
+    /// file names, and no other city's.
+    pub(super) fn city_codes(&mut self, edition: &Edition) {
+        let mut seen: HashMap<&str, &str> = HashMap::new();
+        for c in &edition.cities {
+            let Some(code) = &c.city.code else { continue };
+            let value = code.get_ref().as_str();
+            let problem = crate::division::code_problem(value).map(|p| {
+                (p, "write the city's six-digit 行政区划代码, e.g. `code = \"620300\"` for 金昌市".to_string())
+            });
+            let problem = problem.or_else(|| {
+                let (_, zh, _) = crate::division::province_of(value)?;
+                let named = c.city.province.as_ref()?.zh().trim();
+                (named != zh).then(|| {
+                    (
+                        format!("`{value}` is a code of {zh}, but the file's province is {named}"),
+                        "check the code, or the `province`".to_string(),
+                    )
+                })
+            });
+            let problem = problem.or_else(|| {
+                let first = seen.insert(value, &c.stem)?;
+                Some((
+                    format!("`{first}.toml` already has the division code `{value}`"),
+                    "each city has its own code; was the file copied?".to_string(),
+                ))
+            });
+            if let Some((message, hint)) = problem {
+                self.push(Diagnostic::new(c.file, span(code), Rule::CityCode, message).with_hint(hint));
             }
         }
     }

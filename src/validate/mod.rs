@@ -105,6 +105,7 @@ impl<'a> Validator<'a> {
             self.city(c.file, &c.stem, &c.city, year, &known, damaged);
         }
         self.city_names(edition);
+        self.city_codes(edition);
         self.indicator_meanings(edition);
     }
 }

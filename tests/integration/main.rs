@@ -16,6 +16,7 @@ mod mail;
 mod parts;
 mod plans;
 mod promises;
+mod proof;
 mod properties;
 mod robustness;
 mod scale;

@@ -1,0 +1,344 @@
+//! The printer's proof rules, checked on the shipped four-city book as a proof-reader checks
+//! them: no table row broken across a page, no page that only continues a table's label, notes
+//! or source line, no chart cut in two, English quotes in the Latin face, figures aligned on
+//! their decimal point. Positions and fonts come from poppler (`pdftotext -bbox`,
+//! `pdftohtml -xml`), which CI installs; without it these tests fail rather than pass unchecked.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use crate::common::{project, repo, run, text};
+
+/// The shipped four cities built once per language into a temporary project: (dir, pdf paths).
+fn books() -> &'static (tempfile::TempDir, Vec<(String, PathBuf)>) {
+    static BOOKS: OnceLock<(tempfile::TempDir, Vec<(String, PathBuf)>)> = OnceLock::new();
+    BOOKS.get_or_init(|| {
+        let ids = ["jiayuguan", "jinchang", "sanmenxia", "wuwei"];
+        let texts: Vec<(String, String)> = ids
+            .iter()
+            .map(|id| (id.to_string(), std::fs::read_to_string(repo().join(format!("data/2025/{id}.toml"))).unwrap()))
+            .collect();
+        let refs: Vec<(&str, &str)> = texts.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let dir = project(&refs);
+        let mut pdfs = Vec::new();
+        for (lang, flags, name) in [
+            ("bilingual", vec![], "yearbook-2025.pdf"),
+            ("zh", vec!["--lang", "zh"], "yearbook-2025-zh.pdf"),
+            ("en", vec!["--lang", "en"], "yearbook-2025-en.pdf"),
+        ] {
+            let mut args = vec!["build", "-q"];
+            args.extend(flags);
+            let o = run(&args, dir.path());
+            assert!(o.status.success(), "build {lang}: {}", text(&o.stderr));
+            pdfs.push((lang.to_string(), dir.path().join("dist/2025").join(name)));
+        }
+        (dir, pdfs)
+    })
+}
+
+fn poppler(tool: &str, args: &[&str], pdf: &Path) -> String {
+    let out = Command::new(tool)
+        .args(args)
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} (poppler-utils) is needed to check the proofs: {e}"));
+    assert!(out.status.success(), "{tool} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The text of every page, as laid out (one string per page).
+fn pages(pdf: &Path) -> Vec<String> {
+    poppler("pdftotext", &["-layout"], pdf).split('\u{c}').map(str::to_string).collect()
+}
+
+#[derive(Debug, Clone)]
+struct Word {
+    x0: f64,
+    y0: f64,
+    x1: f64,
+    text: String,
+}
+
+/// Every page's words with their boxes, from `pdftotext -bbox`.
+fn words(pdf: &Path) -> Vec<Vec<Word>> {
+    let html = poppler("pdftotext", &["-bbox"], pdf);
+    let attr = |tag: &str, name: &str| -> f64 {
+        let key = format!("{name}=\"");
+        tag.split(&key).nth(1).and_then(|r| r.split('"').next()).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN)
+    };
+    let mut out: Vec<Vec<Word>> = Vec::new();
+    for line in html.lines().map(str::trim) {
+        if line.starts_with("<page ") {
+            out.push(Vec::new());
+        } else if line.starts_with("<word ") {
+            let raw = line.split('>').nth(1).and_then(|r| r.split('<').next()).unwrap_or("");
+            let text = raw.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"");
+            out.last_mut().unwrap().push(Word {
+                x0: attr(line, "xMin"),
+                y0: attr(line, "yMin"),
+                x1: attr(line, "xMax"),
+                text,
+            });
+        }
+    }
+    out
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}' | '“' | '‘')
+}
+
+/// Lines of words (words whose tops lie within 2 pt), top to bottom.
+fn lines_of(ws: &[Word]) -> Vec<Vec<Word>> {
+    let mut sorted = ws.to_vec();
+    sorted.sort_by(|a, b| a.y0.total_cmp(&b.y0).then(a.x0.total_cmp(&b.x0)));
+    let mut lines: Vec<Vec<Word>> = Vec::new();
+    for w in sorted {
+        match lines.last_mut() {
+            Some(l) if (l[0].y0 - w.y0).abs() < 2.0 => l.push(w),
+            _ => lines.push(vec![w]),
+        }
+    }
+    lines
+}
+
+/// The bottom of the repeated column header on a page: the line holding "Item" (the English line
+/// of the bilingual header, under its Chinese one), and a "(%)" wrapped under it.
+fn header_bottom(lines: &[Vec<Word>]) -> Option<usize> {
+    let mut end = lines.iter().position(|l| l.iter().any(|w| w.text == "Item"))?;
+    while end + 1 < lines.len() && lines[end + 1].iter().all(|w| w.text == "(%)") {
+        end += 1;
+    }
+    Some(end)
+}
+
+#[test]
+fn the_first_row_under_every_repeated_header_is_a_whole_row() {
+    let (_, pdfs) = books();
+    let (_, pdf) = pdfs.iter().find(|(l, _)| l == "bilingual").unwrap();
+    let mut continued = 0;
+    for (n, page) in words(pdf).iter().enumerate() {
+        let lines = lines_of(page);
+        if !lines.iter().take(3).any(|l| l.iter().any(|w| w.text == "续表")) {
+            continue;
+        }
+        continued += 1;
+        let Some(end) = header_bottom(&lines) else { continue };
+        // In the bilingual book a row is its Chinese stub over its English one, and a city band is
+        // Chinese first too: an English line right under the header is the rest of a broken row.
+        let first = &lines[end + 1];
+        let lead = first[0].text.chars().next().unwrap();
+        assert!(
+            is_cjk(lead),
+            "page {}: the first line under the repeated header is {:?}, the rest of a row broken at the page before",
+            n + 1,
+            first.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ")
+        );
+    }
+    assert!(continued >= 3, "the shipped book continues tables on several pages; found {continued}");
+}
+
+#[test]
+fn no_page_holds_only_a_continuation_label_notes_or_a_source_line() {
+    let (_, pdfs) = books();
+    for (lang, pdf) in pdfs {
+        for (n, page) in pages(pdf).iter().enumerate() {
+            let lines: Vec<&str> = page.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+            if lines.len() < 2 {
+                continue;
+            }
+            // Below the running head: the first line of content, past the column header.
+            let body: Vec<&str> = lines[1..lines.len() - 1]
+                .iter()
+                .copied()
+                .filter(|l| !l.starts_with("续表") && !l.starts_with("Table ") || !l.contains("continued"))
+                .collect();
+            let label = lines.iter().take(3).any(|l| l.contains("续表") || l.contains("continued"));
+            let notes = |l: &str| ["注：", "Notes:", "资料来源：", "Sources:"].iter().any(|p| l.starts_with(p));
+            if label {
+                let header = body.iter().position(|l| l.contains("Item") || l.starts_with("指标"));
+                let after: Vec<&&str> = match header {
+                    Some(h) => body[h + 1..].iter().filter(|l| **l != "(%)").collect(),
+                    None => body.iter().collect(),
+                };
+                assert!(
+                    after.first().is_some_and(|l| !notes(l)),
+                    "{lang} page {}: a continued table with no rows (only {:?})",
+                    n + 1,
+                    after.first()
+                );
+            }
+            assert!(
+                !body.first().is_some_and(|l| notes(l)),
+                "{lang} page {}: the page opens with a table's notes or source line, away from its rows",
+                n + 1
+            );
+        }
+    }
+}
+
+#[test]
+fn no_chart_is_split_across_pages() {
+    let (_, pdfs) = books();
+    for (lang, pdf) in pdfs {
+        let caption = if lang == "en" { "Thedashedlinemarks100%" } else { "虚线为100%" };
+        let mut charts = 0;
+        for (n, page) in pages(pdf).iter().enumerate() {
+            let flat: String = page.split_whitespace().collect();
+            let titled = if lang == "en" {
+                flat.matches("Figure").count()
+            } else {
+                flat.match_indices('图')
+                    .filter(|(i, _)| flat[i + '图'.len_utf8()..].starts_with(|c: char| c.is_ascii_digit()))
+                    .count()
+            };
+            let captions = flat.matches(caption).count();
+            // A chart's caption sits under its last bar: a caption on a page without the
+            // chart's title is the end of a chart begun on the page before.
+            assert!(
+                captions <= titled,
+                "{lang} page {}: a chart's caption without its title (a chart cut in two)",
+                n + 1
+            );
+            charts += captions;
+        }
+        assert!(charts >= 1, "{lang}: the shipped book has a completion chart");
+    }
+}
+
+#[test]
+fn quotes_between_latin_letters_are_set_in_the_latin_face() {
+    let (_, pdfs) = books();
+    for (lang, pdf) in pdfs {
+        let xml = poppler("pdftohtml", &["-xml", "-i", "-stdout", "-q"], pdf);
+        let mut fonts = std::collections::HashMap::new();
+        for spec in xml.split("<fontspec ").skip(1) {
+            let id = spec.split("id=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_string();
+            let family = spec.split("family=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_string();
+            fonts.insert(id, family);
+        }
+        let (mut seen, mut wrong) = (0, Vec::new());
+        for (n, page) in xml.split("<page ").skip(1).enumerate() {
+            // The page's characters in reading order, each with its font; a new line breaks
+            // adjacency.
+            let mut chars: Vec<(char, String)> = Vec::new();
+            let mut top = String::new();
+            for t in page.split("<text ").skip(1) {
+                let this_top = t.split("top=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_string();
+                let font = t.split("font=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("");
+                let family = fonts.get(font).cloned().unwrap_or_default();
+                let body = t.split_once('>').map(|(_, r)| r.split("</text>").next().unwrap_or("")).unwrap_or("");
+                let body = body.replace("<b>", "").replace("</b>", "").replace("<i>", "").replace("</i>", "");
+                let body = body
+                    .replace("&amp;", "&")
+                    .replace("&lt;", "<")
+                    .replace("&gt;", ">")
+                    .replace("&quot;", "\"")
+                    .replace("&#39;", "'");
+                if this_top != top {
+                    chars.push(('\n', String::new()));
+                    top = this_top;
+                }
+                chars.extend(body.chars().map(|c| (c, family.clone())));
+            }
+            for (i, (c, family)) in chars.iter().enumerate() {
+                if !matches!(c, '\u{2019}' | '\u{201c}' | '\u{201d}') {
+                    continue;
+                }
+                let latin =
+                    |j: Option<usize>| j.and_then(|j| chars.get(j)).is_some_and(|(c, _)| c.is_ascii_alphabetic());
+                if latin(i.checked_sub(1)) || latin(Some(i + 1)) {
+                    seen += 1;
+                    if !family.contains("Libertinus") {
+                        let around: String =
+                            chars[i.saturating_sub(8)..(i + 8).min(chars.len())].iter().map(|(c, _)| *c).collect();
+                        wrong.push(format!("page {}: {:?} in {family}", n + 1, around.replace('\n', " ")));
+                    }
+                }
+            }
+        }
+        assert!(seen > 0 || lang == "zh", "{lang}: the shipped book has English apostrophes");
+        assert!(wrong.is_empty(), "{lang}: quotes between Latin letters in a CJK face:\n{}", wrong.join("\n"));
+    }
+}
+
+#[test]
+fn figure_columns_align_on_the_decimal_point_and_end_flush_right() {
+    let (_, pdfs) = books();
+    let (_, pdf) = pdfs.iter().find(|(l, _)| l == "bilingual").unwrap();
+    let (mut checked, mut flush) = (0, 0);
+    for (n, page) in words(pdf).iter().enumerate() {
+        let lines = lines_of(page);
+        let Some(end) = header_bottom(&lines) else { continue };
+        for head in ["Value", "Completion"] {
+            let Some(h) = lines[..=end].iter().flatten().find(|w| w.text == head) else { continue };
+            // The column's figures: numbers whose box overlaps the header's centre line.
+            let centre = (h.x0 + h.x1) / 2.0;
+            // Digit groups ("25 284", a thin space apart) are one figure.
+            let merged: Vec<Word> = lines[end + 1..]
+                .iter()
+                .flat_map(|l| {
+                    let mut out: Vec<Word> = Vec::new();
+                    for w in l {
+                        let numeric = |t: &str| t.chars().all(|c| c.is_ascii_digit() || c == '.');
+                        match out.last_mut() {
+                            Some(prev) if w.x0 - prev.x1 < 3.0 && numeric(&prev.text) && numeric(&w.text) => {
+                                prev.text.push_str(&w.text);
+                                prev.x1 = w.x1;
+                            }
+                            _ => out.push(w.clone()),
+                        }
+                    }
+                    out
+                })
+                .collect();
+            let figures: Vec<&Word> = merged
+                .iter()
+                .filter(|w| {
+                    w.x0 < centre + 4.0 && w.x1 > centre - 4.0 && w.text.chars().all(|c| c.is_ascii_digit() || c == '.')
+                })
+                .filter(|w| w.text.chars().next().is_some_and(|c| c.is_ascii_digit()))
+                .collect();
+            if figures.len() < 3 || !figures.iter().any(|w| w.text.contains('.')) {
+                continue;
+            }
+            checked += 1;
+            let frac = |w: &Word| w.text.split('.').nth(1).map_or(0, str::len);
+            // Decimal alignment: figures with as many decimals end at one x (tabular digits), so
+            // their integer parts end at one x too.
+            let longest = figures.iter().map(|w| frac(w)).max().unwrap();
+            for k in 0..=longest {
+                let ends: Vec<f64> = figures.iter().filter(|w| frac(w) == k).map(|w| w.x1).collect();
+                let (lo, hi) = ends.iter().fold((f64::MAX, f64::MIN), |(a, b), e| (a.min(*e), b.max(*e)));
+                assert!(
+                    ends.is_empty() || hi - lo < 0.6,
+                    "page {}, column {head}: figures with {k} decimals end at x from {lo:.1} to {hi:.1}: {:?}",
+                    n + 1,
+                    figures.iter().map(|w| w.text.as_str()).collect::<Vec<_>>()
+                );
+            }
+            // Two decimals, the most the book's figures have: those end at the column's right edge
+            // (the header is centred in the column: its centre plus half the width, less the
+            // cell's 3 pt inset), not short of it. (A page that holds only figures of fewer
+            // decimals than its table's longest ends them short by design.)
+            if longest < 2 {
+                continue;
+            }
+            flush += 1;
+            let width_em = if head == "Value" { 6.2 } else { 6.0 };
+            let edge = centre + width_em * 9.0 / 2.0 - 3.0;
+            let right = figures.iter().filter(|w| frac(w) == longest).map(|w| w.x1).fold(f64::MIN, f64::max);
+            assert!(
+                (right - edge).abs() < 1.0,
+                "page {}, column {head}: the longest figures end at x {right:.1}, not at the column's right edge {edge:.1}",
+                n + 1
+            );
+        }
+    }
+    assert!(
+        checked >= 3 && flush >= 2,
+        "the shipped book has figure columns with decimals; checked {checked}, {flush} at two decimals"
+    );
+}
