@@ -351,7 +351,7 @@ pub fn national_cities(n: usize) -> Vec<(String, String)> {
             for (j, block) in blocks.iter().enumerate() {
                 let roll = mix(&[i as u64, j as u64, 2]) % 100;
                 // About half of the donor's figures, at least a few.
-                if roll >= 55 && !(kept < 3 && j + 3 >= blocks.len()) {
+                if roll >= 55 && (kept >= 3 || j + 3 < blocks.len()) {
                     continue;
                 }
                 kept += 1;
@@ -387,12 +387,4 @@ pub fn national_cities(n: usize) -> Vec<(String, String)> {
         }
     }
     out
-}
-
-/// A project holding the generated national edition of `n` cities.
-#[allow(dead_code)]
-pub fn national_edition(n: usize) -> tempfile::TempDir {
-    let cities = national_cities(n);
-    let refs: Vec<(&str, &str)> = cities.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-    project(&refs)
 }

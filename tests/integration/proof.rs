@@ -153,7 +153,7 @@ fn no_page_holds_only_a_continuation_label_notes_or_a_source_line() {
             let body: Vec<&str> = lines[1..lines.len() - 1]
                 .iter()
                 .copied()
-                .filter(|l| !l.starts_with("续表") && !l.starts_with("Table ") || !l.contains("continued"))
+                .filter(|l| !l.starts_with("续表") && !l.contains("continued"))
                 .collect();
             let label = lines.iter().take(3).any(|l| l.contains("续表") || l.contains("continued"));
             let notes = |l: &str| ["注：", "Notes:", "资料来源：", "Sources:"].iter().any(|p| l.starts_with(p));
