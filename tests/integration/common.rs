@@ -346,7 +346,7 @@ pub fn national_cities(n: usize) -> Vec<(String, String)> {
                 text.push_str(&line);
                 text.push('\n');
             }
-            let notes_kept = mix(&[i as u64, 3]) % 8 == 0;
+            let notes_kept = mix(&[i as u64, 3]).is_multiple_of(8);
             let mut kept = 0;
             for (j, block) in blocks.iter().enumerate() {
                 let roll = mix(&[i as u64, j as u64, 2]) % 100;
@@ -363,7 +363,7 @@ pub fn national_cities(n: usize) -> Vec<(String, String)> {
                 if !notes_kept && simple && !block.contains("cumulative_since") && !block.contains("previous") {
                     block = block.lines().filter(|l| !l.starts_with("note = ")).collect::<Vec<_>>().join("\n");
                 }
-                if simple && roll % 11 == 0 && block.matches("id = ").count() == 1 {
+                if simple && roll.is_multiple_of(11) && block.matches("id = ").count() == 1 {
                     // A plan: the value becomes the year's target, with no result yet.
                     if let Some(v) = block.lines().find(|l| l.starts_with("value = ")).map(str::to_string) {
                         block = block
@@ -373,7 +373,11 @@ pub fn national_cities(n: usize) -> Vec<(String, String)> {
                             .collect::<Vec<_>>()
                             .join("\n");
                     }
-                } else if simple && roll % 7 == 0 && !block.contains("as_of") && !block.contains("reference_year") {
+                } else if simple
+                    && roll.is_multiple_of(7)
+                    && !block.contains("as_of")
+                    && !block.contains("reference_year")
+                {
                     // Progress: the figure to a date in the year.
                     block.push_str("\nas_of = \"2025-11\"");
                 }
