@@ -173,7 +173,8 @@ fn city_name(loaded: &Loaded, id: &str) -> Option<(Text, Option<Text>)> {
 fn prepare(outcome: &mut Outcome, loaded: &Loaded, data_dir: &Path, year: i32, today: &str) -> Result<(), AppError> {
     let year_dir = data_dir.join(year.to_string());
     let catalogue_dir = data_dir.join("catalogue");
-    let mut texts: BTreeMap<String, String> = BTreeMap::new();
+    // Each file is parsed once and edited in memory, however many returns touch it.
+    let mut texts: BTreeMap<String, toml_edit::DocumentMut> = BTreeMap::new();
     let read_text = |path: &Path| {
         std::fs::read_to_string(path).map_err(|source| AppError::Io {
             action: "read",
@@ -182,7 +183,9 @@ fn prepare(outcome: &mut Outcome, loaded: &Loaded, data_dir: &Path, year: i32, t
         })
     };
     let sources_path = catalogue_dir.join("sources.toml");
-    let mut sources = read_text(&sources_path)?;
+    let old_sources = read_text(&sources_path)?;
+    let bad_sources = |e: String| AppError::Usage(format!("cannot edit `{}`: {e}", sources_path.display()));
+    let mut sources = write::parse(&old_sources).map_err(bad_sources)?;
     let departments: HashMap<String, Text> = loaded
         .catalogue
         .departments
@@ -209,26 +212,29 @@ fn prepare(outcome: &mut Outcome, loaded: &Loaded, data_dir: &Path, year: i32, t
             let key = city.to_string();
             let (name, province) =
                 city_name(loaded, city).unwrap_or_else(|| (Text { zh: city.to_string(), en: city.to_string() }, None));
-            let text = match texts.get(&key) {
-                Some(t) => t.clone(),
-                None if path.is_file() => read_text(&path)?,
-                None if figures.is_empty() => continue,
-                None => {
-                    created.push(key.clone());
-                    write::new_city_text(city, year, &name, province.as_ref())
-                }
-            };
-            let source = r.source_id(year, city, &department);
-            let (new_text, changes) = write::edit_city(&text, &source, &figures).map_err(|e| {
+            let bad_city = |e: String| {
                 AppError::Usage(format!(
                     "cannot edit `{}`: {e}; run `yearbook check` and fix the file first",
                     path.display()
                 ))
-            })?;
+            };
+            if !texts.contains_key(&key) {
+                let text = if path.is_file() {
+                    read_text(&path)?
+                } else if figures.is_empty() {
+                    continue;
+                } else {
+                    created.push(key.clone());
+                    write::new_city_text(city, year, &name, province.as_ref())
+                };
+                texts.insert(key.clone(), write::parse(&text).map_err(bad_city)?);
+            }
+            let source = r.source_id(year, city, &department);
+            let doc = texts.get_mut(&key).expect("inserted above");
+            let changes = write::edit_city_doc(doc, &source, &figures).map_err(bad_city)?;
             if figures.is_empty() && changes.removed.is_empty() {
                 continue;
             }
-            texts.insert(key.clone(), new_text);
             let entry = city_changes.entry(key).or_default();
             entry.added.extend(changes.added);
             entry.changed.extend(changes.changed);
@@ -238,8 +244,8 @@ fn prepare(outcome: &mut Outcome, loaded: &Loaded, data_dir: &Path, year: i32, t
                 .get(&department)
                 .cloned()
                 .unwrap_or(Text { zh: department.clone(), en: department.clone() });
-            sources = write::edit_sources(
-                &sources,
+            write::edit_sources_doc(
+                &mut sources,
                 &ReturnSource {
                     id: &source,
                     city,
@@ -252,13 +258,14 @@ fn prepare(outcome: &mut Outcome, loaded: &Loaded, data_dir: &Path, year: i32, t
                     received: today,
                 },
             )
-            .map_err(|e| AppError::Usage(format!("cannot edit `{}`: {e}", sources_path.display())))?;
+            .map_err(bad_sources)?;
         }
     }
+    let sources = sources.to_string();
+    let texts: BTreeMap<String, String> = texts.into_iter().map(|(k, d)| (k, d.to_string())).collect();
     for c in &created {
         city_changes.entry(c.clone()).or_default().created = true;
     }
-    let old_sources = read_text(&sources_path)?;
     let mut changed = old_sources != sources;
     for (city, text) in &texts {
         let path = year_dir.join(format!("{city}.toml"));

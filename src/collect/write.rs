@@ -70,7 +70,18 @@ fn number(v: f64) -> Value {
 
 /// Applies one return's figures for one city to the city file's text.
 pub fn edit_city(text: &str, source: &str, figures: &[&Figure]) -> Result<(String, Changes), String> {
-    let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| e.to_string())?;
+    let mut doc = parse(text)?;
+    let changes = edit_city_doc(&mut doc, source, figures)?;
+    Ok((doc.to_string(), changes))
+}
+
+/// A data file's text as an editable document.
+pub fn parse(text: &str) -> Result<DocumentMut, String> {
+    text.parse().map_err(|e: toml_edit::TomlError| e.to_string())
+}
+
+/// As [`edit_city`], on a document parsed once (a large import edits each file many times).
+pub fn edit_city_doc(doc: &mut DocumentMut, source: &str, figures: &[&Figure]) -> Result<Changes, String> {
     let mut changes = Changes::default();
     // The city's list of sources names the return.
     let sources = doc.entry("sources").or_insert(value(Array::new()));
@@ -111,7 +122,7 @@ pub fn edit_city(text: &str, source: &str, figures: &[&Figure]) -> Result<(Strin
             }
         }
     }
-    Ok((doc.to_string(), changes))
+    Ok(changes)
 }
 
 /// Drops the figures an earlier return of the same source had that this one no longer has.
@@ -221,7 +232,13 @@ pub struct ReturnSource<'a> {
 }
 
 pub fn edit_sources(text: &str, s: &ReturnSource) -> Result<String, String> {
-    let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| e.to_string())?;
+    let mut doc = parse(text)?;
+    edit_sources_doc(&mut doc, s)?;
+    Ok(doc.to_string())
+}
+
+/// As [`edit_sources`], on a document parsed once.
+pub fn edit_sources_doc(doc: &mut DocumentMut, s: &ReturnSource) -> Result<(), String> {
     if doc.get("source").is_none() {
         doc.insert("source", Item::ArrayOfTables(ArrayOfTables::new()));
     }
@@ -237,7 +254,7 @@ pub fn edit_sources(text: &str, s: &ReturnSource) -> Result<String, String> {
         .and_then(Item::as_str)
         .is_some_and(|h| h == s.sha256);
     if unchanged {
-        return Ok(doc.to_string());
+        return Ok(());
     }
     let title = Text {
         zh: format!("{}{}年民生统计数据报表（{}）", s.department_name.zh, s.year, s.city_name.zh),
@@ -267,7 +284,7 @@ pub fn edit_sources(text: &str, s: &ReturnSource) -> Result<String, String> {
             list.push(t);
         }
     }
-    Ok(doc.to_string())
+    Ok(())
 }
 
 /// `73 → 80` for a change report.
