@@ -171,9 +171,9 @@ fn an_edit_to_an_archived_source_text_rebuilds() {
     let seeds = dir.path().join("seeds");
     std::fs::create_dir_all(&seeds).unwrap();
     // 160.97 km of rural roads is in no article yet: the first build stops at that error.
-    let progress = "技能培训59,178人，完成年度目标的147.95%。农村公路完成123.8%。";
-    let projects =
-        "发放租赁补贴804户（目标800户，完成100.5%），其中金川区689户、永昌县115户。补贴由600元提高到约1000元。";
+    // Each figure stands with its unit and its indicator's words, as the trace asks.
+    let progress = "技能培训59,178人，完成年度目标的147.95%。";
+    let projects = "发放公租房租赁补贴804户，目标800户，完成100.5%。金川区689户、永昌县115户。日间照料补贴标准由600元提高到约1000元。";
     std::fs::write(seeds.join("004_f4078543608c889c.txt"), progress).unwrap();
     std::fs::write(seeds.join("000_210d741039db6a4f.txt"), projects).unwrap();
     let log = dir.path().join("watch.log");
@@ -182,6 +182,7 @@ fn an_edit_to_an_archived_source_text_rebuilds() {
         std::fs::read_to_string(&log).unwrap_or_default().contains("the last good edition is kept")
     });
     assert_eq!(rebuilds(dir.path()), 0, "{}", std::fs::read_to_string(&log).unwrap());
-    std::fs::write(seeds.join("004_f4078543608c889c.txt"), format!("{progress}新改建农村公路160.97公里。")).unwrap();
+    std::fs::write(seeds.join("004_f4078543608c889c.txt"), format!("{progress}新改建农村公路160.97公里，完成123.8%。"))
+        .unwrap();
     wait_for("the rebuild after the article's text was mended", || rebuilds(dir.path()) >= 1);
 }
