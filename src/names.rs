@@ -1,6 +1,8 @@
 //! Names the edition derives from data and that outside programs hold it to: ids that become
 //! parts of file and sheet names, and the worksheet name of a sector. The book makes these
 //! names and `validate` checks them, so both import them from here and neither from the other.
+//! Also what a name or an address must be to go into a mail header or a file name, so that
+//! `check` refuses exactly what `mail` could not send and nothing it accepts breaks later.
 
 /// Ids become parts of file and sheet names: only `[a-z0-9-]`, not starting or ending with `-`,
 /// and never a name Windows reserves for a device (`con.toml` cannot be saved there, and many
@@ -37,6 +39,40 @@ pub fn sheet_name(order: i64, zh: &str) -> String {
     format!("{order:02} {zh}")
 }
 
+/// Why `text` cannot be put into a mail header or a file name, or `None` when it can: a line
+/// break (which would start a new header) or another control character.
+pub fn header_text_problem(text: &str) -> Option<&'static str> {
+    if text.contains(['\n', '\r', '\u{2028}', '\u{2029}', '\u{85}', '\u{b}', '\u{c}']) {
+        Some("holds a line break")
+    } else if text.chars().any(char::is_control) {
+        Some("holds a control character")
+    } else {
+        None
+    }
+}
+
+/// Why `address` cannot be a recipient, or `None` when it can: `name@host.domain` as lettre (the
+/// library `mail` sends with) parses it, with a dotted host name (not an IP literal) and a local
+/// part of at most 64 characters (RFC 5321).
+pub fn address_problem(address: &str) -> Option<String> {
+    let not = |why: &str| Some(format!("`{address}` is not an e-mail address{why}"));
+    let Ok(parsed) = address.parse::<lettre::Address>() else { return not("") };
+    let domain = parsed.domain();
+    if domain.starts_with('[') {
+        return not(" that can be mailed: its domain is an IP address in brackets; write a host name");
+    }
+    if !domain.contains('.') || domain.ends_with('.') {
+        return not(": its domain needs a dot, as in name@host.domain");
+    }
+    if parsed.user().chars().count() > 64 {
+        return not(": the part before @ is longer than 64 characters");
+    }
+    if lettre::address::Envelope::new(Some(parsed.clone()), vec![parsed]).is_err() {
+        return not(" that can be mailed");
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +91,35 @@ mod tests {
     fn sheet_names_carry_the_chapter_number() {
         assert_eq!(sheet_name(1, "就业与劳动保障"), "01 就业与劳动保障");
         assert_eq!(sheet_name(12, "住房"), "12 住房");
+    }
+
+    #[test]
+    fn names_with_line_breaks_or_control_characters_are_refused() {
+        for ok in ["教育局", "Education Bureau", "a\"b<c>;@=?utf-8?b?x?=", "{{ 7*7 }}"] {
+            assert_eq!(header_text_problem(ok), None, "{ok:?}");
+        }
+        for bad in ["教育局\nX", "\r", "a\u{2028}b", "tab\there", "nul\0"] {
+            assert!(header_text_problem(bad).is_some(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn addresses_are_what_mail_can_send() {
+        for ok in ["education@yearbook.example", "a.b+c@sanmenxia.example", "\"a;b\"@x.example", "教育局@例子.example"]
+        {
+            assert_eq!(address_problem(ok), None, "{ok}");
+        }
+        for bad in [
+            "jiaoyu at example",
+            "office@@x.example",
+            "@x.example",
+            "a@localhost",
+            "a b@x.example",
+            "a@x.example.",
+            "x@[127.0.0.1]",
+            &format!("{}@x.example", "a".repeat(70)),
+        ] {
+            assert!(address_problem(bad).is_some(), "{bad} must be refused");
+        }
     }
 }

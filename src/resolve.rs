@@ -13,6 +13,49 @@ use crate::error::AppError;
 use crate::load::{Catalogue, Edition};
 use crate::model::{self, Qualifier, Text, UnitKind};
 
+/// Who receives one workbook: addresses only, as the catalogue lists them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Recipients {
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+}
+
+/// The departments' recipients from `departments.toml`, resolved once: for each department id,
+/// its own and, per city id, its offices'. Export writes them into the manifest; mail compares
+/// the manifest with them, so an address corrected after an export is not silently ignored.
+#[derive(Debug, Clone, Default)]
+pub struct Addressbook {
+    departments: BTreeMap<String, (Recipients, BTreeMap<String, Recipients>)>,
+}
+
+impl Addressbook {
+    pub fn new(catalogue: &Catalogue) -> Addressbook {
+        let list = |v: &[Spanned<String>]| v.iter().map(|a| a.get_ref().clone()).collect();
+        let departments = catalogue
+            .departments
+            .iter()
+            .flat_map(|p| &p.data.department)
+            .map(|d| {
+                let own = Recipients { to: list(&d.to), cc: list(&d.cc) };
+                let cities = d
+                    .city
+                    .iter()
+                    .map(|(city, r)| (city.get_ref().clone(), Recipients { to: list(&r.to), cc: list(&r.cc) }))
+                    .collect();
+                (d.id.get_ref().clone(), (own, cities))
+            })
+            .collect();
+        Addressbook { departments }
+    }
+
+    /// A city's office if the department names one, else the department itself; `None` for a
+    /// department the catalogue does not have.
+    pub fn recipients(&self, department: &str, city: Option<&str>) -> Option<&Recipients> {
+        let (own, cities) = self.departments.get(department)?;
+        Some(city.and_then(|c| cities.get(c)).unwrap_or(own))
+    }
+}
+
 /// The edition, resolved.
 #[derive(Debug, Serialize)]
 pub struct Resolved {

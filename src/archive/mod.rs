@@ -32,7 +32,7 @@ pub fn editions(engine: &Engine, checked: &Checked, print: &Plan, archival: &Pla
     let departments = export::by_department(
         &printed.book,
         &printed.pages,
-        &checked.catalogue,
+        &crate::resolve::Addressbook::new(&checked.catalogue),
         &print.output,
         false,
         engine.progress.as_deref(),

@@ -217,7 +217,7 @@ pub struct MailArgs {
     /// Mail server (required unless --dry-run)
     #[arg(long, value_name = "HOST", required_unless_present = "dry_run")]
     pub smtp_host: Option<String>,
-    /// Mail server port [default: 587 with starttls or none, 465 with tls]
+    /// Mail server port [default: 587 with starttls, 465 with tls, 25 with none]
     #[arg(long, value_name = "PORT")]
     pub smtp_port: Option<u16>,
     /// Connection security; `none` only for a test server on this machine

@@ -22,7 +22,7 @@ pub fn run(cli: &Cli, args: &ExportArgs) -> Result<u8, AppError> {
     let export = export::by_department(
         &artifacts.book,
         &artifacts.pages,
-        &checked.catalogue,
+        &crate::resolve::Addressbook::new(&checked.catalogue),
         &plan.output,
         args.per_city,
         engine.progress.as_deref(),

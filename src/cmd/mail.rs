@@ -7,12 +7,16 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use crate::cmd::args::{Cli, MailArgs, TlsArg};
-use crate::departments::export::{self, Entry};
 use crate::departments::mail::{Composer, Letter, Unsendable};
+use crate::departments::manifest::{self, Entry};
 use crate::departments::send::{self, Secret, Security, Server};
-use crate::departments::send_log::SendLog;
+use crate::departments::send_log::{Known, SendLog};
+use crate::diagnostics::Severity;
 use crate::error::AppError;
+use crate::load::Loader;
+use crate::output::OutputLock;
 use crate::plan::Plan;
+use crate::resolve::Addressbook;
 
 /// The environment variable that holds the SMTP password.
 pub const PASSWORD_VAR: &str = "YEARBOOK_SMTP_PASSWORD";
@@ -20,30 +24,40 @@ pub const PASSWORD_VAR: &str = "YEARBOOK_SMTP_PASSWORD";
 pub fn run(cli: &Cli, args: &MailArgs) -> Result<u8, AppError> {
     let plan = Plan::new(super::config(cli)?, args.options())?;
     let dir = plan.output.parent.join(plan.output.departments_folder(args.per_city));
-    let entries = selected(export::read_manifest(&dir)?, &args.departments, &dir)?;
+    let entries = selected(manifest::read_manifest(&dir)?, &args.departments, &dir)?;
     let composer = Composer::new(&plan.config, plan.year)?;
+    let addresses = current_addresses(&plan)?;
     let now = SystemTime::now();
     let (mut letters, mut unsendable) = (Vec::new(), Vec::new());
     for e in &entries {
+        if let Some(problem) = changed_recipients(e, &addresses) {
+            unsendable.push(Unsendable { entry: e.clone(), problem });
+            continue;
+        }
         match composer.letter(&dir, e, now)? {
             Ok(l) => letters.push(l),
             Err(u) => unsendable.push(u),
         }
     }
-    let log = SendLog::open(&dir)?;
     if args.dry_run {
-        return dry_run(args, &dir, &letters, &unsendable, &log);
+        return dry_run(args, &dir, &letters, &unsendable, &SendLog::open(&dir)?);
     }
     let server = server(args)?;
-    let mut log = log;
+    // One sending run per export folder: a second one waits, then finds in the log what the
+    // first delivered.
+    let _lock = OutputLock::acquire(&dir, |holder| {
+        let who = holder.pid.map_or_else(String::new, |pid| format!(" (pid {pid})"));
+        eprintln!("waiting for another yearbook run{who} that is mailing from {}", dir.display());
+    })?;
+    let mut log = SendLog::open(&dir)?;
     let (shown, progress) = super::progress::show(cli.quiet);
-    let outcomes = send::deliver(&server, composer.sender(), &letters, &mut log, args.resend, progress.as_deref())?;
+    let report = send::deliver(&server, composer.sender(), &letters, &mut log, args.resend, progress.as_deref())?;
     drop(shown);
 
     let mut out = std::io::stdout().lock();
-    let (mut delivered, mut skipped, mut failed) = (0, 0, unsendable.len());
+    let (mut delivered, mut skipped, mut uncertain, mut failed) = (0, 0, 0, unsendable.len());
     let _ = writeln!(out, "mailed the {} workbooks of {} through {}", plan.year, dir.display(), server.name());
-    for o in &outcomes {
+    for o in &report.outcomes {
         let _ = writeln!(out, "  {} ({})", who(&o.entry), o.entry.file);
         for (r, reply) in &o.delivered {
             let _ = writeln!(out, "    delivered to {r}: {reply}");
@@ -51,20 +65,74 @@ pub fn run(cli: &Cli, args: &MailArgs) -> Result<u8, AppError> {
         for r in &o.skipped {
             let _ = writeln!(out, "    already delivered to {r} (send log); --resend sends it again");
         }
+        for (r, why) in &o.uncertain {
+            let _ = writeln!(out, "    MAY HAVE BEEN DELIVERED to {r}: {why}");
+        }
         for (r, why) in &o.failed {
             let _ = writeln!(out, "    NOT delivered to {r}: {why}");
         }
         delivered += o.delivered.len();
         skipped += o.skipped.len();
+        uncertain += o.uncertain.len();
         failed += o.failed.len();
     }
     print_unsendable(&mut out, &unsendable);
     let _ = writeln!(
         out,
-        "{delivered} delivered, {skipped} already delivered before, {failed} not delivered; the send log is {}",
-        dir.join(crate::departments::send_log::SEND_LOG).display()
+        "{delivered} delivered, {skipped} already delivered before, {uncertain} may have been delivered, {failed} not \
+         delivered; the send log is {}",
+        log.path().display()
     );
-    Ok(u8::from(failed > 0))
+    if let Some(e) = report.stopped {
+        let _ = out.flush();
+        let went: Vec<&str> = report.outcomes.iter().flat_map(|o| &o.delivered).map(|(r, _)| r.as_str()).collect();
+        let went = if went.is_empty() { "none".to_string() } else { went.join(", ") };
+        eprintln!("error: {e}");
+        eprintln!(
+            "the send log cannot be written, so nothing more was sent. Delivered in this run: {went}. Free the disk \
+             or fix the log's permissions, then run `yearbook mail` again: it sends only what the log does not show \
+             as delivered"
+        );
+        return Ok(2);
+    }
+    Ok(u8::from(failed > 0 || uncertain > 0))
+}
+
+/// The recipients `departments.toml` gives today, to compare with those the export wrote down.
+fn current_addresses(plan: &Plan) -> Result<Addressbook, AppError> {
+    let mut loader = Loader::new(&plan.config.root);
+    let catalogue = loader.catalogue(&plan.data_dir)?;
+    if loader.diagnostics.iter().any(|d| d.severity == Severity::Error) || catalogue.departments.is_none() {
+        return Err(AppError::Usage(format!(
+            "the catalogue in `{}` cannot be read as it is; run `yearbook check` and correct what it says first",
+            plan.data_dir.join("catalogue").display()
+        )));
+    }
+    Ok(Addressbook::new(&catalogue))
+}
+
+/// Why an entry's recipients are not those of the catalogue any more, naming both.
+fn changed_recipients(entry: &Entry, addresses: &Addressbook) -> Option<String> {
+    let city = entry.city.as_ref().map(|(id, _)| id.as_str());
+    let now = addresses.recipients(&entry.department, city).cloned().unwrap_or_default();
+    let same =
+        |a: &[String], b: &[String]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y));
+    if same(&now.to, &entry.recipients.to) && same(&now.cc, &entry.recipients.cc) {
+        return None;
+    }
+    let list = |to: &[String], cc: &[String]| {
+        let mut s = if to.is_empty() { "nobody".to_string() } else { to.join(", ") };
+        if !cc.is_empty() {
+            s.push_str(&format!(" (cc {})", cc.join(", ")));
+        }
+        s
+    };
+    Some(format!(
+        "the export's manifest sends it to {}, but data/catalogue/departments.toml now says {}; export again so that \
+         the manifest and the catalogue agree",
+        list(&entry.recipients.to, &entry.recipients.cc),
+        list(&now.to, &now.cc)
+    ))
 }
 
 /// The manifest's lines for the departments asked for (all when none is named).
@@ -93,7 +161,9 @@ fn dry_run(
         .map(|l| (outbox.join(l.entry.file.trim_end_matches(".xlsx").to_string() + ".eml"), l.bytes.clone()))
         .collect();
     // The outbox is written as one unit, like every output.
-    let (Some(parent), Some(name)) = (outbox.parent(), outbox.file_name().and_then(|n| n.to_str())) else {
+    // A plain relative name (`--outbox box`) has an empty parent: the current folder.
+    let parent = outbox.parent().map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p });
+    let (Some(parent), Some(name)) = (parent, outbox.file_name().and_then(|n| n.to_str())) else {
         return Err(AppError::Usage(format!("`{}` cannot be an outbox folder", outbox.display())));
     };
     let named: Vec<(String, Vec<u8>)> = files
@@ -108,10 +178,15 @@ fn dry_run(
     for (l, (path, _)) in letters.iter().zip(&files) {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let _ = writeln!(out, "  {name}: {} → {}", who(&l.entry), l.recipients.join(", "));
-        let done: Vec<&str> =
-            l.recipients.iter().filter(|r| log.delivered(r, &l.entry.sha256)).map(String::as_str).collect();
+        let done: Vec<&str> = l
+            .recipients
+            .iter()
+            .filter(|r| log.known(r, &l.entry.sha256) != Known::NotSent)
+            .map(String::as_str)
+            .collect();
         if !done.is_empty() && !args.resend {
-            let _ = writeln!(out, "    the send log says {} already got it; sending would skip them", done.join(", "));
+            let _ =
+                writeln!(out, "    the send log says {} got it or may have; sending would skip them", done.join(", "));
         }
     }
     print_unsendable(&mut out, unsendable);

@@ -18,10 +18,10 @@ use minijinja::value::Serde;
 use minijinja::{Environment, UndefinedBehavior, Value, context};
 
 use crate::config::{Config, MailConfig};
-use crate::departments::export::Entry;
+use crate::departments::manifest::Entry;
 use crate::error::AppError;
+use crate::names::address_problem;
 use crate::output::sha256_hex;
-use crate::validate::address_problem;
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -31,6 +31,9 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 pub struct Letter {
     pub entry: Entry,
     pub recipients: Vec<String>,
+    /// The same for every run that sends this workbook to these recipients, so that a copy
+    /// that does arrive twice is merged by mail clients.
+    pub message_id: String,
     pub bytes: Vec<u8>,
 }
 
@@ -91,9 +94,35 @@ impl Composer {
 
     /// The file name the department sees: the title, year, department and city, in Chinese,
     /// encoded by RFC 2231 in the message.
+    /// Path separators and the characters Windows forbids in a file name become `_`, so the
+    /// name is a plain file name wherever the department saves it.
     pub fn attachment_name(&self, entry: &Entry) -> String {
         let city = entry.city.as_ref().map(|(_, n)| format!("-{}", n.zh)).unwrap_or_default();
-        format!("{}{}-{}{city}.xlsx", self.config.title.zh, self.year, entry.department_name.zh)
+        let name = format!("{}{}-{}{city}.xlsx", self.config.title.zh, self.year, entry.department_name.zh);
+        name.chars()
+            .map(|c| {
+                if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                    '_'
+                } else {
+                    c
+                }
+            })
+            .collect()
+    }
+
+    /// The Message-ID of a workbook for its recipients in this edition: the same in every run.
+    pub fn message_id(&self, entry: &Entry, recipients: &[String]) -> String {
+        let mut who: Vec<String> = recipients.iter().map(|r| r.to_lowercase()).collect();
+        who.sort();
+        let city = entry.city.as_ref().map(|(id, _)| format!("-{id}")).unwrap_or_default();
+        format!(
+            "<yearbook-{}.{}{city}.{}.{}@{}>",
+            self.year,
+            entry.department,
+            &entry.sha256[..entry.sha256.len().min(16)],
+            &sha256_hex(who.join("\n").as_bytes())[..12],
+            self.from.email.domain()
+        )
     }
 
     /// The message for one manifest line, if its file in `dir` is the one the manifest hashed
@@ -118,6 +147,15 @@ impl Composer {
                 entry.department
             ));
         }
+        for (what, name) in names(entry) {
+            if let Some(problem) = crate::names::header_text_problem(name) {
+                return unsendable(format!(
+                    "the {what} `{}` {problem}; it would break the message's headers: correct it (see `yearbook \
+                     check`), then export again",
+                    name.escape_debug()
+                ));
+            }
+        }
         let mut recipients = Vec::new();
         let mut builder = Message::builder().from(self.from.clone()).date(date);
         if let Some(r) = &self.reply_to {
@@ -129,8 +167,14 @@ impl Composer {
         });
         for (list, cc) in [(&entry.recipients.to, false), (&entry.recipients.cc, true)] {
             for a in list {
-                let Ok(address) = a.parse::<Address>() else {
-                    return unsendable(format!("`{a}` is not an e-mail address; correct it, then export again"));
+                let address = match address_problem(a).map_or_else(|| a.parse::<Address>().ok(), |_| None) {
+                    Some(address) => address,
+                    None => {
+                        let why = address_problem(a).unwrap_or_else(|| format!("`{a}` is not an e-mail address"));
+                        return unsendable(format!(
+                            "{why}; correct it in data/catalogue/departments.toml, then export again"
+                        ));
+                    }
                 };
                 let mbox = Mailbox::new(name.clone(), address);
                 builder = if cc { builder.cc(mbox) } else { builder.to(mbox) };
@@ -138,16 +182,10 @@ impl Composer {
             }
         }
         let (subject, body) = self.texts(entry)?;
-        let city = entry.city.as_ref().map(|(id, _)| format!("-{id}")).unwrap_or_default();
-        let unique = date.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis());
+        let message_id = self.message_id(entry, &recipients);
         builder = builder
             .subject(subject)
-            .message_id(Some(format!(
-                "<{}.{}{city}.{unique}@{}>",
-                &entry.sha256[..16],
-                entry.department,
-                self.from.email.domain()
-            )))
+            .message_id(Some(message_id.clone()))
             .user_agent(format!("yearbook {}", env!("CARGO_PKG_VERSION")));
         let xlsx = ContentType::parse(XLSX).map_err(|e| AppError::Internal(format!("content type: {e}")))?;
         let message = builder
@@ -157,7 +195,7 @@ impl Composer {
                     .singlepart(Attachment::new(self.attachment_name(entry)).body(bytes, xlsx)),
             )
             .map_err(|e| AppError::Internal(format!("composing the message for `{}`: {e}", entry.department)))?;
-        Ok(Ok(Letter { entry: entry.clone(), recipients, bytes: message.formatted() }))
+        Ok(Ok(Letter { entry: entry.clone(), recipients, message_id, bytes: message.formatted() }))
     }
 
     /// Subject and body, rendered from the templates.
@@ -190,6 +228,16 @@ impl Composer {
         // A subject is one line; a template's trailing newline is not part of it.
         let subject = subject.trim().to_string();
         if subject.contains(['\n', '\r']) {
+            if let Some(title) = [&c.title.zh, &c.title.en].into_iter().find(|t| t.contains(['\n', '\r'])) {
+                return Err(AppError::Config {
+                    path: c.path.clone(),
+                    message: format!(
+                        "the title `{}` holds a line break, and a mail subject is one line; write the title on one \
+                         line",
+                        title.escape_debug()
+                    ),
+                });
+            }
             return Err(AppError::Template(format!("`{}` gives a subject of several lines", self.subject_name)));
         }
         Ok((subject, render(&self.body_name)?))
@@ -218,21 +266,14 @@ fn template(env: &mut Environment<'static>, path: &Path) -> Result<String, AppEr
     Ok(name)
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ` of a moment, for the send log (no clock library for one format).
-pub fn utc_timestamp(t: SystemTime) -> String {
-    let secs = t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    // Howard Hinnant's days-to-civil, for days since 1970-01-01.
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rest / 3600, rest % 3600 / 60, rest % 60)
+/// The names of an entry that go into headers and the attachment's file name.
+fn names(entry: &Entry) -> Vec<(&'static str, &str)> {
+    let mut out =
+        vec![("department name", entry.department_name.zh.as_str()), ("department name", &entry.department_name.en)];
+    if let Some((_, city)) = &entry.city {
+        out.extend([("city name", city.zh.as_str()), ("city name", city.en.as_str())]);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -249,13 +290,5 @@ mod tests {
         {
             assert!(address_problem(bad).is_some(), "{bad} must be refused");
         }
-    }
-
-    #[test]
-    fn timestamps_are_utc_calendar_dates() {
-        let at = |s: u64| utc_timestamp(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(s));
-        assert_eq!(at(0), "1970-01-01T00:00:00Z");
-        assert_eq!(at(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(at(1_774_915_199), "2026-03-30T23:59:59Z");
     }
 }

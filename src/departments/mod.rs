@@ -5,5 +5,6 @@
 
 pub mod export;
 pub mod mail;
+pub mod manifest;
 pub mod send;
 pub mod send_log;

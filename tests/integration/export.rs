@@ -43,9 +43,17 @@ fn manifest(dir: &Path) -> Vec<BTreeMap<String, String>> {
         .map(|l| {
             let row = fields(l);
             assert_eq!(row.len(), header.len(), "{l}");
-            header.iter().cloned().zip(row).collect()
+            header.iter().cloned().zip(row).map(|(k, v)| (k, list_cell(v))).collect()
         })
         .collect()
+}
+
+/// A list cell (a JSON array) as its items joined by `; `, for the assertions.
+fn list_cell(cell: String) -> String {
+    match serde_json::from_str::<Vec<String>>(&cell) {
+        Ok(items) if cell.starts_with('[') => items.join("; "),
+        _ => cell,
+    }
 }
 
 fn sheets(path: &Path) -> Vec<String> {
@@ -152,8 +160,9 @@ fn a_city_office_named_in_the_catalogue_receives_its_city() {
     let p = project(&[("testcity", &mini_city())]);
     let path = p.path().join("data/catalogue/departments.toml");
     let catalogue = std::fs::read_to_string(&path).unwrap().replacen(
-        "city.jiayuguan.to = [\"hrss@jiayuguan.example\"]",
-        "city.testcity.to = [\"hrss@testcity.example\"]\ncity.testcity.cc = [\"mayor@testcity.example\"]",
+        "cc = [\"hrss.statistics@yearbook.example\"]",
+        "cc = [\"hrss.statistics@yearbook.example\"]\ncity.testcity.to = [\"hrss@testcity.example\"]\ncity.testcity.cc = \
+         [\"mayor@testcity.example\"]",
         1,
     );
     std::fs::write(&path, catalogue).unwrap();
@@ -297,4 +306,72 @@ fn the_workbook_has_a_chart_exactly_where_the_book_has_one() {
         })
         .collect();
     assert_eq!(in_workbook, in_book);
+
+/// LibreOffice's `soffice`, or `None` when the opt-out variable says this machine has none.
+fn soffice() -> Option<&'static str> {
+    let found = std::process::Command::new("soffice").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("YEARBOOK_SKIP_LIBREOFFICE").is_some(),
+            "LibreOffice (soffice) is missing: install libreoffice-calc-nogui, or set YEARBOOK_SKIP_LIBREOFFICE=1 to \
+             skip the spreadsheet checks knowingly"
+        );
+        eprintln!(
+            "\n\n!!!!! SKIPPED (YEARBOOK_SKIP_LIBREOFFICE): the manifest is NOT opened in a spreadsheet !!!!!\n\n"
+        );
+        return None;
+    }
+    Some("soffice")
+}
+
+#[test]
+fn names_that_look_like_formulas_stay_text_when_a_spreadsheet_opens_the_manifest() {
+    let city = mini_city().replacen(
+        "name = { zh = \"测试市\", en = \"Testcity\" }",
+        "name = { zh = \"=HYPERLINK(\\\"http://evil.example\\\",\\\"测试市\\\")\", en = \"@SUM(1,2)\" }",
+        1,
+    );
+    let p = project(&[("testcity", &city)]);
+    let path = p.path().join("data/catalogue/departments.toml");
+    let catalogue = std::fs::read_to_string(&path).unwrap().replacen(
+        "name = { zh = \"人力资源和社会保障局\", en = \"Human Resources and Social Security Bureau\" }",
+        "name = { zh = \"+人社局|' /C calc'!A0\", en = \"-2+3\" }",
+        1,
+    );
+    std::fs::write(&path, catalogue).unwrap();
+    let o = run(&["export", "--by", "department", "--per-city"], p.path());
+    assert!(o.status.success(), "export failed:\n{}", text(&o.stderr));
+    let dir = p.path().join("dist/2025-departments-by-city");
+
+    // The program reads back exactly what the data says.
+    let entries = yearbook::departments::manifest::read_manifest(&dir).unwrap();
+    let hrss = entries.iter().find(|e| e.department == "hrss").unwrap();
+    assert_eq!(hrss.department_name.zh, "+人社局|' /C calc'!A0");
+    assert_eq!(hrss.department_name.en, "-2+3");
+    assert_eq!(hrss.city.as_ref().unwrap().1.en, "@SUM(1,2)");
+
+    // A spreadsheet finds no formula in it.
+    let Some(soffice) = soffice() else { return };
+    let out = tempfile::tempdir().unwrap();
+    let profile = format!("-env:UserInstallation=file://{}/profile", out.path().display());
+    let o = std::process::Command::new(soffice)
+        // UTF-8, comma-separated, and "evaluate formulas" on: the import most willing to run one
+        // (with these options an unneutralised `=HYPERLINK(…)` cell comes out as a formula).
+        .args([&profile, "--headless", "--infilter=CSV:44,34,76,1,,0,false,true,false,false,false,-1,true"])
+        .args(["--convert-to", "xlsx", "--outdir", out.path().to_str().unwrap()])
+        .arg(dir.join("manifest.csv"))
+        .output()
+        .unwrap();
+    let xlsx = out.path().join("manifest.xlsx");
+    assert!(xlsx.exists(), "LibreOffice converted nothing: {}{}", text(&o.stdout), text(&o.stderr));
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&xlsx).unwrap()).unwrap();
+    let mut sheet = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(), &mut sheet).unwrap();
+    assert!(!sheet.contains("<f"), "no formula cell: {sheet:.2000}");
+    let mut wb: Xlsx<_> = open_workbook(&xlsx).unwrap();
+    let range = wb.worksheet_range(&wb.sheet_names()[0]).unwrap();
+    let cells: Vec<String> = range.rows().flat_map(|r| r.iter().map(|c| c.to_string())).collect();
+    assert!(cells.iter().any(|c| c.contains("HYPERLINK(")), "the name is there as text: {cells:?}");
+    assert!(cells.iter().any(|c| c.contains("-2+3")), "not computed to 1: {cells:?}");
+    assert!(!cells.iter().any(|c| c == "3" || c == "1"), "nothing was evaluated: {cells:?}");
 }

@@ -44,15 +44,15 @@ fn export_dir(p: &Path) -> PathBuf {
     p.join("dist/2025-departments")
 }
 
-/// Manifest lines as (department, file, sha256, to, cc), read naively: the test data has no
-/// quoted fields.
+/// Manifest lines as (department, file, sha256, to, cc), read by the program's own reader (the
+/// first address of each list).
 fn manifest(p: &Path) -> Vec<[String; 5]> {
-    let text = std::fs::read_to_string(export_dir(p).join("manifest.csv")).unwrap();
-    text.lines()
-        .skip(1)
-        .map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
-            [f[0], f[8], f[9], f[6], f[7]].map(str::to_string)
+    yearbook::departments::manifest::read_manifest(&export_dir(p))
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            let first = |l: &[String]| l.first().cloned().unwrap_or_default();
+            [e.department, e.file, e.sha256, first(&e.recipients.to), first(&e.recipients.cc)]
         })
         .collect()
 }
@@ -115,8 +115,9 @@ impl Drop for Server {
     }
 }
 
+/// The deliveries the send log records as accepted by the server.
 fn sent_log_lines(p: &Path) -> usize {
-    std::fs::read_to_string(export_dir(p).join("sent-log.csv")).map_or(0, |t| t.lines().count().saturating_sub(1))
+    std::fs::read_to_string(export_dir(p).join("sent-log.csv")).map_or(0, |t| t.matches(",delivered,").count())
 }
 
 #[test]
@@ -279,7 +280,9 @@ fn a_refused_and_a_dropped_recipient_do_not_stop_the_others() {
     let o = mail_cmd(&args, p.path(), &[]);
     let out = text(&o.stdout);
     assert_eq!(o.status.code(), Some(1));
-    assert!(out.contains(&format!("0 delivered, {} already delivered before, 2 not delivered", got.len())), "{out}");
+    let expected =
+        format!("0 delivered, {} already delivered before, 0 may have been delivered, 2 not delivered", got.len());
+    assert!(out.contains(&expected), "{out}");
 }
 
 #[test]
@@ -309,4 +312,335 @@ fn the_password_never_comes_from_the_command_line_and_none_is_only_local() {
     assert!(text(&o.stderr).contains("YEARBOOK_SMTP_PASSWORD"), "{}", text(&o.stderr));
     let o = mail_cmd(&["mail", "--smtp-host", "127.0.0.1", "--password", "x"], p.path(), &[]);
     assert_eq!(o.status.code(), Some(2), "there is no --password option");
+}
+
+fn send_args(server: &Server) -> Vec<String> {
+    ["mail", "--smtp-host", "127.0.0.1", "--smtp-port", &server.port(), "--tls", "none", "--timeout", "3"]
+        .map(str::to_string)
+        .to_vec()
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// How many copies each envelope recipient got.
+fn copies(server: &Server) -> std::collections::BTreeMap<String, usize> {
+    let mut n = std::collections::BTreeMap::new();
+    for m in server.received() {
+        *n.entry(m["rcpt_to"][0].as_str().unwrap().to_string()).or_insert(0) += 1;
+    }
+    n
+}
+
+/// Every recipient of the export's manifest (to and cc).
+fn all_recipients(p: &Path) -> Vec<String> {
+    yearbook::departments::manifest::read_manifest(&export_dir(p))
+        .unwrap()
+        .into_iter()
+        .flat_map(|e| e.recipients.to.into_iter().chain(e.recipients.cc))
+        .collect()
+}
+
+#[test]
+fn two_mail_runs_at_once_send_each_workbook_once() {
+    if !aiosmtpd_available() {
+        return;
+    }
+    let p = exported();
+    let server = Server::start(&["--slow-reply", "hrss@yearbook.example:0.5"]);
+    let args = send_args(&server);
+    let spawn = || {
+        Command::new(BIN)
+            .args(strs(&args))
+            .current_dir(p.path())
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert!(a.status.success() && b.status.success(), "{}{}", text(&a.stderr), text(&b.stderr));
+    let got = copies(&server);
+    assert_eq!(got.len(), all_recipients(p.path()).len(), "{got:?}");
+    assert!(got.values().all(|&n| n == 1), "every recipient exactly once: {got:?}");
+    let waited = text(&a.stderr) + &text(&b.stderr);
+    assert!(waited.contains("waiting for another yearbook run"), "the second run says whom it waits for: {waited}");
+}
+
+#[test]
+fn a_lost_or_late_reply_is_reported_as_maybe_delivered_and_not_sent_again() {
+    if !aiosmtpd_available() {
+        return;
+    }
+    let p = exported();
+    let server =
+        Server::start(&["--lose-reply", "housing@yearbook.example", "--slow-reply", "hrss@yearbook.example:5"]);
+    let args = send_args(&server);
+    let o = mail_cmd(&strs(&args), p.path(), &[]);
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", text(&o.stderr));
+    for who in ["housing@yearbook.example", "hrss@yearbook.example"] {
+        assert!(out.contains(&format!("MAY HAVE BEEN DELIVERED to {who}")), "{out}");
+    }
+    assert!(out.contains("timed out"), "a late reply is called a timeout: {out}");
+    assert!(!out.contains("os error 11") && !out.contains("Resource temporarily"), "{out}");
+    let o = mail_cmd(&strs(&args), p.path(), &[]);
+    let out = text(&o.stdout);
+    assert!(out.contains("0 delivered") && out.contains("2 may have been delivered"), "{out}");
+    // Give the slow server its five seconds, then count.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let got = copies(&server);
+    assert_eq!(got["housing@yearbook.example"], 1, "{got:?}");
+    assert_eq!(got["hrss@yearbook.example"], 1, "{got:?}");
+    assert!(got.values().all(|&n| n == 1), "{got:?}");
+    // --resend is the deliberate way to send them again.
+    let mut again = args.clone();
+    again.extend(["--resend", "--department", "housing"].map(str::to_string));
+    let o = mail_cmd(&strs(&again), p.path(), &[]);
+    assert!(text(&o.stdout).contains("delivered to housing.statistics@yearbook.example"), "{}", text(&o.stdout));
+}
+
+/// Runs `mail` with the size of any file it writes limited to `limit` bytes (as a full disk
+/// would), SIGXFSZ ignored so that the write fails instead of killing the process.
+fn mail_with_file_limit(args: &[&str], cwd: &Path, limit: u64) -> Output {
+    use std::os::unix::process::CommandExt;
+    let mut c = Command::new(BIN);
+    c.args(args).current_dir(cwd).env("NO_COLOR", "1");
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        c.pre_exec(move || {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let rl = libc::rlimit { rlim_cur: limit, rlim_max: limit };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &rl) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    c.output().unwrap()
+}
+
+#[test]
+fn a_send_log_that_cannot_be_written_stops_sending_and_says_what_went_out() {
+    if !aiosmtpd_available() {
+        return;
+    }
+    // The byte sizes of the log's lines, from a run into a copy of the export.
+    let reference = exported();
+    let server = Server::start(&[]);
+    let args = send_args(&server);
+    let o = mail_cmd(&strs(&args), reference.path(), &[]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let log = std::fs::read_to_string(export_dir(reference.path()).join("sent-log.csv")).unwrap();
+    let lines: Vec<usize> = log.split_inclusive("\r\n").map(str::len).collect();
+    let first = log.lines().nth(1).unwrap().split(',').nth(4).unwrap().to_string();
+
+    for (case, limit) in [
+        ("the log is full before the first delivery", lines[0] as u64 + 10),
+        ("the outcome of the first delivery cannot be written", (lines[0] + lines[1] + 10) as u64),
+        ("the second intent cannot be written", (lines[0] + lines[1] + lines[2] + 10) as u64),
+    ] {
+        let p = exported();
+        let server = Server::start(&[]);
+        let args = send_args(&server);
+        let o = mail_with_file_limit(&strs(&args), p.path(), limit);
+        let (out, err) = (text(&o.stdout), text(&o.stderr));
+        assert_eq!(o.status.code(), Some(2), "{case}: {out}{err}");
+        assert!(err.contains("could not write the send log") && err.contains("nothing more was sent"), "{case}: {err}");
+        let sent = copies(&server);
+        assert!(sent.len() <= 1, "{case}: at most the one delivery before the log failed: {sent:?}");
+        if let Some(who) = sent.keys().next() {
+            assert_eq!(who, &first);
+            assert!(err.contains(&format!("Delivered in this run: {who}")), "{case}: {err}");
+        } else {
+            assert!(err.contains("Delivered in this run: none"), "{case}: {err}");
+        }
+        // With room again, everything else goes out, and nothing twice.
+        let o = mail_cmd(&strs(&args), p.path(), &[]);
+        let out = text(&o.stdout);
+        let got = copies(&server);
+        assert!(got.values().all(|&n| n == 1), "{case}: nothing twice: {got:?}\n{out}");
+        assert_eq!(got.len(), all_recipients(p.path()).len(), "{case}: everyone got it: {out}");
+        if limit == (lines[0] + lines[1] + 10) as u64 {
+            // Its intent is in the log, its outcome is not: it may have been delivered, and it was.
+            assert!(out.contains(&format!("MAY HAVE BEEN DELIVERED to {first}")), "{case}: {out}");
+            assert_eq!(o.status.code(), Some(1), "{case}: {out}");
+        } else {
+            assert!(o.status.success(), "{case}: {out}");
+        }
+    }
+}
+
+#[test]
+fn the_message_id_is_the_same_in_every_run() {
+    let p = exported();
+    let ids = |outbox: &str| {
+        let o = mail_cmd(&["mail", "--dry-run", "--outbox", outbox], p.path(), &[]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let mut ids: Vec<String> = std::fs::read_dir(p.path().join(outbox))
+            .unwrap()
+            .map(|e| {
+                let eml = std::fs::read_to_string(e.unwrap().path()).unwrap();
+                eml.lines().find(|l| l.starts_with("Message-ID:")).unwrap().to_string()
+            })
+            .collect();
+        ids.sort();
+        ids
+    };
+    let (first, second) = (ids("box1"), ids("box2"));
+    assert_eq!(first, second, "a duplicate that does arrive is merged by mail clients");
+    assert!(first.iter().all(|id| id.contains("yearbook-2025.")), "{first:?}");
+    let unique: std::collections::BTreeSet<&String> = first.iter().collect();
+    assert_eq!(unique.len(), first.len(), "one id per workbook");
+}
+
+#[test]
+fn re_export_then_mail_sends_nothing_twice() {
+    if !aiosmtpd_available() {
+        return;
+    }
+    let p = exported();
+    let server = Server::start(&[]);
+    let args = send_args(&server);
+    assert!(mail_cmd(&strs(&args), p.path(), &[]).status.success());
+    let o = mail_cmd(&["export", "--by", "department"], p.path(), &[]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = mail_cmd(&strs(&args), p.path(), &[]);
+    let out = text(&o.stdout);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("0 delivered"), "{out}");
+    assert!(copies(&server).values().all(|&n| n == 1));
+}
+
+#[test]
+fn an_address_corrected_after_the_export_is_not_mailed_the_old_way() {
+    let p = exported();
+    let path = p.path().join("data/catalogue/departments.toml");
+    let catalogue = std::fs::read_to_string(&path).unwrap().replacen(
+        "\"hrss@yearbook.example\"",
+        "\"hrss-new@yearbook.example\"",
+        1,
+    );
+    std::fs::write(&path, catalogue).unwrap();
+    let o = mail_cmd(&["mail", "--dry-run"], p.path(), &[]);
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("hrss@yearbook.example") && out.contains("hrss-new@yearbook.example"), "both named: {out}");
+    assert!(out.contains("export again"), "{out}");
+    let outbox = export_dir(p.path()).join("outbox");
+    assert!(!outbox.join("yearbook-2025-hrss.eml").exists(), "the old address gets nothing");
+}
+
+#[test]
+fn a_line_break_in_a_name_of_the_manifest_is_refused_not_a_panic() {
+    let p = exported();
+    let dir = export_dir(p.path());
+    let mut entries = yearbook::departments::manifest::read_manifest(&dir).unwrap();
+    entries[0].department_name.zh = "教育局\r\nBcc: evil@evil.example".into();
+    std::fs::write(dir.join("manifest.csv"), yearbook::departments::manifest::manifest(&entries).unwrap()).unwrap();
+    let o = mail_cmd(&["mail", "--dry-run"], p.path(), &[]);
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", text(&o.stderr));
+    assert!(out.contains("holds a line break"), "{out}");
+    let written = std::fs::read_dir(dir.join("outbox")).unwrap().count();
+    assert_eq!(written, entries.len() - 1, "the other departments still get theirs");
+}
+
+/// The soak test: a few hundred deliveries to a server on 127.0.0.1 that drops connections,
+/// delays replies, refuses recipients and loses replies at random, with `mail` killed (-9) at
+/// random moments, then run again until it has nothing left to try. Every recipient must have
+/// its workbook at most once, and at least once unless the last run reports that it "may have
+/// been delivered". Bounded: it stops by itself (and fails) after 90 s.
+#[test]
+fn soak_every_recipient_at_most_once_under_faults_and_kills() {
+    if !aiosmtpd_available() {
+        return;
+    }
+    const PER_DEPARTMENT: usize = 100;
+    let p = project(&[("testcity", &mini_city())]);
+    let config = p.path().join("yearbook.toml");
+    std::fs::write(&config, std::fs::read_to_string(&config).unwrap() + MAIL_TABLE).unwrap();
+    let path = p.path().join("data/catalogue/departments.toml");
+    let catalogue: String = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .map(|l| match l.strip_prefix("to = [\"").and_then(|r| r.strip_suffix("@yearbook.example\"]")) {
+            Some(local) => {
+                let many: Vec<String> =
+                    (0..PER_DEPARTMENT).map(|n| format!("\"{local}.{n:03}@yearbook.example\"")).collect();
+                format!("to = [{}]\n", many.join(", "))
+            }
+            None => format!("{l}\n"),
+        })
+        .collect();
+    std::fs::write(&path, catalogue).unwrap();
+    let o = mail_cmd(&["export", "--by", "department"], p.path(), &[]);
+    assert!(o.status.success(), "export failed:\n{}", text(&o.stderr));
+    let everyone = all_recipients(p.path());
+    assert!(everyone.len() >= 300, "a few hundred deliveries: {}", everyone.len());
+
+    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+    eprintln!("soak seed {seed} (the server's and the kills')");
+    let server = Server::start(&["--chaos", &(seed % 1_000_000).to_string()]);
+    let args = send_args(&server);
+    let mut state = seed | 1;
+    let mut next = move |below: u64| {
+        // xorshift: enough randomness for kill moments, no crate needed.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % below
+    };
+    let start = std::time::Instant::now();
+    let (mut kills, mut rounds) = (0, 0);
+    let last = loop {
+        assert!(start.elapsed() < std::time::Duration::from_secs(90), "the soak did not finish in 90 s");
+        rounds += 1;
+        let mut child = Command::new(BIN)
+            .args(strs(&args))
+            .arg("-q")
+            .current_dir(p.path())
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if rounds <= 12 && next(4) != 0 {
+            std::thread::sleep(std::time::Duration::from_millis(next(1500)));
+            if child.try_wait().unwrap().is_none() {
+                child.kill().unwrap();
+                kills += 1;
+            }
+        }
+        let o = child.wait_with_output().unwrap();
+        let out = text(&o.stdout);
+        let code = o.status.code();
+        assert_ne!(code, Some(101), "no panic:\n{}", text(&o.stderr));
+        if matches!(code, Some(0 | 1)) && !out.contains("NOT delivered") {
+            break out;
+        }
+    };
+    let maybe: std::collections::BTreeSet<String> = last
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("MAY HAVE BEEN DELIVERED to "))
+        .map(|l| l.split(':').next().unwrap().to_string())
+        .collect();
+    let got = copies(&server);
+    let twice: Vec<(&String, &usize)> = got.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "at most once: {twice:?}");
+    let missing: Vec<&String> = everyone.iter().filter(|r| !got.contains_key(*r) && !maybe.contains(*r)).collect();
+    assert!(missing.is_empty(), "at least once unless reported as maybe delivered: {missing:?}");
+    let maybe_arrived = maybe.iter().filter(|r| got.contains_key(*r)).count();
+    eprintln!(
+        "soak: {} recipients, {rounds} runs ({kills} killed), {} delivered once, {} reported as maybe delivered ({} of \
+         them arrived), 0 twice, {:.1} s",
+        everyone.len(),
+        got.len(),
+        maybe.len(),
+        maybe_arrived,
+        start.elapsed().as_secs_f64()
+    );
 }
