@@ -5,7 +5,7 @@ use std::io::Write;
 
 use crate::cmd::args::{Cli, CollectArgs};
 use crate::collect::{self, workbook};
-use crate::departments::export::{self, MANIFEST};
+use crate::departments::manifest::{self, MANIFEST};
 use crate::diagnostics::Severity;
 use crate::error::AppError;
 use crate::load::Loader;
@@ -48,7 +48,7 @@ pub fn run(cli: &Cli, args: &CollectArgs) -> Result<u8, AppError> {
         entries.push(workbook::entry(p, &bytes));
         files.push((p.file.clone(), bytes));
     }
-    files.push((MANIFEST.to_string(), export::manifest(&entries).into_bytes()));
+    files.push((MANIFEST.to_string(), manifest::manifest(&entries)?));
     let parent = args.out.clone().unwrap_or_else(|| config.output_dir.clone());
     let folder = collect::folder(year);
     super::land(&parent, &folder, &files)?;

@@ -296,7 +296,23 @@ fn table(file: &str, bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, String> 
     } else {
         let text = std::str::from_utf8(bytes)
             .map_err(|e| format!("is not UTF-8 text (byte {}): save it as UTF-8 CSV", e.valid_up_to()))?;
-        crate::departments::export::parse_csv(text)
-            .map_err(|line| format!("has a quote opened on line {line} that is never closed"))
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| {
+                let line = e.position().map_or(1, |p| p.line());
+                format!("cannot be read as CSV near line {line}: {e}")
+            })?;
+            // After a CRLF the reader stops at the CR: count the line from the record's bytes.
+            let start = record.position().map_or(0, |p| p.byte() as usize).min(text.len());
+            let skipped = text[start..].bytes().take_while(|b| matches!(b, b'\r' | b'\n')).count();
+            let line = 1 + text[..start + skipped].matches('\n').count();
+            if record.len() == 1 && record[0].is_empty() {
+                continue;
+            }
+            rows.push((line, record.iter().map(str::to_string).collect()));
+        }
+        Ok(rows)
     }
 }

@@ -20,12 +20,13 @@ use super::{
     TEMPLATE_VERSION, a1, column, hash_number, layout_hash, letters,
 };
 use crate::config::Date;
-use crate::departments::export::{Entry, Recipients};
+use crate::departments::export::Entry;
 use crate::error::AppError;
 use crate::load::{Catalogue, Edition};
 use crate::model::{Indicator, Text};
 use crate::names::sheet_name;
 use crate::output::sha256_hex;
+use crate::resolve::Recipients;
 
 /// One locked row: an indicator a city had.
 #[derive(Debug, Clone)]

@@ -306,6 +306,7 @@ fn the_workbook_has_a_chart_exactly_where_the_book_has_one() {
         })
         .collect();
     assert_eq!(in_workbook, in_book);
+}
 
 /// LibreOffice's `soffice`, or `None` when the opt-out variable says this machine has none.
 fn soffice() -> Option<&'static str> {
