@@ -32,7 +32,7 @@ pub fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
                     eprintln!("the rendered Typst source is in {}", dir.join(&plan.output.typ).display());
                 }
                 (false, Some(_)) => {
-                    eprintln!("hint: `--keep-typ` keeps the rendered source that `main.typ (rendered)` refers to")
+                    eprintln!("hint: `--keep-typ` keeps the rendered source that `main.typ (rendered)` refers to");
                 }
                 _ => {}
             }

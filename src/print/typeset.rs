@@ -241,7 +241,7 @@ impl<'a> YearbookWorld<'a> {
             let level = if d.severity == Severity::Error { "error" } else { "warning, treated as an error" };
             match self.locate(d) {
                 Some((file, line, col, text)) => {
-                    out.push_str(&format!("{file}:{line}:{col}: {level}: {}\n  | {}\n", d.message, text.trim_end()))
+                    out.push_str(&format!("{file}:{line}:{col}: {level}: {}\n  | {}\n", d.message, text.trim_end()));
                 }
                 None => out.push_str(&format!("{level}: {}\n", d.message)),
             }

@@ -406,13 +406,13 @@ impl Tracer<'_> {
             }
             match (best.qualifier, fig.qualifier) {
                 (Some(found), None) => {
-                    missing.push(format!("with {} (a qualifier the data does not give)", qualifier_word(found)))
+                    missing.push(format!("with {} (a qualifier the data does not give)", qualifier_word(found)));
                 }
                 (None, Some(q)) => {
-                    missing.push(format!("with no qualifier word where the data has `{}`", qualifier_key(q)))
+                    missing.push(format!("with no qualifier word where the data has `{}`", qualifier_key(q)));
                 }
                 (Some(found), Some(q)) if found != q => {
-                    missing.push(format!("with {} where the data has `{}`", qualifier_word(found), qualifier_key(q)))
+                    missing.push(format!("with {} where the data has `{}`", qualifier_word(found), qualifier_key(q)));
                 }
                 _ => {}
             }

@@ -111,7 +111,7 @@ fn every_page_parses_strictly_and_every_figure_equals_the_workbooks() {
                     }
                     let decimals = digits.split_once('.').map_or(0, |(_, f)| f.len());
                     let value = cell.as_f64().unwrap_or_else(|| panic!("{id} {key}: `{shown}` vs {cell:?}"));
-                    let printed = format!("{:.*}", decimals, value).replace('-', "−");
+                    let printed = format!("{value:.decimals$}").replace('-', "−");
                     assert_eq!(digits, printed, "{} {id} {city} {key}: web `{shown}`, workbook {value}", table["page"]);
                     compared += 1;
                 }
