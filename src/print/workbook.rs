@@ -382,6 +382,7 @@ fn completion_chart(
     };
     ws.write_with_format(0, first_col, format!("图表数据：{}", title.zh), &bold)?;
     ws.write_with_format(1, first_col, format!("Chart data: {}", title.en), &bold)?;
+    let rate = Format::new().set_num_format("0.00");
     let mut widths = 0.0f64;
     for (i, bar) in bars.iter().enumerate() {
         let r = HEADER_ROWS + i as u32;
@@ -392,7 +393,8 @@ fn completion_chart(
         };
         widths = widths.max(display_width(&label) + 2.0);
         ws.write(r, first_col, &label)?;
-        ws.write_number(r, first_col + 1, bar.value)?;
+        // A rate as the book prints it, not Excel's General format.
+        ws.write_number_with_format(r, first_col + 1, bar.value, &rate)?;
     }
     ws.set_column_width(first_col, widths.min(60.0))?;
     let last = HEADER_ROWS + bars.len() as u32 - 1;
