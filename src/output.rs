@@ -84,6 +84,8 @@ fn write_temp_beside(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFil
         path: dir.to_path_buf(),
         source,
     })?;
+    // Windows has no modes to ask for: the new file takes its folder's access rules.
+    #[cfg_attr(not(unix), allow(unused_mut))]
     let mut builder = tempfile::Builder::new();
     // tempfile's default is 0600; asking for 0666 lets the umask decide, as for any new file.
     #[cfg(unix)]
