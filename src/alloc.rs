@@ -55,7 +55,7 @@ pub fn resident_mib() -> Option<u64> {
         // SAFETY: the pseudo-handle of this process needs no closing; `counters` is as large as
         // its `cb` says.
         let ok = unsafe { GetProcessMemoryInfo(GetCurrentProcess(), &mut counters, counters.cb) };
-        (ok != 0).then(|| (counters.WorkingSetSize as u64) >> 20)
+        (ok != 0).then_some((counters.WorkingSetSize as u64) >> 20)
     }
     #[cfg(not(any(target_os = "linux", windows)))]
     {
