@@ -69,6 +69,25 @@ pub struct Return {
     pub layout_hash: Option<String>,
 }
 
+impl Return {
+    /// A return of `file` with nothing read from it yet: the start of both readers (the
+    /// collection workbook and the long form).
+    pub fn empty(file: &str, bytes: &[u8], year: Option<i32>, department: Option<String>) -> Return {
+        Return {
+            file: file.to_string(),
+            sha256: crate::output::sha256_hex(bytes),
+            year,
+            department,
+            city: None,
+            cities: Vec::new(),
+            figures: Vec::new(),
+            findings: Vec::new(),
+            cells: HashMap::new(),
+            layout_hash: None,
+        }
+    }
+}
+
 /// What the checks need to know besides the workbook.
 pub struct Context<'a> {
     pub catalogue: &'a Catalogue,
@@ -79,18 +98,7 @@ pub struct Context<'a> {
 
 /// Reads and checks one return. Never fails: what cannot be read is a finding.
 pub fn read(file: &str, bytes: &[u8], ctx: &Context) -> Return {
-    let mut r = Return {
-        file: file.to_string(),
-        sha256: crate::output::sha256_hex(bytes),
-        year: None,
-        department: None,
-        city: None,
-        cities: Vec::new(),
-        figures: Vec::new(),
-        findings: Vec::new(),
-        cells: HashMap::new(),
-        layout_hash: None,
-    };
+    let mut r = Return::empty(file, bytes, None, None);
     let whole =
         |rule, message: String| Finding::new(Place { file: file.to_string(), sheet: None, cell: None }, rule, message);
     let mut wb: Xlsx<_> = match Xlsx::new(Cursor::new(bytes)) {

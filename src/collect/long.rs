@@ -38,18 +38,7 @@ type Rows = (Vec<Vec<Data>>, HashMap<u32, usize>);
 
 /// Reads one long-form file (CSV, or the first sheet of an XLSX workbook).
 pub fn read(file: &str, bytes: &[u8], ctx: &Context, latest: Option<&Edition>, current: Option<&Edition>) -> Return {
-    let mut r = Return {
-        file: file.to_string(),
-        sha256: crate::output::sha256_hex(bytes),
-        year: ctx.year,
-        department: Some(sender(file)),
-        city: None,
-        cities: Vec::new(),
-        figures: Vec::new(),
-        findings: Vec::new(),
-        cells: HashMap::new(),
-        layout_hash: None,
-    };
+    let mut r = Return::empty(file, bytes, ctx.year, Some(sender(file)));
     let whole =
         |rule, message: String| Finding::new(Place { file: file.to_string(), sheet: None, cell: None }, rule, message);
     let records = match table(file, bytes) {
