@@ -256,8 +256,8 @@ fn manifest_paths_outside_the_bag_are_findings_and_never_read() {
     let (_dir, bag) = bag_copy("2025");
     let hostname = std::fs::read("/etc/hostname").unwrap_or_default();
     let real = sha256_hex(&hostname);
-    std::os::unix::fs::symlink("/etc/hostname", bag.join("data/hostname")).unwrap();
-    std::os::unix::fs::symlink("/dev/zero", bag.join("data/zero")).unwrap();
+    crate::common::symlink("/etc/hostname", bag.join("data/hostname")).unwrap();
+    crate::common::symlink("/dev/zero", bag.join("data/zero")).unwrap();
     let fifo = bag.join("data/fifo");
     let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
     assert!(made.success(), "mkfifo");
@@ -276,10 +276,10 @@ fn manifest_paths_outside_the_bag_are_findings_and_never_read() {
     let outside_copy = elsewhere.path().join("copy.xlsx");
     let xlsx = bag.join("data/yearbook-2025.xlsx");
     std::fs::rename(&xlsx, &outside_copy).unwrap();
-    std::os::unix::fs::symlink(&outside_copy, &xlsx).unwrap();
+    crate::common::symlink(&outside_copy, &xlsx).unwrap();
     extra.push(("data/yearbook-2025.xlsx", sha256_hex(&std::fs::read(&outside_copy).unwrap())));
-    std::os::unix::fs::symlink(".", bag.join("data/loop")).unwrap();
-    std::os::unix::fs::symlink("/", bag.join("data/root")).unwrap();
+    crate::common::symlink(".", bag.join("data/loop")).unwrap();
+    crate::common::symlink("/", bag.join("data/root")).unwrap();
     recompute_manifests(&bag, &extra);
     // A read of the FIFO would block for ever, and of /dev/zero would never end: the limit
     // turns either into a failure instead of a hang.

@@ -17,6 +17,22 @@ pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// A symbolic link at `at` to `target` (taken relative to the link's folder, as the system does).
+/// Windows asks which kind of link it is, and grants links only to developers or administrators.
+pub fn symlink(target: impl AsRef<Path>, at: impl AsRef<Path>) -> std::io::Result<()> {
+    #[cfg(unix)]
+    return std::os::unix::fs::symlink(target, at);
+    #[cfg(windows)]
+    {
+        let (target, at) = (target.as_ref(), at.as_ref());
+        if at.parent().unwrap_or(Path::new(".")).join(target).is_dir() {
+            std::os::windows::fs::symlink_dir(target, at)
+        } else {
+            std::os::windows::fs::symlink_file(target, at)
+        }
+    }
+}
+
 /// A throw-away project: the shipped catalogues, templates and fonts, plus the given cities.
 pub fn project(cities: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

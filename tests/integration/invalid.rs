@@ -121,7 +121,7 @@ fn apply(case: &Case, root: &Path) -> Result<(), String> {
         std::fs::create_dir_all(root.join(f)).unwrap();
     }
     for l in &case.link {
-        std::os::unix::fs::symlink(&l.target, root.join(&l.path)).map_err(|e| format!("link {}: {e}", l.path))?;
+        crate::common::symlink(&l.target, root.join(&l.path)).map_err(|e| format!("link {}: {e}", l.path))?;
     }
     Ok(())
 }
@@ -262,7 +262,7 @@ fn a_fonts_folder_without_the_serif_family_names_only_that_family() {
 fn a_link_out_of_the_data_folder_is_not_read_and_not_quoted() {
     let dir = project(&[("testcity", &mini_city())]);
     std::fs::write(dir.path().join("secret.txt"), "TOP-SECRET = [\nroot:x:0:0\n").unwrap();
-    std::os::unix::fs::symlink("../../secret.txt", dir.path().join("data/2025/evil.toml")).unwrap();
+    crate::common::symlink("../../secret.txt", dir.path().join("data/2025/evil.toml")).unwrap();
     let o = run(&["check"], dir.path());
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
+#[cfg(unix)]
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -60,6 +61,7 @@ fn names(dir: &Path) -> Vec<String> {
     v
 }
 
+#[cfg(unix)]
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
 }
@@ -218,6 +220,7 @@ fn a_build_waits_for_the_holder_of_the_lock_and_names_it() {
 }
 
 /// Runs the binary with `umask` set, in `cwd`.
+#[cfg(unix)]
 fn run_with_umask(umask: &str, args: &[&str], cwd: &Path) -> std::process::Output {
     Command::new("sh")
         .arg("-c")
@@ -230,6 +233,8 @@ fn run_with_umask(umask: &str, args: &[&str], cwd: &Path) -> std::process::Outpu
         .unwrap()
 }
 
+// Windows has no permission bits for a umask to shape.
+#[cfg(unix)]
 #[test]
 fn outputs_get_the_modes_the_umask_allows_also_over_stricter_files() {
     let dir = project(&[("testcity", &mini_city())]);

@@ -405,6 +405,7 @@ fn a_lost_or_late_reply_is_reported_as_maybe_delivered_and_not_sent_again() {
 
 /// Runs `mail` with the size of any file it writes limited to `limit` bytes (as a full disk
 /// would), SIGXFSZ ignored so that the write fails instead of killing the process.
+#[cfg(unix)]
 fn mail_with_file_limit(args: &[&str], cwd: &Path, limit: u64) -> Output {
     use std::os::unix::process::CommandExt;
     let mut c = Command::new(BIN);
@@ -423,6 +424,8 @@ fn mail_with_file_limit(args: &[&str], cwd: &Path, limit: u64) -> Output {
     c.output().unwrap()
 }
 
+// A file-size limit is a Unix resource limit; Windows has none to set on a child.
+#[cfg(unix)]
 #[test]
 fn a_send_log_that_cannot_be_written_stops_sending_and_says_what_went_out() {
     if !aiosmtpd_available() {

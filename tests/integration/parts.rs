@@ -245,6 +245,8 @@ fn the_english_edition_with_one_city_matches_too() {
 
 /// Out of memory (here: a cap on the address space, as a batch system or `ulimit -v` sets) is a
 /// clear message and exit status 2, never an abort, and the last edition stays as it was.
+/// (An address-space cap is a Unix resource limit.)
+#[cfg(unix)]
 #[test]
 fn running_out_of_memory_is_a_clear_error_and_keeps_the_last_edition() {
     use std::os::unix::process::CommandExt;
