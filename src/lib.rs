@@ -19,7 +19,6 @@ pub mod collect;
 pub mod config;
 pub mod departments;
 pub mod diagnostics;
-pub mod diff;
 pub mod division;
 pub mod error;
 pub mod load;

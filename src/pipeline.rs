@@ -16,7 +16,8 @@ use crate::print::render::{self, Attachment};
 use crate::print::typeset::{self, Fonts, TablePages, YearbookWorld};
 use crate::print::{parts, workbook};
 use crate::progress::{Progress, Step};
-use crate::{diff, resolve, trace, validate};
+use crate::book::diff;
+use crate::{resolve, trace, validate};
 
 /// What outlives one build: the parsed fonts and the template environment (a watcher keeps it),
 /// and where progress goes.

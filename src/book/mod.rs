@@ -8,12 +8,13 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use serde::Serialize;
 
 use crate::config::{Config, Date, Imprint};
-use crate::diff::EditionDiff;
+use diff::EditionDiff;
 use crate::model::{Qualifier, Text, UnitKind};
 use crate::names::sheet_name;
 use crate::resolve::{City, Figure, Resolved, Status, walk};
 
 mod columns;
+pub mod diff;
 pub mod num;
 
 use crate::book::num::decimals_of;
@@ -51,7 +52,7 @@ pub struct Book {
     /// Index of indicators, one entry per indicator id; parts are named with their parent.
     pub index: Index,
     /// What changed since the previous edition, when its data exist.
-    pub changes: Option<crate::diff::EditionDiff>,
+    pub changes: Option<EditionDiff>,
 }
 
 /// The data's years as the cover and the imprint print them.

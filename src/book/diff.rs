@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::book::num::Num;
+use super::num::Num;
 use crate::model::Text;
 use crate::resolve::{City, Figure, Resolved, walk};
 
