@@ -8,6 +8,7 @@ use serde_spanned::Spanned;
 
 use crate::error::AppError;
 use crate::model::{Bilingual, Text};
+use crate::year::Year;
 
 /// File name searched for in the working folder and the folders above it.
 pub const CONFIG_FILE: &str = "yearbook.toml";
@@ -260,7 +261,7 @@ pub struct Config {
     /// The file it was read from, and its text (diagnostics quote it).
     pub path: PathBuf,
     pub text: String,
-    pub year: i32,
+    pub year: Year,
     pub title: Text,
     pub publisher: Text,
     /// The title and publisher with their places in the file, for the printable-text rules.
@@ -321,16 +322,14 @@ impl Config {
                 raw.edition.date.get_ref()
             ),
         })?;
-        let year = *raw.edition.year.get_ref();
-        if !(1900..=9999).contains(&year) {
-            return Err(AppError::Config {
-                path: path.to_path_buf(),
-                message: format!(
-                    "{}: edition.year {year} is not a plausible edition year",
-                    line_col(&text, raw.edition.year.span().start)
-                ),
-            });
-        }
+        let year = Year::new(*raw.edition.year.get_ref()).ok_or_else(|| AppError::Config {
+            path: path.to_path_buf(),
+            message: format!(
+                "{}: edition.year {} is not a plausible edition year (1900–9999)",
+                line_col(&text, raw.edition.year.span().start),
+                raw.edition.year.get_ref()
+            ),
+        })?;
         let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let root = if root.as_os_str().is_empty() { PathBuf::from(".") } else { root };
         let at = |p: &Path| {

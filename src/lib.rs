@@ -36,3 +36,4 @@ pub mod trace;
 pub mod validate;
 pub mod watch;
 pub mod web;
+pub mod year;

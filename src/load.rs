@@ -14,6 +14,7 @@ use crate::diagnostics::{Diagnostic, FileIdx, Rule, SourceFiles};
 use crate::error::AppError;
 use crate::model::{City, DepartmentFile, SectorFile, SourceFile, TermFile, UnitFile};
 use crate::strings::scan_file;
+use crate::year::Year;
 
 /// The files of `data/catalogue/`, as `load` reads them.
 pub const CATALOGUE_FILES: [&str; 5] = ["sectors.toml", "departments.toml", "units.toml", "sources.toml", "terms.toml"];
@@ -44,7 +45,7 @@ pub struct CityFile {
 
 /// `data/<year>/`: the city files of one edition, in file-name order.
 pub struct Edition {
-    pub year: i32,
+    pub year: Year,
     pub cities: Vec<CityFile>,
 }
 
@@ -104,7 +105,7 @@ impl Loader {
     }
 
     /// Loads the city files `data_dir/<year>/*.toml`.
-    pub fn edition(&mut self, data_dir: &Path, year: i32) -> Result<Edition, AppError> {
+    pub fn edition(&mut self, data_dir: &Path, year: Year) -> Result<Edition, AppError> {
         let year_dir = data_dir.join(year.to_string());
         let mut cities = Vec::new();
         for entry in list(&year_dir, "list the edition folder")? {

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use minijinja::Environment;
 
+use crate::book::diff;
 use crate::book::{self, Book};
 use crate::config::Config;
 use crate::diagnostics::{self, Diagnostic, SourceFiles};
@@ -16,7 +17,6 @@ use crate::print::render::{self, Attachment};
 use crate::print::typeset::{self, Fonts, TablePages, YearbookWorld};
 use crate::print::{parts, workbook};
 use crate::progress::{Progress, Step};
-use crate::book::diff;
 use crate::{resolve, trace, validate};
 
 /// What outlives one build: the parsed fonts and the template environment (a watcher keeps it),

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::error::AppError;
+use crate::year::Year;
 
 /// PDF standards an edition can claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +58,7 @@ impl Lang {
 #[derive(Debug, Clone)]
 pub struct PlanOptions {
     pub data: Option<PathBuf>,
-    pub year: Option<i32>,
+    pub year: Option<Year>,
     pub out: Option<PathBuf>,
     pub cities: Vec<String>,
     pub lang: Lang,
@@ -88,11 +89,11 @@ impl Default for PlanOptions {
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub config: Config,
-    pub year: i32,
+    pub year: Year,
     pub data_dir: PathBuf,
     /// The previous edition's year, when its data are beside this one's: last year's figures and
     /// the changes since come from it.
-    pub previous: Option<i32>,
+    pub previous: Option<Year>,
     /// City ids to print; empty for all.
     pub cities: Vec<String>,
     pub lang: Lang,
@@ -166,7 +167,7 @@ impl Plan {
             typ: format!("{stem}.typ"),
         };
         let sources_dir = o.sources.or_else(|| config.sources_dir.clone());
-        let previous = Some(year - 1).filter(|y| data_dir.join(y.to_string()).is_dir());
+        let previous = Some(year.previous()).filter(|y| data_dir.join(y.to_string()).is_dir());
         Ok(Plan {
             config,
             year,
@@ -183,7 +184,7 @@ impl Plan {
 }
 
 /// Why there is no edition to read: the folder that is missing, and the editions there are.
-fn no_edition(data_dir: &Path, year: i32) -> String {
+fn no_edition(data_dir: &Path, year: Year) -> String {
     let mut years: Vec<String> = std::fs::read_dir(data_dir)
         .into_iter()
         .flatten()
@@ -222,7 +223,7 @@ fn city_files(edition_dir: &Path) -> Result<Vec<String>, AppError> {
 }
 
 /// An unknown `--city`: the nearest id by spelling, and every id there is.
-fn no_city(unknown: &str, year: i32, known: &[String]) -> String {
+fn no_city(unknown: &str, year: Year, known: &[String]) -> String {
     let options: Vec<&str> = known.iter().map(String::as_str).collect();
     let near = crate::load::closest(unknown, &options).map(|id| format!("; did you mean `{id}`?")).unwrap_or_default();
     format!("there is no city `{unknown}` in the {year} edition{near} (cities: {})", known.join(", "))

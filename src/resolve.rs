@@ -12,6 +12,7 @@ use crate::diagnostics::SourceFiles;
 use crate::error::AppError;
 use crate::load::{Catalogue, Edition};
 use crate::model::{self, Qualifier, Text, UnitKind};
+use crate::year::Year;
 
 /// Who receives one workbook: addresses only, as the catalogue lists them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -59,7 +60,7 @@ impl Addressbook {
 /// The edition, resolved.
 #[derive(Debug, Serialize)]
 pub struct Resolved {
-    pub year: i32,
+    pub year: Year,
     /// In chapter order.
     pub sectors: Vec<Sector>,
     /// In catalogue order.

@@ -27,6 +27,7 @@ use crate::error::AppError;
 use crate::output::{self, OutputLock, sha256_hex};
 use crate::pipeline::{self, Checked};
 use crate::plan::Plan;
+use crate::year::Year;
 
 /// Where each file of a bag sits. Payload paths are relative to `data/`, `/` between folders.
 pub struct BagLayout;
@@ -133,7 +134,7 @@ pub struct Replacement {
 pub struct BagInfo {
     pub organisation: String,
     pub description: String,
-    pub edition: i32,
+    pub edition: Year,
     /// The day the bag was made (UTC).
     pub bagging_date: Date,
     pub command: String,
@@ -197,8 +198,8 @@ impl BagInfo {
         let get = |label: &str| tags.get(label).cloned();
         let edition = get("Yearbook-Edition")
             .ok_or("no `Yearbook-Edition:` line; this is not a yearbook bag")?
-            .parse::<i32>()
-            .map_err(|_| "`Yearbook-Edition:` is not a year".to_string())?;
+            .parse::<Year>()
+            .map_err(|e| format!("`Yearbook-Edition:` {e}"))?;
         let bagging_date =
             get("Bagging-Date").and_then(|d| Date::parse(&d, DATE).ok()).ok_or("no `Bagging-Date: YYYY-MM-DD` line")?;
         let unknown = || "unknown".to_string();
@@ -424,7 +425,7 @@ const REPLACING: &str = ".yearbook-replacing-";
 /// without, a bag already there is an error. The lock's folder is the archive folder.
 pub fn write(
     lock: &OutputLock,
-    year: i32,
+    year: Year,
     payload: Vec<(String, Vec<u8>)>,
     info: BagInfo,
     reason: Option<&str>,
@@ -459,7 +460,7 @@ static STAGED: AtomicU64 = AtomicU64::new(0);
 
 fn write_with(
     lock: &OutputLock,
-    year: i32,
+    year: Year,
     payload: Vec<(String, Vec<u8>)>,
     mut info: BagInfo,
     reason: Option<&str>,
@@ -590,7 +591,7 @@ fn stage(staging: &Path, files: &[(String, Vec<u8>)], seam: &Seam) -> io::Result
 
 /// `<year>.replaced-<date>`, or with `-2`, `-3`… when that name is taken (a second correction
 /// on one day), never a name the current bag says it replaced (its record must stay true).
-fn dated_name(root: &Path, year: i32, date: Date, current: Option<BagInfo>) -> String {
+fn dated_name(root: &Path, year: Year, date: Date, current: Option<BagInfo>) -> String {
     let date = date.format(DATE).unwrap_or_default();
     let taken_by_record = current.and_then(|i| i.replaces).map(|r| r.bag);
     (1..)
@@ -647,11 +648,15 @@ pub fn recover(root: &Path) -> Result<(), AppError> {
 mod tests {
     use super::*;
 
+    fn y(year: i32) -> Year {
+        Year::new(year).unwrap()
+    }
+
     fn info(edition: i32) -> BagInfo {
         BagInfo {
             organisation: "Board".into(),
             description: "Yearbook 2025".into(),
-            edition,
+            edition: y(edition),
             bagging_date: Date::from_calendar_date(2026, time::Month::March, 31).unwrap(),
             command: "yearbook archive".into(),
             tool: Tool::this(),
@@ -698,7 +703,7 @@ mod tests {
 
     fn landed(root: &Path, year: i32) -> OutputLock {
         let lock = OutputLock::acquire(root, |_| panic!("nobody else holds the lock")).unwrap();
-        write(&lock, year, vec![("a.txt".into(), b"old".to_vec())], info(year), None).unwrap();
+        write(&lock, y(year), vec![("a.txt".into(), b"old".to_vec())], info(year), None).unwrap();
         lock
     }
 
@@ -719,7 +724,7 @@ mod tests {
         let lock = landed(dir.path(), 2025);
         for (n, reason) in ["first", "second"].iter().enumerate() {
             let new = vec![("a.txt".into(), format!("new {n}").into_bytes())];
-            let done = write(&lock, 2025, new, info(2025), Some(reason)).unwrap();
+            let done = write(&lock, y(2025), new, info(2025), Some(reason)).unwrap();
             let kept = done.replaced.unwrap();
             let read = BagInfo::read(&dir.path().join("2025")).unwrap();
             assert_eq!(read.replaces.as_ref().unwrap().reason, *reason);
@@ -732,7 +737,7 @@ mod tests {
         assert_eq!(payload_of(&dir.path().join("2025.replaced-2026-03-31")), b"old");
         assert_eq!(payload_of(&dir.path().join("2025.replaced-2026-03-31-2")), b"new 0");
         assert_eq!(payload_of(&dir.path().join("2025")), b"new 1");
-        let refused = write(&lock, 2025, vec![], info(2025), None).unwrap_err();
+        let refused = write(&lock, y(2025), vec![], info(2025), None).unwrap_err();
         assert!(refused.to_string().contains("already archived"), "{refused}");
     }
 
@@ -748,7 +753,7 @@ mod tests {
                 let lock = landed(dir.path(), 2025);
                 let seam = Seam { fail_at: Some(step), exchange };
                 let new = vec![("a.txt".into(), b"new".to_vec())];
-                let err = write_with(&lock, 2025, new, info(2025), Some("why"), &seam).unwrap_err();
+                let err = write_with(&lock, y(2025), new, info(2025), Some("why"), &seam).unwrap_err();
                 let bag = dir.path().join("2025");
                 let now = payload_of(&bag);
                 if step == Step::Name && exchange {

@@ -21,6 +21,7 @@ use crate::plan::PdfPreset;
 use crate::plan::{Plan, PlanOptions};
 use crate::print::typeset::Fonts;
 use crate::progress::Progress;
+use crate::year::Year;
 
 /// The largest file a bag may hold (a 2 000-city archive PDF is far below).
 const FILE_LIMIT: u64 = 8 << 30;
@@ -49,7 +50,7 @@ pub enum Finding {
     /// The bag says it holds another edition than its folder's name.
     WrongYear {
         folder: String,
-        edition: i32,
+        edition: Year,
     },
 }
 
@@ -251,14 +252,14 @@ pub fn check(bag: &Path) -> Result<Vec<Finding>, AppError> {
 
 /// The folder of a bag is named after its edition (`2025`, `2025.replaced-…`); a bag moved
 /// under another name (`kept-2025`) is not compared.
-fn wrong_year(bag: &Path, edition: i32) -> Option<Finding> {
+fn wrong_year(bag: &Path, edition: Year) -> Option<Finding> {
     let name = bag
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .or_else(|| std::fs::canonicalize(bag).ok()?.file_name().map(|n| n.to_string_lossy().into_owned()))?;
     let digits: String = name.chars().take_while(char::is_ascii_digit).collect();
     let rest = &name[digits.len()..];
-    let year: i32 = digits.parse().ok().filter(|_| digits.len() == 4 && (rest.is_empty() || rest.starts_with('.')))?;
+    let year: Year = digits.parse().ok().filter(|_| rest.is_empty() || rest.starts_with('.'))?;
     (year != edition).then_some(Finding::WrongYear { folder: name, edition })
 }
 
@@ -379,13 +380,17 @@ fn bag_embedded_fonts(dir: &Path) -> Result<Vec<typst::text::Font>, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn y(year: i32) -> Year {
+        Year::new(year).unwrap()
+    }
     use crate::archive::bag::{self, Tool};
 
     fn make_bag(dir: &Path) {
         let info = BagInfo {
             organisation: "Board".into(),
             description: "Yearbook 2025".into(),
-            edition: 2025,
+            edition: y(2025),
             bagging_date: time::Date::from_calendar_date(2026, time::Month::March, 31).unwrap(),
             command: "yearbook archive".into(),
             tool: Tool::this(),
@@ -434,8 +439,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let bag = dir.path().join("2024");
         make_bag(&bag);
-        assert_eq!(check(&bag).unwrap(), vec![Finding::WrongYear { folder: "2024".into(), edition: 2025 }]);
-        assert_eq!(wrong_year(&dir.path().join("2025.replaced-2026-01-01"), 2025), None);
-        assert_eq!(wrong_year(&dir.path().join("kept-2025"), 2024), None);
+        assert_eq!(check(&bag).unwrap(), vec![Finding::WrongYear { folder: "2024".into(), edition: y(2025) }]);
+        assert_eq!(wrong_year(&dir.path().join("2025.replaced-2026-01-01"), y(2025)), None);
+        assert_eq!(wrong_year(&dir.path().join("kept-2025"), y(2024)), None);
     }
 }

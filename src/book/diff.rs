@@ -9,11 +9,12 @@ use serde::Serialize;
 use super::num::Num;
 use crate::model::Text;
 use crate::resolve::{City, Figure, Resolved, walk};
+use crate::year::Year;
 
 #[derive(Debug, Serialize)]
 pub struct EditionDiff {
-    pub from: i32,
-    pub to: i32,
+    pub from: Year,
+    pub to: Year,
     pub cities_added: Vec<Text>,
     pub cities_dropped: Vec<Text>,
     /// Indicators of cities in both editions that only this edition has.

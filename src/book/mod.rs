@@ -8,10 +8,10 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use serde::Serialize;
 
 use crate::config::{Config, Date, Imprint};
-use diff::EditionDiff;
 use crate::model::{Qualifier, Text, UnitKind};
 use crate::names::sheet_name;
 use crate::resolve::{City, Figure, Resolved, Status, walk};
+use diff::EditionDiff;
 
 mod columns;
 pub mod diff;
@@ -19,11 +19,12 @@ pub mod num;
 
 use crate::book::num::decimals_of;
 pub use crate::book::num::{Num, implied_target, qualifier_mark};
+use crate::year::Year;
 pub use columns::{Col, Column};
 
 #[derive(Debug, Serialize)]
 pub struct Book {
-    pub year: i32,
+    pub year: Year,
     pub title: Text,
     pub publisher: Text,
     /// Publication date.

@@ -9,6 +9,7 @@ use crate::diagnostics::Format;
 use crate::plan::Lang;
 use crate::plan::PdfPreset;
 use crate::plan::PlanOptions;
+use crate::year::Year;
 
 /// Builds the bilingual livelihood statistical yearbook (PDF) and its workbook (XLSX) from the
 /// TOML data in data/.
@@ -62,7 +63,7 @@ pub enum Command {
 pub struct CollectArgs {
     /// Year to collect [default: the year after the latest edition in the data folder]
     #[arg(long, value_name = "YYYY")]
-    pub year: Option<i32>,
+    pub year: Option<Year>,
     /// Only these departments (ids); repeat the flag for several [default: all that own a sector]
     #[arg(long = "department", value_name = "ID")]
     pub departments: Vec<String>,
@@ -81,7 +82,7 @@ pub struct ImportArgs {
     pub files: Vec<PathBuf>,
     /// Year the figures are for [default: the year the workbooks were made for]
     #[arg(long, value_name = "YYYY")]
-    pub year: Option<i32>,
+    pub year: Option<Year>,
     /// Data folder [default: from yearbook.toml]
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
@@ -130,7 +131,7 @@ impl WebArgs {
 pub struct ArchiveArgs {
     /// Edition year [default: from yearbook.toml]
     #[arg(long, value_name = "YYYY")]
-    pub year: Option<i32>,
+    pub year: Option<Year>,
     /// Data folder [default: from yearbook.toml]
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
@@ -161,10 +162,10 @@ pub struct VerifyArgs {
 pub struct DiffArgs {
     /// The earlier edition
     #[arg(long, value_name = "YYYY")]
-    pub from: i32,
+    pub from: Year,
     /// The later edition
     #[arg(long, value_name = "YYYY")]
-    pub to: i32,
+    pub to: Year,
     /// Data folder [default: from yearbook.toml]
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
@@ -261,7 +262,7 @@ pub struct EditionArgs {
     pub data: Option<PathBuf>,
     /// Edition year [default: from yearbook.toml]
     #[arg(long, value_name = "YYYY")]
-    pub year: Option<i32>,
+    pub year: Option<Year>,
 }
 
 #[derive(Debug, Args)]

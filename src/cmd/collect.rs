@@ -14,7 +14,7 @@ pub fn run(cli: &Cli, args: &CollectArgs) -> Result<u8, AppError> {
     let config = super::config(cli)?;
     let data_dir = args.data.clone().unwrap_or_else(|| config.data_dir.clone());
     let years = collect::years(&data_dir);
-    let year = match args.year.or_else(|| years.last().map(|y| y + 1)) {
+    let year = match args.year.or_else(|| years.last().map(|y| y.next())) {
         Some(y) => y,
         None => {
             return Err(AppError::Usage(format!(
@@ -37,7 +37,7 @@ pub fn run(cli: &Cli, args: &CollectArgs) -> Result<u8, AppError> {
         &catalogue,
         latest.as_ref(),
         current.as_ref(),
-        year,
+        year.get(),
         &args.departments,
         config.collect.deadline,
     )?;
@@ -50,7 +50,7 @@ pub fn run(cli: &Cli, args: &CollectArgs) -> Result<u8, AppError> {
     }
     files.push((MANIFEST.to_string(), manifest::manifest(&entries)?));
     let parent = args.out.clone().unwrap_or_else(|| config.output_dir.clone());
-    let folder = collect::folder(year);
+    let folder = collect::folder(year.get());
     super::land(&parent, &folder, &files)?;
 
     let mut out = std::io::stdout().lock();

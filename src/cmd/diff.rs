@@ -6,6 +6,7 @@ use crate::cmd::args::{Cli, DiffArgs};
 use crate::error::AppError;
 use crate::pipeline::{self, Engine};
 use crate::plan::Plan;
+use crate::year::Year;
 
 pub fn run(cli: &Cli, args: &DiffArgs) -> Result<u8, AppError> {
     let plan = Plan::new(super::config(cli)?, args.options())?;
@@ -44,20 +45,20 @@ pub fn run(cli: &Cli, args: &DiffArgs) -> Result<u8, AppError> {
 
 /// Why `--from` and `--to` cannot be compared, in the words that help: reversed, equal, not
 /// consecutive, or a folder missing.
-fn years_problem(from: i32, to: i32, plan: &Plan) -> Option<String> {
+fn years_problem(from: Year, to: Year, plan: &Plan) -> Option<String> {
     let data = plan.data_dir.display();
-    let missing = |year: i32| !plan.data_dir.join(year.to_string()).is_dir();
+    let missing = |year: Year| !plan.data_dir.join(year.to_string()).is_dir();
     if from == to {
         Some(format!(
             "--from and --to both name {to}: diff compares an edition with the year before (--from {} --to {to})",
-            to - 1
+            to.previous()
         ))
     } else if from > to {
         Some(format!("--from {from} is later than --to {to}: the years are reversed; try --from {to} --to {from}"))
-    } else if to - from != 1 {
+    } else if from.next() != to {
         Some(format!(
             "{from} is not the year before {to}: diff compares an edition with the year before (--from {} --to {to})",
-            to - 1
+            to.previous()
         ))
     } else if missing(to) {
         Some(format!("there is no {to} edition in `{data}`: its folder `{to}` does not exist"))

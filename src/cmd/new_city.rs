@@ -65,7 +65,7 @@ pub fn run(cli: &Cli, args: &NewCityArgs) -> Result<u8, AppError> {
     in_use.sort_by(|a, b| (&a.sector, &a.id).cmp(&(&b.sector, &b.id)));
     let mut text = scaffold_text(&args.id, plan.year, &sectors.data, &in_use);
     // The city's own indicators of the year before, ready to uncomment and update.
-    let last_year = plan.year - 1;
+    let last_year = plan.year.previous();
     if plan.data_dir.join(last_year.to_string()).join(format!("{}.toml", args.id)).is_file()
         && let Ok(previous) = loader.edition(&plan.data_dir, last_year)
         && let Some(city) = previous.cities.iter().find(|c| c.stem == args.id)

@@ -161,14 +161,13 @@ pub fn hash_number(v: Option<f64>) -> String {
 }
 
 /// The edition years present in a data folder (folders named by a year), in order.
-pub fn years(data_dir: &std::path::Path) -> Vec<i32> {
-    let mut out: Vec<i32> = std::fs::read_dir(data_dir)
+pub fn years(data_dir: &std::path::Path) -> Vec<crate::year::Year> {
+    let mut out: Vec<crate::year::Year> = std::fs::read_dir(data_dir)
         .into_iter()
         .flatten()
         .flatten()
         .filter(|e| e.path().is_dir())
         .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
-        .filter(|y| (1900..=9999).contains(y))
         .collect();
     out.sort_unstable();
     out

@@ -14,6 +14,7 @@ use crate::diagnostics::Severity;
 use crate::error::AppError;
 use crate::load::{Catalogue, Edition, Loader};
 use crate::model::Text;
+use crate::year::Year;
 
 /// What one city file gets.
 #[derive(Debug, Clone)]
@@ -25,7 +26,7 @@ pub struct CityOutcome {
 
 /// The result of an import run.
 pub struct Outcome {
-    pub year: i32,
+    pub year: Year,
     pub returns: Vec<Return>,
     pub findings: Vec<Finding>,
     pub cities: Vec<CityOutcome>,
@@ -65,7 +66,7 @@ struct Loaded {
     current: Option<Edition>,
 }
 
-fn load(config: &Config, data_dir: &Path, year: i32) -> Result<Loaded, AppError> {
+fn load(config: &Config, data_dir: &Path, year: Year) -> Result<Loaded, AppError> {
     let years = super::years(data_dir);
     let mut loader = Loader::new(&config.root);
     let catalogue = loader.catalogue(data_dir)?;
@@ -94,7 +95,7 @@ pub fn import(
     config: &Config,
     data_dir: &Path,
     paths: &[PathBuf],
-    year: Option<i32>,
+    year: Option<Year>,
     long_form: bool,
     today: &str,
 ) -> Result<Outcome, AppError> {
@@ -116,13 +117,13 @@ pub fn import(
             let ctx = Context { catalogue: &probe_catalogue, year: None, limits };
             contents
                 .iter()
-                .find_map(|(name, bytes)| import::read(name, bytes, &ctx).year)
-                .or_else(|| super::years(data_dir).last().map(|y| y + 1))
-                .unwrap_or(config.year + 1)
+                .find_map(|(name, bytes)| import::read(name, bytes, &ctx).year.and_then(Year::new))
+                .or_else(|| super::years(data_dir).last().map(|y| y.next()))
+                .unwrap_or(config.year.next())
         }
     };
     let loaded = load(config, data_dir, year)?;
-    let ctx = Context { catalogue: &loaded.catalogue, year: Some(year), limits };
+    let ctx = Context { catalogue: &loaded.catalogue, year: Some(year.get()), limits };
     let mut returns: Vec<Return> = if long_form {
         contents
             .iter()
@@ -157,7 +158,7 @@ pub fn import(
     if !outcome.findings.is_empty() {
         return Ok(outcome);
     }
-    prepare(&mut outcome, &loaded, data_dir, year, today)?;
+    prepare(&mut outcome, &loaded, data_dir, year.get(), today)?;
     Ok(outcome)
 }
 
@@ -336,7 +337,7 @@ pub fn annotate(
             &loaded.catalogue,
             loaded.latest.as_ref(),
             loaded.current.as_ref(),
-            outcome.year,
+            outcome.year.get(),
             std::slice::from_ref(department),
             config.collect.deadline,
         )?;

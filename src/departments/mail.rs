@@ -22,6 +22,7 @@ use crate::departments::manifest::Entry;
 use crate::error::AppError;
 use crate::names::address_problem;
 use crate::output::sha256_hex;
+use crate::year::Year;
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -51,13 +52,13 @@ pub struct Composer {
     env: Environment<'static>,
     subject_name: String,
     body_name: String,
-    year: i32,
+    year: Year,
     config: Config,
 }
 
 impl Composer {
     /// Reads `[mail]` and its templates; every problem names yearbook.toml or the template.
-    pub fn new(config: &Config, year: i32) -> Result<Composer, AppError> {
+    pub fn new(config: &Config, year: Year) -> Result<Composer, AppError> {
         let bad = |message: String| AppError::Config { path: config.path.clone(), message };
         let Some(mail) = &config.mail else {
             return Err(bad("there is no [mail] table; add one with `from = \"Office <office@host.domain>\"` (see \
@@ -202,7 +203,7 @@ impl Composer {
     fn texts(&self, entry: &Entry) -> Result<(String, String), AppError> {
         let c = &self.config;
         let ctx = context! {
-            year => self.year,
+            year => self.year.get(),
             title => Value::from(Serde(&c.title)),
             publisher => Value::from(Serde(&c.publisher)),
             date => c.date.iso(),

@@ -15,6 +15,7 @@ use crate::load::{Catalogue, Parsed};
 use crate::model::{Bilingual, Department, Sector};
 use crate::names::sheet_name;
 use crate::strings::{HEADER_LIMIT, cell_len};
+use crate::year::Year;
 
 /// Excel's rules for sheet names, as the workbook writer applies them: the broken rule and
 /// what is wrong.
@@ -37,13 +38,13 @@ pub fn sheet_name_problem(name: &str) -> Option<(Rule, String)> {
 }
 
 /// The print header of a sector's sheet, as the workbook writes it.
-pub fn print_header(sector: &Bilingual, title_zh: &str, year: i32) -> String {
+pub fn print_header(sector: &Bilingual, title_zh: &str, year: Year) -> String {
     format!("&L{} {}&R{title_zh} {year}", sector.zh(), sector.en())
 }
 
 /// Sheets whose print header would be too long for Excel (the workbook would then silently have
 /// none). The header joins the sector's name with the edition title from `yearbook.toml`.
-pub fn print_headers(catalogue: &Catalogue, title_zh: &str, year: i32) -> Vec<Diagnostic> {
+pub fn print_headers(catalogue: &Catalogue, title_zh: &str, year: Year) -> Vec<Diagnostic> {
     let Some(sectors) = &catalogue.sectors else { return Vec::new() };
     let mut out = Vec::new();
     for s in &sectors.data.sector {

@@ -98,7 +98,7 @@ pub fn site(
         html_lang,
         title => v(&book.title),
         publisher => v(&book.publisher),
-        year => book.year,
+        year => book.year.get(),
         date => format!("{:04}-{:02}-{:02}", book.date.year, book.date.month, book.date.day),
         chapters => v(&chapters),
         cities => v(&cities),

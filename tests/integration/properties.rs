@@ -82,7 +82,7 @@ fn load_city_text(text: &str) {
     std::fs::write(data.join("2025/testcity.toml"), text).unwrap();
     let mut loader = yearbook::load::Loader::new(dir.path());
     let catalogue = loader.catalogue(&data).unwrap();
-    let edition = loader.edition(&data, 2025).unwrap();
+    let edition = loader.edition(&data, yearbook::year::Year::new(2025).unwrap()).unwrap();
     let diagnostics = yearbook::validate::validate(&loader, &catalogue, &edition, &|c| fonts().covers(c));
     // Rendering the findings must not panic either.
     let _ = yearbook::diagnostics::to_short(&loader.files, &diagnostics);
