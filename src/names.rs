@@ -7,7 +7,7 @@
 /// Ids become parts of file and sheet names: only `[a-z0-9-]`, not starting or ending with `-`,
 /// and never a name Windows reserves for a device (`con.toml` cannot be saved there, and many
 /// offices work on Windows).
-pub fn is_valid_id(id: &str) -> bool {
+pub(crate) fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !id.starts_with('-')
@@ -16,7 +16,7 @@ pub fn is_valid_id(id: &str) -> bool {
 }
 
 /// `con`, `prn`, `aux`, `nul`, `com1`–`com9`, `lpt1`–`lpt9`.
-pub fn is_reserved_on_windows(id: &str) -> bool {
+pub(crate) fn is_reserved_on_windows(id: &str) -> bool {
     matches!(id, "con" | "prn" | "aux" | "nul")
         || (id.len() == 4
             && (id.starts_with("com") || id.starts_with("lpt"))
@@ -26,7 +26,7 @@ pub fn is_reserved_on_windows(id: &str) -> bool {
 
 /// A file's name alone, with no folder in it: what names a file inside a folder we choose
 /// (`seed` in sources.toml), so that it can never name a file elsewhere.
-pub fn is_plain_file_name(name: &str) -> bool {
+pub(crate) fn is_plain_file_name(name: &str) -> bool {
     !name.is_empty()
         && name != "."
         && name != ".."
@@ -35,13 +35,13 @@ pub fn is_plain_file_name(name: &str) -> bool {
 }
 
 /// The worksheet name derived for a sector: order and Chinese name, e.g. `01 就业与劳动保障`.
-pub fn sheet_name(order: i64, zh: &str) -> String {
+pub(crate) fn sheet_name(order: i64, zh: &str) -> String {
     format!("{order:02} {zh}")
 }
 
 /// Why `text` cannot be put into a mail header or a file name, or `None` when it can: a line
 /// break (which would start a new header) or another control character.
-pub fn header_text_problem(text: &str) -> Option<&'static str> {
+pub(crate) fn header_text_problem(text: &str) -> Option<&'static str> {
     if text.contains(['\n', '\r', '\u{2028}', '\u{2029}', '\u{85}', '\u{b}', '\u{c}']) {
         Some("holds a line break")
     } else if text.chars().any(char::is_control) {
@@ -54,7 +54,7 @@ pub fn header_text_problem(text: &str) -> Option<&'static str> {
 /// Why `address` cannot be a recipient, or `None` when it can: `name@host.domain` as lettre (the
 /// library `mail` sends with) parses it, with a dotted host name (not an IP literal) and a local
 /// part of at most 64 characters (RFC 5321).
-pub fn address_problem(address: &str) -> Option<String> {
+pub(crate) fn address_problem(address: &str) -> Option<String> {
     let not = |why: &str| Some(format!("`{address}` is not an e-mail address{why}"));
     let Ok(parsed) = address.parse::<lettre::Address>() else { return not("") };
     let domain = parsed.domain();

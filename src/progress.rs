@@ -12,10 +12,10 @@ pub enum Step {
 }
 
 /// Where the reports go; called from any thread.
-pub type Progress = dyn Fn(Step) + Send + Sync;
+pub(crate) type Progress = dyn Fn(Step) + Send + Sync;
 
 /// Reports to `progress`, if there is one.
-pub fn report(progress: Option<&Progress>, step: Step) {
+pub(crate) fn report(progress: Option<&Progress>, step: Step) {
     if let Some(progress) = progress {
         progress(step);
     }

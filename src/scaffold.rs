@@ -8,7 +8,7 @@ use crate::model::SectorFile;
 use crate::year::Year;
 
 /// An indicator id another city already uses: the same concept takes the same id.
-pub struct InUse {
+pub(crate) struct InUse {
     pub id: String,
     pub sector: String,
     pub name: String,
@@ -16,7 +16,7 @@ pub struct InUse {
 }
 
 /// The scaffold's text.
-pub fn scaffold_text(id: &str, year: Year, sectors: &SectorFile, in_use: &[InUse]) -> String {
+pub(crate) fn scaffold_text(id: &str, year: Year, sectors: &SectorFile, in_use: &[InUse]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {id}: figures for the {year} edition. Format: docs/data-format.md.");
     let _ = writeln!(out, "# Fill in every empty text (\"\"); `yearbook check` lists what is still missing.\n");
@@ -60,7 +60,7 @@ pub fn scaffold_text(id: &str, year: Year, sectors: &SectorFile, in_use: &[InUse
 
 /// The indicators a city had the year before, as commented `[[indicator]]` blocks with last
 /// year's value in a comment: the clerk uncomments a block and types this year's figure.
-pub fn last_year_text(city: &crate::model::City, last_year: Year) -> String {
+pub(crate) fn last_year_text(city: &crate::model::City, last_year: Year) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "\n# The indicators this city had in {last_year}. For each one you have this year's figure,");
     let _ = writeln!(out, "# remove the leading `# ` and fill in `value` (and `source`).");

@@ -12,19 +12,19 @@ use crate::diagnostics::{Diagnostic, FileIdx, Rule};
 
 /// The most characters a workbook cell holds, counted as rust_xlsxwriter and Excel count them:
 /// in UTF-16 code units, so a character outside the Basic Multilingual Plane counts two.
-pub const CELL_LIMIT: usize = 32_767;
+pub(crate) const CELL_LIMIT: usize = 32_767;
 
 /// The most characters of a sheet's print header (after Excel's `&` codes), same counting.
-pub const HEADER_LIMIT: usize = 255;
+pub(crate) const HEADER_LIMIT: usize = 255;
 
 /// Length as the workbook counts it.
-pub fn cell_len(s: &str) -> usize {
+pub(crate) fn cell_len(s: &str) -> usize {
     s.encode_utf16().count()
 }
 
 /// Control characters print as nothing or break the PDF: C0 except tab, line feed and carriage
 /// return, DEL, and C1 (which includes NEL).
-pub fn is_forbidden_control(c: char) -> bool {
+pub(crate) fn is_forbidden_control(c: char) -> bool {
     c.is_control() && !matches!(c, '\t' | '\n' | '\r')
 }
 
@@ -45,7 +45,7 @@ fn control_name(c: char) -> Option<&'static str> {
 /// Where each character of a decoded string literal sits in the file: for the literal at `span`
 /// of `source`, one byte range per character of `decoded`. `None` when the literal cannot be
 /// followed (then a diagnostic points at the whole literal instead).
-pub fn char_spans(source: &str, span: &Range<usize>, decoded: &str) -> Option<Vec<Range<usize>>> {
+pub(crate) fn char_spans(source: &str, span: &Range<usize>, decoded: &str) -> Option<Vec<Range<usize>>> {
     let raw = source.get(span.clone())?;
     let (open, escapes) = if raw.starts_with("\"\"\"") {
         (3, true)
@@ -102,7 +102,7 @@ pub fn char_spans(source: &str, span: &Range<usize>, decoded: &str) -> Option<Ve
 
 /// The rules every string of a data file obeys, printed or not: no control characters and no
 /// more than a cell holds. `at` locates a character by its index in `s`.
-pub fn string_rules(
+pub(crate) fn string_rules(
     file: FileIdx,
     s: &str,
     whole: Range<usize>,
@@ -140,7 +140,7 @@ pub fn string_rules(
 }
 
 /// Runs [`string_rules`] over every key and string of a parsed file.
-pub fn scan_file(file: FileIdx, source: &str, table: &Spanned<DeTable<'_>>) -> Vec<Diagnostic> {
+pub(crate) fn scan_file(file: FileIdx, source: &str, table: &Spanned<DeTable<'_>>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     scan_table(file, source, table.get_ref(), &mut out);
     out
@@ -174,7 +174,7 @@ fn scan_string(file: FileIdx, source: &str, s: &str, span: Range<usize>, out: &m
 
 /// A printed text: not blank, and every character printable with the bundled fonts. `source` is
 /// the file's text when known, to point at characters written as escapes.
-pub fn printed(
+pub(crate) fn printed(
     file: FileIdx,
     source: Option<&str>,
     text: &Spanned<String>,

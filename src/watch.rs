@@ -20,7 +20,7 @@ use notify::event::ModifyKind;
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher as _};
 
 /// How long the events must pause before a batch of them counts as one edit.
-pub const QUIET: Duration = Duration::from_millis(20);
+pub(crate) const QUIET: Duration = Duration::from_millis(20);
 
 /// A batch never waits longer than this for the events to pause (a program writing files
 /// without end still gets rebuilds).
@@ -29,7 +29,7 @@ const AT_MOST: Duration = Duration::from_millis(500);
 /// What a build reads: whole folders (any file in them) and single files (in a folder that also
 /// holds files the build does not read, such as the project's own folder with `dist/`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Reads {
+pub(crate) struct Reads {
     pub folders: Vec<PathBuf>,
     pub files: Vec<PathBuf>,
 }
@@ -50,7 +50,7 @@ impl Reads {
     }
 }
 
-pub struct Changes {
+pub(crate) struct Changes {
     watcher: RecommendedWatcher,
     events: Receiver<notify::Result<Event>>,
     watched: HashSet<PathBuf>,
@@ -58,7 +58,7 @@ pub struct Changes {
 }
 
 impl Changes {
-    pub fn new() -> Result<Changes, String> {
+    pub(crate) fn new() -> Result<Changes, String> {
         let (send, events) = channel();
         let watcher = notify::recommended_watcher(send).map_err(|e| e.to_string())?;
         Ok(Changes { watcher, events, watched: HashSet::new(), reads: Reads::default() })
@@ -66,7 +66,7 @@ impl Changes {
 
     /// Watches what the next build reads (and stops watching what it no longer does). Called
     /// before the build: an edit saved while it runs is then waiting when it ends.
-    pub fn update(&mut self, reads: Reads) -> Result<(), String> {
+    pub(crate) fn update(&mut self, reads: Reads) -> Result<(), String> {
         let wanted = reads.watched();
         for gone in self.watched.difference(&wanted) {
             // Already gone if the folder was deleted; nothing else to do about it.
@@ -92,7 +92,7 @@ impl Changes {
     }
 
     /// Waits for an edit to something a build reads, then for its events to pause.
-    pub fn wait(&mut self) -> Result<(), String> {
+    pub(crate) fn wait(&mut self) -> Result<(), String> {
         loop {
             let first = self.events.recv().map_err(|e| e.to_string())?;
             let mut relevant = self.relevant(first)?;

@@ -8,7 +8,7 @@ use crate::pipeline::{self, Engine};
 use crate::plan::PdfPreset;
 use crate::plan::{Plan, PlanOptions};
 
-pub fn run(cli: &Cli, args: &ArchiveArgs) -> Result<u8, AppError> {
+pub(super) fn run(cli: &Cli, args: &ArchiveArgs) -> Result<u8, AppError> {
     let reason = args.reason.as_deref().filter(|r| !r.trim().is_empty());
     if args.force && reason.is_none() {
         return Err(AppError::Usage(

@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::pipeline::{self, Engine};
 use crate::plan::Plan;
 
-pub fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
+pub(super) fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
     let plan = Plan::new(super::config(cli)?, args.options())?;
     plan.check_output()?;
     let mut engine = Engine::new(&plan.config)?;

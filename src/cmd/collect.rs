@@ -10,7 +10,7 @@ use crate::diagnostics::Severity;
 use crate::error::AppError;
 use crate::load::Loader;
 
-pub fn run(cli: &Cli, args: &CollectArgs) -> Result<u8, AppError> {
+pub(super) fn run(cli: &Cli, args: &CollectArgs) -> Result<u8, AppError> {
     let config = super::config(cli)?;
     let data_dir = args.data.clone().unwrap_or_else(|| config.data_dir.clone());
     let years = collect::years(&data_dir);

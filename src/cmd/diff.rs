@@ -8,7 +8,7 @@ use crate::pipeline::{self, Engine};
 use crate::plan::Plan;
 use crate::year::Year;
 
-pub fn run(cli: &Cli, args: &DiffArgs) -> Result<u8, AppError> {
+pub(super) fn run(cli: &Cli, args: &DiffArgs) -> Result<u8, AppError> {
     let plan = Plan::new(super::config(cli)?, args.options())?;
     if let Some(problem) = years_problem(args.from, args.to, &plan) {
         return Err(AppError::Usage(problem));

@@ -10,7 +10,7 @@ use crate::collect::rules;
 use crate::diagnostics::Format;
 use crate::error::AppError;
 
-pub fn run(cli: &Cli, args: &ImportArgs) -> Result<u8, AppError> {
+pub(super) fn run(cli: &Cli, args: &ImportArgs) -> Result<u8, AppError> {
     let config = super::config(cli)?;
     let data_dir = args.data.clone().unwrap_or_else(|| config.data_dir.clone());
     let today = plan::today();

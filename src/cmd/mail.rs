@@ -19,9 +19,9 @@ use crate::plan::Plan;
 use crate::resolve::Addressbook;
 
 /// The environment variable that holds the SMTP password.
-pub const PASSWORD_VAR: &str = "YEARBOOK_SMTP_PASSWORD";
+pub(super) const PASSWORD_VAR: &str = "YEARBOOK_SMTP_PASSWORD";
 
-pub fn run(cli: &Cli, args: &MailArgs) -> Result<u8, AppError> {
+pub(super) fn run(cli: &Cli, args: &MailArgs) -> Result<u8, AppError> {
     let plan = Plan::new(super::config(cli)?, args.options())?;
     let dir = plan.output.parent.join(plan.output.departments_folder(args.per_city));
     let entries = selected(manifest::read_manifest(&dir)?, &args.departments, &dir)?;

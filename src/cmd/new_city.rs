@@ -7,7 +7,7 @@ use crate::names::{is_reserved_on_windows, is_valid_id};
 use crate::plan::{Plan, PlanOptions};
 use crate::scaffold::{InUse, scaffold_text};
 
-pub fn run(cli: &Cli, args: &NewCityArgs) -> Result<u8, AppError> {
+pub(super) fn run(cli: &Cli, args: &NewCityArgs) -> Result<u8, AppError> {
     if !is_valid_id(&args.id) {
         let why = if is_reserved_on_windows(&args.id) {
             "it is a device name on Windows, where no file can be named after it"

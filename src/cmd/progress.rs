@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::progress::{Progress, Step};
 
 /// Shows progress while alive; the bar is cleared when it is dropped.
-pub struct Shown(Option<ProgressBar>);
+pub(super) struct Shown(Option<ProgressBar>);
 
 impl Drop for Shown {
     fn drop(&mut self) {
@@ -24,7 +24,7 @@ impl Drop for Shown {
 
 /// Where the stages' reports go, as the situation calls for, and what to keep alive while they
 /// are shown. `None` with `quiet`.
-pub fn show(quiet: bool) -> (Shown, Option<Box<Progress>>) {
+pub(super) fn show(quiet: bool) -> (Shown, Option<Box<Progress>>) {
     if quiet {
         return (Shown(None), None);
     }

@@ -6,7 +6,7 @@ use crate::archive::verify::{self, Outcome};
 use crate::cmd::args::{Cli, VerifyArgs};
 use crate::error::AppError;
 
-pub fn run(cli: &Cli, args: &VerifyArgs) -> Result<u8, AppError> {
+pub(super) fn run(cli: &Cli, args: &VerifyArgs) -> Result<u8, AppError> {
     let bag = &args.bag;
     let findings = verify::check(bag)?;
     for f in &findings {

@@ -11,7 +11,7 @@ use crate::pipeline::{self, Engine, Timings};
 use crate::plan::Plan;
 use crate::watch::{Changes, Reads};
 
-pub fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
+pub(super) fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
     let plan = Plan::new(super::config(cli)?, args.options())?;
     plan.check_output()?;
     let mut engine = Engine::new(&plan.config)?;

@@ -10,9 +10,9 @@ use crate::plan::Plan;
 use crate::web;
 
 /// The site's folder inside the edition folder.
-pub const SITE: &str = "web";
+pub(super) const SITE: &str = "web";
 
-pub fn run(cli: &Cli, args: &WebArgs) -> Result<u8, AppError> {
+pub(super) fn run(cli: &Cli, args: &WebArgs) -> Result<u8, AppError> {
     let plan = Plan::new(super::config(cli)?, args.options())?;
     let engine = Engine::new(&plan.config)?;
     let env = web::environment(&plan.config.templates_dir)?;

@@ -407,7 +407,7 @@ pub(super) struct Units {
 }
 
 impl Units {
-    pub fn new(catalogue: &Catalogue) -> Units {
+    pub(super) fn new(catalogue: &Catalogue) -> Units {
         let mut by_id = HashMap::new();
         let mut by_zh = HashMap::new();
         for u in catalogue.units.iter().flat_map(|p| &p.data.unit) {
@@ -421,7 +421,7 @@ impl Units {
     }
 
     /// A unit id from what a cell holds: the Chinese name the list offers, or an id.
-    pub fn find(&self, s: &str) -> Option<String> {
+    pub(super) fn find(&self, s: &str) -> Option<String> {
         let s = s.trim();
         self.by_zh.get(s).cloned().or_else(|| self.by_id.contains_key(s).then(|| s.to_string()))
     }
@@ -461,7 +461,7 @@ impl SheetReader<'_> {
         self.r.findings.push(if found.is_empty() { f } else { f.found(found) });
     }
 
-    pub fn row(&mut self, row: u32, new: bool, workbook_city: Option<&str>, allowed: &[String]) {
+    pub(super) fn row(&mut self, row: u32, new: bool, workbook_city: Option<&str>, allowed: &[String]) {
         for name in ["value", "target", "status", "qualifier", "reference_year", "as_of", "note", "explanation"] {
             let (_, col) = self.cols.at(name);
             let v = self.get(row, name).clone();

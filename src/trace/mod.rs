@@ -14,7 +14,7 @@
 //! not looked for. Findings name the place in the archived text by line and column and quote
 //! no more of the article than a word or two.
 
-pub mod printed;
+pub(crate) mod printed;
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -28,7 +28,7 @@ use crate::load::{Catalogue, Edition};
 use crate::model::{Indicator, Qualifier, UnitKind};
 
 /// Looks up every figure of the edition in its source's archived text.
-pub fn trace(
+pub(crate) fn trace(
     files: &SourceFiles,
     catalogue: &Catalogue,
     edition: &Edition,
@@ -132,7 +132,7 @@ fn source_of<'i>(ind: &'i Indicator, parent: Option<&'i Indicator>) -> Option<&'
 }
 
 /// An archived text, normalised, with where each of its characters stands in the archived file.
-pub struct Article {
+pub(crate) struct Article {
     text: String,
     /// For each character of `text`: its byte offset there, and its line and column in the file.
     marks: Vec<(usize, u32, u32)>,
@@ -141,7 +141,7 @@ pub struct Article {
 impl Article {
     /// Normalises the text and joins the lines the archive broke inside a sentence (`活\n\n动`):
     /// a break after a character that ends no sentence, between lines that are not headings.
-    pub fn new(raw: &str) -> Self {
+    pub(crate) fn new(raw: &str) -> Self {
         let lines: Vec<&str> = raw.split('\n').collect();
         let mut text = String::new();
         let mut marks = Vec::new();

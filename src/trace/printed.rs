@@ -10,7 +10,7 @@ use crate::model::Qualifier;
 
 /// The number and qualifier of a printed form, and the text after the number (the measure word).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Printed {
+pub(crate) struct Printed {
     pub number: f64,
     pub qualifier: Option<Qualifier>,
     /// What follows the number and its qualifier: `所`, `万元`, `兆` …
@@ -18,10 +18,10 @@ pub struct Printed {
 }
 
 /// Chinese numeral characters, as the article may write a count.
-pub const NUMERALS: &str = "〇零一二两三四五六七八九十百千万亿";
+pub(crate) const NUMERALS: &str = "〇零一二两三四五六七八九十百千万亿";
 
 /// Words before a number that make it inexact, longest first, with what they mean.
-pub const BEFORE: &[(&str, Qualifier)] = &[
+pub(crate) const BEFORE: &[(&str, Qualifier)] = &[
     ("超过", Qualifier::Over),
     ("超", Qualifier::Over),
     ("将近", Qualifier::Nearly),
@@ -30,13 +30,13 @@ pub const BEFORE: &[(&str, Qualifier)] = &[
 ];
 
 /// Words right after a number (or its 万/亿) that make it inexact.
-pub const RIGHT_AFTER: &[(&str, Qualifier)] = &[("余", Qualifier::Over), ("多", Qualifier::Over)];
+pub(crate) const RIGHT_AFTER: &[(&str, Qualifier)] = &[("余", Qualifier::Over), ("多", Qualifier::Over)];
 
 /// Words after the measure word that make a number inexact.
-pub const AFTER_UNIT: &[(&str, Qualifier)] = &[("以上", Qualifier::AtLeast), ("左右", Qualifier::About)];
+pub(crate) const AFTER_UNIT: &[(&str, Qualifier)] = &[("以上", Qualifier::AtLeast), ("左右", Qualifier::About)];
 
 /// Reads a printed form; `None` when it holds no number this parser understands.
-pub fn parse(form: &str) -> Option<Printed> {
+pub(crate) fn parse(form: &str) -> Option<Printed> {
     let mut s = form.trim();
     let mut qualifier = None;
     for (word, q) in BEFORE {

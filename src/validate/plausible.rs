@@ -32,7 +32,7 @@ fn limit(kind: UnitKind) -> Option<f64> {
 }
 
 /// Every number of every figure of `edition`: its written form and its magnitude.
-pub fn numbers(files: &SourceFiles, catalogue: &Catalogue, edition: &Edition) -> Vec<Diagnostic> {
+pub(super) fn numbers(files: &SourceFiles, catalogue: &Catalogue, edition: &Edition) -> Vec<Diagnostic> {
     let kinds: HashMap<&str, (UnitKind, &str)> = catalogue
         .units
         .iter()

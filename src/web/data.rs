@@ -82,7 +82,7 @@ fn yes(b: bool) -> Field {
 }
 
 /// The detail table's records: one per row, as the workbook's sector sheet has them.
-pub fn detail(book: &Book, table: &Table) -> Result<(Vec<u8>, Vec<u8>), AppError> {
+pub(super) fn detail(book: &Book, table: &Table) -> Result<(Vec<u8>, Vec<u8>), AppError> {
     let mut records = Vec::new();
     for row in table.groups.iter().flat_map(|g| &g.rows) {
         records.push(detail_record(&table.number, row));
@@ -133,7 +133,7 @@ fn detail_record(table: &str, r: &Row) -> Vec<Field> {
 
 /// The comparison's records: one per indicator and city that reports it (a plan by its target),
 /// from the cities-as-columns form the workbook's comparison sheet has.
-pub fn comparison(book: &Book, chapter: &Chapter) -> Result<(Vec<u8>, Vec<u8>), AppError> {
+pub(super) fn comparison(book: &Book, chapter: &Chapter) -> Result<(Vec<u8>, Vec<u8>), AppError> {
     let Some(table) = &chapter.comparison else {
         return Err(AppError::Internal(format!("chapter {} has no comparison table", chapter.number)));
     };
@@ -165,7 +165,7 @@ pub fn comparison(book: &Book, chapter: &Chapter) -> Result<(Vec<u8>, Vec<u8>), 
 
 /// A text that a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, or a tab or carriage
 /// return first) gets a leading apostrophe: a CSV is opened, not just read.
-pub fn neutralised(s: &str) -> std::borrow::Cow<'_, str> {
+pub(super) fn neutralised(s: &str) -> std::borrow::Cow<'_, str> {
     match s.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}").into(),
         _ => s.into(),

@@ -5,21 +5,21 @@ use std::process::{Command, Output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_yearbook");
 
-pub fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-pub fn run(args: &[&str], cwd: &Path) -> Output {
+pub(crate) fn run(args: &[&str], cwd: &Path) -> Output {
     Command::new(BIN).args(args).current_dir(cwd).env("NO_COLOR", "1").output().expect("the binary runs")
 }
 
-pub fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// A symbolic link at `at` to `target` (taken relative to the link's folder, as the system does).
 /// Windows asks which kind of link it is, and grants links only to developers or administrators.
-pub fn symlink(target: impl AsRef<Path>, at: impl AsRef<Path>) -> std::io::Result<()> {
+pub(crate) fn symlink(target: impl AsRef<Path>, at: impl AsRef<Path>) -> std::io::Result<()> {
     #[cfg(unix)]
     return std::os::unix::fs::symlink(target, at);
     #[cfg(windows)]
@@ -34,7 +34,7 @@ pub fn symlink(target: impl AsRef<Path>, at: impl AsRef<Path>) -> std::io::Resul
 }
 
 /// A throw-away project: the shipped catalogues, templates and fonts, plus the given cities.
-pub fn project(cities: &[(&str, &str)]) -> tempfile::TempDir {
+pub(crate) fn project(cities: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = repo();
     let config = format!(
@@ -56,13 +56,13 @@ pub fn project(cities: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
-pub fn mini_city() -> String {
+pub(crate) fn mini_city() -> String {
     std::fs::read_to_string(repo().join("tests/fixtures/mini/data/2025/testcity.toml")).unwrap()
 }
 
 /// A project with `n` cities: renamed copies of the shipped four (new ids and names), for the
 /// layout tests at scale.
-pub fn project_of_cities(n: usize) -> tempfile::TempDir {
+pub(crate) fn project_of_cities(n: usize) -> tempfile::TempDir {
     let shipped = ["jiayuguan", "jinchang", "sanmenxia", "wuwei"];
     let texts: Vec<String> = shipped
         .iter()
@@ -101,7 +101,7 @@ pub fn project_of_cities(n: usize) -> tempfile::TempDir {
 
 /// Words that lie (partly) outside their page, from `pdftotext -bbox`; `None` when poppler's
 /// pdftotext is not installed and [`missing`] allowed the skip.
-pub fn words_outside_pages(pdf: &Path) -> Option<Vec<String>> {
+pub(crate) fn words_outside_pages(pdf: &Path) -> Option<Vec<String>> {
     let html = pdftotext(pdf, &["-bbox"])?;
     let attr = |tag: &str, name: &str| -> f64 {
         let key = format!("{name}=\"");
@@ -133,7 +133,7 @@ pub fn words_outside_pages(pdf: &Path) -> Option<Vec<String>> {
 /// ```ignore
 /// Test::project().city("testcity", &mini_city()).args(["check", "--format", "short"]).stdout("").run();
 /// ```
-pub struct Test {
+pub(crate) struct Test {
     dir: tempfile::TempDir,
     args: Vec<String>,
     stdout: Option<String>,
@@ -144,17 +144,17 @@ pub struct Test {
 impl Test {
     /// A project without cities; `run` expects status 0 and does not look at the output unless
     /// told to.
-    pub fn project() -> Test {
+    pub(crate) fn project() -> Test {
         Test { dir: project(&[]), args: Vec::new(), stdout: None, stderr: None, status: 0 }
     }
 
     /// `data/2025/<id>.toml`.
-    pub fn city(self, id: &str, body: &str) -> Test {
+    pub(crate) fn city(self, id: &str, body: &str) -> Test {
         self.file(&format!("data/2025/{id}.toml"), body)
     }
 
     /// Any file of the project, its folders made.
-    pub fn file(self, path: &str, body: &str) -> Test {
+    pub(crate) fn file(self, path: &str, body: &str) -> Test {
         let path = self.dir.path().join(path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, body).unwrap();
@@ -162,35 +162,35 @@ impl Test {
     }
 
     /// Lines added to `yearbook.toml`.
-    pub fn config(self, more: &str) -> Test {
+    pub(crate) fn config(self, more: &str) -> Test {
         let path = self.dir.path().join("yearbook.toml");
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, format!("{text}{more}\n")).unwrap();
         self
     }
 
-    pub fn args<const N: usize>(mut self, args: [&str; N]) -> Test {
+    pub(crate) fn args<const N: usize>(mut self, args: [&str; N]) -> Test {
         self.args = args.iter().map(|a| (*a).to_string()).collect();
         self
     }
 
-    pub fn stdout(mut self, exact: &str) -> Test {
+    pub(crate) fn stdout(mut self, exact: &str) -> Test {
         self.stdout = Some(exact.to_string());
         self
     }
 
-    pub fn stderr(mut self, exact: &str) -> Test {
+    pub(crate) fn stderr(mut self, exact: &str) -> Test {
         self.stderr = Some(exact.to_string());
         self
     }
 
-    pub fn status(mut self, code: i32) -> Test {
+    pub(crate) fn status(mut self, code: i32) -> Test {
         self.status = code;
         self
     }
 
     /// Runs the binary in the project and checks what was asked; the project stays for more.
-    pub fn run(self) -> (tempfile::TempDir, Output) {
+    pub(crate) fn run(self) -> (tempfile::TempDir, Output) {
         let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
         let o = run(&args, self.dir.path());
         let dir = self.dir.path().display().to_string();
@@ -210,7 +210,7 @@ impl Test {
 /// aiosmtpd) fails when the program is missing: a skipped check must never read as a pass.
 /// `YEARBOOK_ALLOW_SKIP=1` is the explicit opt-out, for a machine that cannot have it; the run
 /// then says loudly what it did not check.
-pub fn missing(program: &str, what_is_not_checked: &str) {
+pub(crate) fn missing(program: &str, what_is_not_checked: &str) {
     assert!(
         std::env::var_os("YEARBOOK_ALLOW_SKIP").is_some(),
         "{program} is not installed, so {what_is_not_checked} cannot be checked: install it, or set \
@@ -223,7 +223,7 @@ pub fn missing(program: &str, what_is_not_checked: &str) {
 
 /// The text of a PDF as poppler's `pdftotext` reads it (`flags` such as `-layout`), or `None`
 /// after [`missing`] allowed the skip.
-pub fn pdftotext(pdf: &Path, flags: &[&str]) -> Option<String> {
+pub(crate) fn pdftotext(pdf: &Path, flags: &[&str]) -> Option<String> {
     match Command::new("pdftotext").args(flags).arg(pdf).arg("-").output() {
         Ok(out) => {
             assert!(out.status.success(), "pdftotext {}: {}", pdf.display(), text(&out.stderr));
@@ -238,14 +238,14 @@ pub fn pdftotext(pdf: &Path, flags: &[&str]) -> Option<String> {
 
 /// All text of a PDF, as pdf-extract (on lopdf) reads it through the fonts' ToUnicode maps,
 /// with whitespace removed so that digit grouping and line breaks do not matter.
-pub fn pdf_text(path: &Path) -> String {
+pub(crate) fn pdf_text(path: &Path) -> String {
     let bytes = std::fs::read(path).unwrap();
     let raw = pdf_extract::extract_text_from_mem(&bytes).expect("pdf-extract reads the PDF");
     raw.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 /// The first workbook column of `col` on a sector sheet, from the column list the writer follows.
-pub fn at(col: yearbook::book::Col) -> usize {
+pub(crate) fn at(col: yearbook::book::Col) -> usize {
     use yearbook::book::Col;
     Col::WORKBOOK.iter().take_while(|c| **c != col).map(|c| c.workbook_headers().len()).sum()
 }
@@ -300,7 +300,7 @@ fn mix(parts: &[u64]) -> u64 {
 /// cities' figures (whole indicators with their parts, so totals still hold): some as results,
 /// some as progress to a date, some as plans (a target, no value yet); the notes of a figure
 /// kept on a few cities only. Returns the ids with the TOML texts.
-pub fn national_cities(n: usize) -> Vec<(String, String)> {
+pub(crate) fn national_cities(n: usize) -> Vec<(String, String)> {
     let shipped = ["jiayuguan", "jinchang", "sanmenxia", "wuwei"];
     let donors: Vec<(String, Vec<String>)> = shipped
         .iter()
