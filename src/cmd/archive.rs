@@ -50,10 +50,10 @@ pub(super) fn run(cli: &Cli, args: &ArchiveArgs) -> Result<u8, AppError> {
         replaces: None,
     };
     let landed = archive::bag::write(&super::lock(&root)?, print.year, payload, info, reason.filter(|_| args.force))?;
-    println!("archived the {} edition in {}", print.year, landed.folder.display());
+    super::print(&format!("archived the {} edition in {}\n", print.year, landed.folder.display()))?;
     if let Some(old) = &landed.replaced {
-        println!("  the previous bag is kept as {}", old.display());
+        super::print(&format!("  the previous bag is kept as {}\n", old.display()))?;
     }
-    println!("  {} files; check it with `yearbook verify {}`", landed.files, landed.folder.display());
+    super::print(&format!("  {} files; check it with `yearbook verify {}`\n", landed.files, landed.folder.display()))?;
     Ok(0)
 }

@@ -16,7 +16,7 @@ pub(super) fn run(cli: &Cli, args: &VerifyArgs) -> Result<u8, AppError> {
         eprintln!("{}: {} problem(s); the archived edition is not intact", bag.display(), findings.len());
         return Ok(1);
     }
-    println!("{}: every file matches its manifest", bag.display());
+    super::print(&format!("{}: every file matches its manifest\n", bag.display()))?;
     if !args.rebuild {
         return Ok(0);
     }
@@ -32,7 +32,7 @@ pub(super) fn run(cli: &Cli, args: &VerifyArgs) -> Result<u8, AppError> {
     let mut differ = 0;
     for outcome in &outcomes {
         match outcome {
-            Outcome::Identical(name) if !name.contains('/') => println!("  rebuilt {name}: identical"),
+            Outcome::Identical(name) if !name.contains('/') => super::print(&format!("  rebuilt {name}: identical\n"))?,
             Outcome::Identical(_) => {}
             Outcome::Differs(name) => eprintln!("  rebuilt {name}: DIFFERS from the archived file"),
             Outcome::NotInBag(name) => eprintln!("  rebuilt {name}: the bag does not hold it"),
@@ -45,7 +45,7 @@ pub(super) fn run(cli: &Cli, args: &VerifyArgs) -> Result<u8, AppError> {
         differ += usize::from(!matches!(outcome, Outcome::Identical(_)));
     }
     if differ == 0 {
-        println!("  rebuilt the departments' workbooks and manifest: identical");
+        super::print("  rebuilt the departments' workbooks and manifest: identical\n")?;
     }
     Ok(u8::from(differ > 0))
 }
