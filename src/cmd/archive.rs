@@ -17,7 +17,7 @@ pub(super) fn run(cli: &Cli, args: &ArchiveArgs) -> Result<u8, AppError> {
     }
     let config = super::config(cli)?;
     let root = args.archive.clone().unwrap_or_else(|| config.root.join("archive"));
-    let options = PlanOptions { year: args.year, data: args.data.clone(), ..PlanOptions::default() };
+    let options = args.edition.options();
     let print = Plan::new(config.clone(), PlanOptions { pdf: PdfPreset::A2b, ..options.clone() })?;
     let archival = Plan::new(config.clone(), PlanOptions { pdf: PdfPreset::A3bUa, ..options })?;
     let folder = root.join(print.year.to_string());

@@ -129,12 +129,8 @@ impl WebArgs {
 
 #[derive(Debug, Args)]
 pub struct ArchiveArgs {
-    /// Edition year [default: from yearbook.toml]
-    #[arg(long, value_name = "YYYY")]
-    pub year: Option<Year>,
-    /// Data folder [default: from yearbook.toml]
-    #[arg(long, value_name = "DIR")]
-    pub data: Option<PathBuf>,
+    #[command(flatten)]
+    pub edition: EditionArgs,
     /// Folder of the archive [default: archive/ beside yearbook.toml]
     #[arg(long, value_name = "DIR")]
     pub archive: Option<PathBuf>,
