@@ -286,26 +286,34 @@ enum Step {
     SecondRename,
 }
 
-struct Seam {
-    fail_at: Option<Step>,
-    exchange: bool,
+/// Where a test makes a landing fail: at one of the writer's steps `S` (the edition's here, the
+/// bag's in `archive::bag`), and whether the folders are exchanged in one rename.
+pub(crate) struct Seam<S> {
+    pub(crate) fail_at: Option<S>,
+    pub(crate) exchange: bool,
 }
 
-impl Seam {
-    const NONE: Seam = Seam { fail_at: None, exchange: true };
+impl<S: PartialEq> Seam<S> {
+    pub(crate) const NONE: Seam<S> = Seam { fail_at: None, exchange: true };
 
-    fn check(&self, step: Step) -> io::Result<()> {
-        if self.fail_at == Some(step) { Err(io::Error::from(io::ErrorKind::StorageFull)) } else { Ok(()) }
+    /// Fails as a full disk would at the chosen step.
+    pub(crate) fn check(&self, step: S) -> io::Result<()> {
+        if self.fail_at.as_ref() == Some(&step) { Err(io::Error::from(io::ErrorKind::StorageFull)) } else { Ok(()) }
     }
 }
 
 static STAGED: AtomicU64 = AtomicU64::new(0);
 
+/// `<pid>-<n>`: a name no other landing, in this process or another, uses at the same time.
+pub(crate) fn unique_suffix() -> String {
+    format!("{}-{}", std::process::id(), STAGED.fetch_add(1, Ordering::Relaxed))
+}
+
 fn land_with(
     lock: &OutputLock,
     folder: &str,
     files: &[(String, Vec<u8>)],
-    seam: &Seam,
+    seam: &Seam<Step>,
 ) -> Result<Vec<Written>, AppError> {
     let shown = lock.parent.join(folder);
     let plain = |name: &str| !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\']);
@@ -371,8 +379,7 @@ fn land_with(
         source: io::Error::new(source.kind(), Unchanged { source, edition: shown.clone(), existed: exists }),
     };
 
-    let staging =
-        parent.join(format!("{STAGING}{name}-{}-{}", std::process::id(), STAGED.fetch_add(1, Ordering::Relaxed)));
+    let staging = parent.join(format!("{STAGING}{name}-{}", unique_suffix()));
     std::fs::DirBuilder::new().create(&staging).map_err(|e| unchanged("create a folder beside", shown.clone(), e))?;
     let staged = (|| {
         if exists {
@@ -482,7 +489,7 @@ fn swap(
     edition: &Path,
     parent: &Path,
     name: &str,
-    seam: &Seam,
+    seam: &Seam<Step>,
 ) -> Result<Option<PathBuf>, (io::Error, Option<PathBuf>)> {
     seam.check(Step::Swap).map_err(|e| (e, None))?;
     if seam.exchange {
@@ -492,8 +499,7 @@ fn swap(
             Err(_) => {}
         }
     }
-    let previous =
-        parent.join(format!("{PREVIOUS}{name}-{}-{}", std::process::id(), STAGED.fetch_add(1, Ordering::Relaxed)));
+    let previous = parent.join(format!("{PREVIOUS}{name}-{}", unique_suffix()));
     rename(edition, &previous).map_err(|e| (in_use(e), None))?;
     match seam.check(Step::SecondRename).and_then(|()| rename(staging, edition)) {
         Ok(()) => Ok(Some(previous)),
@@ -545,7 +551,7 @@ fn carry_over(
     edition: &Path,
     staging: &Path,
     files: &[(String, Vec<u8>)],
-    seam: &Seam,
+    seam: &Seam<Step>,
 ) -> Result<(), (PathBuf, io::Error)> {
     let entries = std::fs::read_dir(edition).map_err(|e| (edition.to_path_buf(), e))?;
     for entry in entries {

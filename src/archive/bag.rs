@@ -16,7 +16,6 @@
 use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use time::Date;
 use time::macros::format_description;
@@ -443,20 +442,7 @@ enum Step {
     Name,
 }
 
-struct Seam {
-    fail_at: Option<Step>,
-    exchange: bool,
-}
-
-impl Seam {
-    const NONE: Seam = Seam { fail_at: None, exchange: true };
-
-    fn check(&self, step: Step) -> io::Result<()> {
-        if self.fail_at == Some(step) { Err(io::Error::from(io::ErrorKind::StorageFull)) } else { Ok(()) }
-    }
-}
-
-static STAGED: AtomicU64 = AtomicU64::new(0);
+type Seam = output::Seam<Step>;
 
 fn write_with(
     lock: &OutputLock,
@@ -501,12 +487,7 @@ fn write_with(
         ),
     };
 
-    let staging = root.join(format!(
-        "{}{year}-{}-{}",
-        output::STAGING_PREFIX,
-        std::process::id(),
-        STAGED.fetch_add(1, Ordering::Relaxed)
-    ));
+    let staging = root.join(format!("{}{year}-{}", output::STAGING_PREFIX, output::unique_suffix()));
     let staged = stage(&staging, &files, seam);
     if let Err(e) = staged {
         let _ = std::fs::remove_dir_all(&staging);
