@@ -91,6 +91,8 @@ pub enum Rule {
     ImplausibleMagnitude,
     UnitChanged,
     SeedName,
+    SeedLines,
+    SeedShared,
     TraceContext,
     AsPrinted,
     TraceStatus,
@@ -157,6 +159,8 @@ impl Rule {
         Rule::ImplausibleMagnitude,
         Rule::UnitChanged,
         Rule::SeedName,
+        Rule::SeedLines,
+        Rule::SeedShared,
         Rule::TraceContext,
         Rule::AsPrinted,
         Rule::TraceStatus,
@@ -281,6 +285,12 @@ impl Rule {
             }
             Rule::UnitChanged => ("unit-changed", W, "an indicator whose unit differs from the previous edition's"),
             Rule::SeedName => ("seed-name", E, "a source's archived text named by a path instead of a file name"),
+            Rule::SeedLines => {
+                ("seed-lines", E, "a source's `lines` that are not a range of lines of its archived text")
+            }
+            Rule::SeedShared => {
+                ("seed-shared", W, "articles archived in one file without the `lines` that tell them apart")
+            }
             Rule::TraceContext => {
                 ("trace-context", E, "a figure whose number stands in its article without its unit, qualifier or words")
             }

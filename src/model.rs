@@ -148,6 +148,9 @@ pub struct Source {
     /// File name of the archived article text; for a department's return, of the workbook
     /// as received.
     pub seed: String,
+    /// The lines of `seed` that hold this article, first and last (1-based), where one archived
+    /// file holds several articles (a newspaper page): its figures are looked for there only.
+    pub lines: Option<Spanned<[usize; 2]>>,
     /// The byline as the article prints it (记者 …).
     pub authors: Option<Spanned<String>>,
     /// Date of publication, `YYYY-MM-DD` (or `YYYY-MM`).

@@ -51,14 +51,15 @@ pub(crate) fn trace(
     let mut texts: HashMap<&str, (&str, Option<Article>)> = HashMap::new();
     if let Some(sources) = &catalogue.sources {
         // A department's return has no article: its figures are located at their cells instead.
-        let articles = sources.data.source.iter().filter(|s| s.returned.is_none());
-        for s in articles.filter(|s| used.contains(s.id.get_ref().as_str())) {
+        let articles: Vec<&crate::model::Source> =
+            sources.data.source.iter().filter(|s| s.returned.is_none()).collect();
+        let mut raw: HashMap<&str, Option<String>> = HashMap::new();
+        for s in articles.iter().filter(|s| used.contains(s.id.get_ref().as_str())) {
             // A seed that is not a plain name is an error of `check` and is never read.
-            let text = crate::names::is_plain_file_name(&s.seed)
-                .then(|| read_text(&dir.join(&s.seed)))
-                .flatten()
-                .map(|t| Article::new(&t));
-            if text.is_none() {
+            let file = raw.entry(s.seed.as_str()).or_insert_with(|| {
+                crate::names::is_plain_file_name(&s.seed).then(|| read_text(&dir.join(&s.seed))).flatten()
+            });
+            let Some(whole) = file.as_deref() else {
                 out.push(
                     Diagnostic::new(
                         sources.file,
@@ -72,7 +73,36 @@ pub(crate) fn trace(
                     )
                     .with_hint("put the article's text there as UTF-8, or correct `seed`"),
                 );
-            }
+                texts.insert(s.id.get_ref().as_str(), (s.seed.as_str(), None));
+                continue;
+            };
+            // Several articles in one file (a newspaper page): this one's lines only.
+            let text = match s.lines.as_ref().map(|l| (l, *l.get_ref())) {
+                None => Some(Article::new_at(whole, 0)),
+                // Refused by `check` (seed-lines); nothing is looked for in it.
+                Some((_, [first, last])) if first == 0 || first > last => None,
+                Some((l, [first, last])) => {
+                    let lines: Vec<&str> = whole.split_inclusive('\n').collect();
+                    if last <= lines.len() {
+                        Some(Article::new_at(&lines[first - 1..last].concat(), first - 1))
+                    } else {
+                        out.push(
+                            Diagnostic::new(
+                                sources.file,
+                                Some(l.span()),
+                                Rule::SeedLines,
+                                format!(
+                                    "`lines = [{first}, {last}]` goes past the end of `{}`, which has {} lines",
+                                    s.seed,
+                                    lines.len()
+                                ),
+                            )
+                            .with_hint("give the lines of the article in the archived file as it is now"),
+                        );
+                        None
+                    }
+                }
+            };
             texts.insert(s.id.get_ref().as_str(), (s.seed.as_str(), text));
         }
     }
@@ -141,7 +171,9 @@ pub(crate) struct Article {
 impl Article {
     /// Normalises the text and joins the lines the archive broke inside a sentence (`活\n\n动`):
     /// a break after a character that ends no sentence, between lines that are not headings.
-    pub(crate) fn new(raw: &str) -> Self {
+    /// `raw` starts at line `first + 1` of its archived file, so places are the file's.
+    pub(crate) fn new_at(raw: &str, first: usize) -> Self {
+        let first = first as u32;
         let lines: Vec<&str> = raw.split('\n').collect();
         let mut text = String::new();
         let mut marks = Vec::new();
@@ -157,12 +189,12 @@ impl Article {
                     && !trimmed.starts_with('#')
                     && !last_line_is_heading(&text);
                 if !joins {
-                    marks.push((text.len(), i as u32, 0));
+                    marks.push((text.len(), first + i as u32, 0));
                     text.push('\n');
                 }
             }
             for (col, c) in trimmed.chars().enumerate() {
-                marks.push((text.len(), i as u32 + 1, col as u32 + 1));
+                marks.push((text.len(), first + i as u32 + 1, col as u32 + 1));
                 text.push(normal_char(c));
             }
             pending_break = true;

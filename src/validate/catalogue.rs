@@ -127,6 +127,41 @@ impl Validator<'_> {
                         .with_hint("give the name of the article's text file in the sources folder, with no folder in it, e.g. \"wuwei-2025.txt\""),
                     );
                 }
+                if let Some(l) = &s.lines
+                    && let [first, last] = *l.get_ref()
+                    && (first == 0 || first > last)
+                {
+                    self.push(
+                        Diagnostic::new(
+                            *file,
+                            span(l),
+                            Rule::SeedLines,
+                            format!("`lines = [{first}, {last}]` is not a range of lines: the first must be 1 or more and not after the last"),
+                        )
+                        .with_hint("give the first and the last line of the article in its archived file, e.g. `lines = [85, 126]`"),
+                    );
+                }
+            }
+            // Two articles in one archived file (a newspaper page) need their lines, or a figure
+            // of one would be found in the other.
+            let articles = f.source.iter().filter(|s| s.returned.is_none());
+            let mut by_seed: std::collections::BTreeMap<&str, Vec<&crate::model::Source>> = Default::default();
+            for s in articles {
+                by_seed.entry(s.seed.as_str()).or_default().push(s);
+            }
+            for (seed, sharing) in by_seed.iter().filter(|(_, v)| v.len() > 1) {
+                let ids: Vec<&str> = sharing.iter().map(|s| s.id.get_ref().as_str()).collect();
+                for s in sharing.iter().filter(|s| s.lines.is_none()) {
+                    self.push(
+                        Diagnostic::new(
+                            *file,
+                            span(&s.id),
+                            Rule::SeedShared,
+                            format!("the archived text `{seed}` holds {} articles ({}), and this source does not say which lines are its", sharing.len(), ids.join(", ")),
+                        )
+                        .with_hint("give each of them `lines = [first, last]`, the lines of its article in the file"),
+                    );
+                }
             }
         }
         if let Some(Parsed { file, data: f }) = &loaded.terms {

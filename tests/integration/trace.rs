@@ -173,6 +173,27 @@ fn t10_t14_a_figure_filed_under_another_article() {
 }
 
 #[test]
+fn t15_a_figure_cited_to_the_other_article_archived_in_the_same_file() {
+    // The elderly-care and the migrant-workers articles are one archived page (seed 002); each
+    // source's `lines` say which part is its.
+    let dir = shipped();
+    tamper(
+        dir.path(),
+        "jinchang",
+        "vocational-training-attendances",
+        "source = \"jinchang-2025-migrant-workers\"",
+        "source = \"jinchang-2025-elderly-care\"",
+    );
+    let got = findings(dir.path());
+    assert!(
+        got.iter().any(
+            |f| f.contains("[untraced]: `7699` is not in the archived text of source `jinchang-2025-elderly-care`")
+        ),
+        "{got:?}"
+    );
+}
+
+#[test]
 fn t11_t20_a_result_typed_as_a_plan_or_a_target_moved() {
     let dir = shipped();
     tamper(dir.path(), "jinchang", "rental-subsidy-households", "value = 804\ntarget = 800", "target = 804");
