@@ -53,6 +53,8 @@ pub enum Rule {
     UnknownSource,
     // Catalogue.
     Email,
+    NameInHeader,
+    UnknownCityOffice,
     SheetNameTooLong,
     SheetNameCharacter,
     DuplicateOrder,
@@ -126,6 +128,8 @@ impl Rule {
         Rule::UnknownUnit,
         Rule::UnknownSource,
         Rule::Email,
+        Rule::NameInHeader,
+        Rule::UnknownCityOffice,
         Rule::SheetNameTooLong,
         Rule::SheetNameCharacter,
         Rule::DuplicateOrder,
@@ -214,6 +218,10 @@ impl Rule {
             Rule::UnknownUnit => ("unknown-unit", E, "a unit id not in units.toml"),
             Rule::UnknownSource => ("unknown-source", E, "a source id not in sources.toml"),
             Rule::Email => ("email", E, "a department's e-mail is not an address"),
+            Rule::NameInHeader => {
+                ("name-in-header", E, "a department or city name holds a line break or control character")
+            }
+            Rule::UnknownCityOffice => ("unknown-city-office", E, "a department's city office names no city"),
             Rule::SheetNameTooLong => {
                 ("sheet-name-too-long", E, "a sector's sheet name is longer than Excel's 31 characters")
             }

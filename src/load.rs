@@ -243,6 +243,25 @@ impl Loader {
     }
 }
 
+/// The city ids of every edition in the data folder (`<year>/<id>.toml` in each four-digit
+/// folder), from the file names alone: what a city office of the catalogue, which serves every
+/// edition, may name. A folder that cannot be listed adds nothing; reading the edition reports it.
+pub fn cities_of_every_edition(data_dir: &Path) -> Vec<String> {
+    let years = std::fs::read_dir(data_dir).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| {
+        p.file_name().is_some_and(|n| n.len() == 4 && n.as_encoded_bytes().iter().all(u8::is_ascii_digit)) && p.is_dir()
+    });
+    let mut ids: Vec<String> = years
+        .flat_map(|year| list(&year, "list the edition folder").unwrap_or_default())
+        .filter_map(|entry| match entry {
+            Entry::Data(p) => p.file_stem().map(|s| s.to_string_lossy().into_owned()),
+            Entry::LookAlike(_) => None,
+        })
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
 /// The entries of a data folder that are, or look like, data files, in name order. Hidden files
 /// (editors' locks and swap files) are neither.
 fn list(dir: &Path, action: &'static str) -> Result<Vec<Entry>, AppError> {

@@ -56,7 +56,13 @@ pub(crate) fn header_text_problem(text: &str) -> Option<&'static str> {
 /// part of at most 64 characters (RFC 5321).
 pub(crate) fn address_problem(address: &str) -> Option<String> {
     let not = |why: &str| Some(format!("`{address}` is not an e-mail address{why}"));
-    let Ok(parsed) = address.parse::<lettre::Address>() else { return not("") };
+    let too_long = |user: &str| user.chars().count() > 64;
+    let Ok(parsed) = address.parse::<lettre::Address>() else {
+        return match address.rsplit_once('@') {
+            Some((user, _)) if too_long(user) => not(": the part before @ is longer than 64 characters"),
+            _ => not(""),
+        };
+    };
     let domain = parsed.domain();
     if domain.starts_with('[') {
         return not(" that can be mailed: its domain is an IP address in brackets; write a host name");
@@ -64,7 +70,7 @@ pub(crate) fn address_problem(address: &str) -> Option<String> {
     if !domain.contains('.') || domain.ends_with('.') {
         return not(": its domain needs a dot, as in name@host.domain");
     }
-    if parsed.user().chars().count() > 64 {
+    if too_long(parsed.user()) {
         return not(": the part before @ is longer than 64 characters");
     }
     if lettre::address::Envelope::new(Some(parsed.clone()), vec![parsed]).is_err() {

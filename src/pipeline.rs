@@ -123,6 +123,7 @@ pub fn check(plan: &Plan, engine: &Engine) -> Result<Checked, AppError> {
             found.extend(validate::unit_changes(&catalogue, &edition, previous));
         }
         found.extend(validate::print_headers(&catalogue, &plan.config.title.zh, plan.year));
+        found.extend(validate::mail_names(&catalogue, &edition, &crate::load::cities_of_every_edition(&plan.data_dir)));
         found
     });
     let mut diagnostics = loader.diagnostics;

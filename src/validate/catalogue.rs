@@ -13,7 +13,7 @@ use super::{Validator, span};
 use crate::diagnostics::{Diagnostic, FileIdx, Rule};
 use crate::load::{Catalogue, Parsed};
 use crate::model::{Bilingual, Department, Sector};
-use crate::names::sheet_name;
+use crate::names::{address_problem, sheet_name};
 use crate::strings::{HEADER_LIMIT, cell_len};
 use crate::year::Year;
 
@@ -66,14 +66,6 @@ pub fn print_headers(catalogue: &Catalogue, title_zh: &str, year: Year) -> Vec<D
         }
     }
     out
-}
-
-/// Why `address` cannot be a recipient, or `None` when it can: `name@host.domain` as a mail
-/// server takes it (no display name, no spaces, a domain with a dot).
-pub fn address_problem(address: &str) -> Option<String> {
-    let parsed = address.parse::<lettre::Address>();
-    let ok = parsed.is_ok_and(|a| a.domain().contains('.') && !a.domain().ends_with('.'));
-    (!ok).then(|| format!("`{address}` is not an e-mail address"))
 }
 
 impl Validator<'_> {
@@ -209,7 +201,8 @@ impl Validator<'_> {
         }
     }
 
-    /// Every address a workbook is mailed to, as the mail command will parse it.
+    /// Every address a workbook is mailed to, by the rule `mail` sends by: `check` accepts no
+    /// address `mail` would refuse.
     fn recipient_addresses(&mut self, file: FileIdx, departments: &[Department]) {
         let lists = departments
             .iter()

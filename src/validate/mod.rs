@@ -5,7 +5,7 @@
 //!
 //! By subject: `ids` (id format, uniqueness, references with did-you-mean), `text` (printed
 //! texts and bilingual pairs), `catalogue` (the five catalogue files, sheet names, print
-//! headers, recipient addresses), `city` (one city file), `indicator` (one figure and its
+//! headers, recipient addresses), `names` (names and city offices that go into mail), `city` (one city file), `indicator` (one figure and its
 //! "of which" parts, by rule family), `consistency` (across the cities of an edition),
 //! `plausible` (numbers in programmer's forms, magnitudes no city reports, units changed since
 //! the previous edition).
@@ -23,10 +23,12 @@ mod city;
 mod consistency;
 mod ids;
 mod indicator;
+mod names;
 mod plausible;
 mod text;
 
-pub use catalogue::{address_problem, print_header, print_headers, sheet_name_problem};
+pub use catalogue::{print_header, print_headers, sheet_name_problem};
+pub use names::mail_names;
 pub use plausible::unit_changes;
 pub use text::printed_text;
 

@@ -49,6 +49,20 @@ pub(crate) fn project(cities: &[(&str, &str)]) -> tempfile::TempDir {
         let p = entry.unwrap().path();
         std::fs::copy(&p, cat.join(p.file_name().unwrap())).unwrap();
     }
+    // The shipped city offices name the shipped cities; an office for a city no edition of the
+    // project has is an error (`unknown-city-office`).
+    let departments = cat.join("departments.toml");
+    let kept: String = std::fs::read_to_string(&departments)
+        .unwrap()
+        .lines()
+        .filter(|l| {
+            l.strip_prefix("city.")
+                .and_then(|r| r.split('.').next())
+                .is_none_or(|id| cities.iter().any(|(c, _)| *c == id))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(departments, kept).unwrap();
     std::fs::create_dir_all(dir.path().join("data/2025")).unwrap();
     for (id, body) in cities {
         std::fs::write(dir.path().join(format!("data/2025/{id}.toml")), body).unwrap();

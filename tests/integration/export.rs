@@ -173,6 +173,42 @@ fn a_city_office_named_in_the_catalogue_receives_its_city() {
     assert_eq!((hrss["to"].as_str(), hrss["cc"].as_str()), ("hrss@testcity.example", "mayor@testcity.example"));
 }
 
+/// E06: an office key that names no city (`testcty`) would send the city's workbook to the
+/// department's own address; `export` refuses it where `check` does. An office for a city that
+/// only another year's edition has is fine: the catalogue serves every edition in the folder.
+#[test]
+fn a_city_office_for_no_city_is_refused_and_one_for_another_years_city_is_not() {
+    let p = project(&[("testcity", &mini_city())]);
+    let path = p.path().join("data/catalogue/departments.toml");
+    let office = |city: &str| {
+        let text = std::fs::read_to_string(&path).unwrap().replacen(
+            "cc = [\"hrss.statistics@yearbook.example\"]",
+            &format!("cc = [\"hrss.statistics@yearbook.example\"]\ncity.{city}.to = [\"hrss@{city}.example\"]"),
+            1,
+        );
+        std::fs::write(&path, text).unwrap();
+    };
+    office("testcty");
+    let o = run(&["export", "--by", "department", "--per-city"], p.path());
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("error[unknown-city-office]") && err.contains("did you mean `city.testcity`?"), "{err}");
+    assert!(!p.path().join("dist/2025-departments-by-city").exists(), "nothing is written");
+
+    let original =
+        std::fs::read_to_string(&path).unwrap().replace("city.testcty.to = [\"hrss@testcty.example\"]\n", "");
+    std::fs::write(&path, original).unwrap();
+    office("oldcity");
+    let o = run(&["check", "--format", "short"], p.path());
+    assert!(text(&o.stdout).contains("error[unknown-city-office]"), "no city `oldcity` yet: {}", text(&o.stdout));
+    std::fs::create_dir_all(p.path().join("data/2024")).unwrap();
+    let old = mini_city().replace("id = \"testcity\"", "id = \"oldcity\"");
+    std::fs::write(p.path().join("data/2024/oldcity.toml"), old).unwrap();
+    let o = run(&["check", "--format", "short"], p.path());
+    let out = text(&o.stdout);
+    assert!(!out.contains("unknown-city-office"), "{out}");
+}
+
 #[test]
 fn a_bad_address_fails_check_and_export_at_its_line() {
     let p = project(&[("testcity", &mini_city())]);
