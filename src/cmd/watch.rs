@@ -34,6 +34,17 @@ pub(super) fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
         // Watch before building, not after: an edit saved while the build runs (or just after it
         // reports) is then queued and triggers the next rebuild instead of being lost.
         changes.update(reads(&plan)).map_err(|e| AppError::Usage(format!("cannot watch files: {e}")))?;
+        // Templates are read anew from the folder this configuration names (it may have been
+        // moved, or the configuration may name another); fonts stay. A folder that is gone is
+        // named as such, not left for the renderer or Typst to report as a file of theirs.
+        match crate::print::render::environment(&plan.config.templates_dir) {
+            Ok(templates) => engine.templates = templates,
+            Err(e) => {
+                eprintln!("error: {e}\nnothing was built; the last good edition is kept; waiting for the next change");
+                changes.wait().map_err(|e| AppError::Usage(format!("watching failed: {e}")))?;
+                continue;
+            }
+        }
         if !announced {
             eprintln!("watching {} (Ctrl-C to stop)", plan.config.root.display());
             announced = true;
@@ -46,10 +57,6 @@ pub(super) fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
         // Entries not used by the last five compilations go: memory stays bounded over a day of edits.
         comemo::evict(5);
         changes.wait().map_err(|e| AppError::Usage(format!("watching failed: {e}")))?;
-        // Templates are re-read on change; fonts stay.
-        if let Ok(templates) = crate::print::render::environment(&plan.config.templates_dir) {
-            engine.templates = templates;
-        }
     }
 }
 

@@ -273,6 +273,14 @@ pub(crate) fn template_error(e: &Error, dir: &Path) -> AppError {
         msg.push_str(": ");
         msg.push_str(detail);
     }
+    if e.kind() == ErrorKind::TemplateNotFound {
+        // minijinja names the template alone; where it was looked for is what the user can act on.
+        msg.push_str(&format!(
+            " in the templates folder `{}` (set by [paths] templates in yearbook.toml); was the file or the \
+             folder moved or renamed?",
+            dir.display()
+        ));
+    }
     let mut source = std::error::Error::source(e);
     while let Some(cause) = source {
         msg.push_str(&format!("\n  caused by: {cause}"));

@@ -70,6 +70,24 @@ pub(crate) fn project(cities: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
+/// The project's own copy of the templates, named by `[paths] templates`.
+pub(crate) fn own_templates(dir: &std::path::Path) {
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let p = entry.unwrap().path();
+            let target = to.join(p.file_name().unwrap());
+            if p.is_dir() { copy(&p, &target) } else { std::fs::copy(&p, &target).map(drop).unwrap() }
+        }
+    }
+    copy(&repo().join("templates"), &dir.join("templates"));
+    let config = dir.join("yearbook.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let shipped = format!("templates = {:?}", repo().join("templates").display().to_string());
+    assert!(text.contains(&shipped), "{text}");
+    std::fs::write(&config, text.replace(&shipped, "templates = \"templates\"")).unwrap();
+}
+
 pub(crate) fn mini_city() -> String {
     std::fs::read_to_string(repo().join("tests/fixtures/mini/data/2025/testcity.toml")).unwrap()
 }

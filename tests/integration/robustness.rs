@@ -1,7 +1,7 @@
 //! Bad input met as the reliability review met it: each finding says where and how to fix, once,
 //! without echoing megabytes of input back.
 
-use crate::common::{mini_city, project, run, text};
+use crate::common::{mini_city, own_templates, project, run, text};
 
 #[test]
 fn a_finding_on_a_huge_line_names_its_place_without_echoing_the_line() {
@@ -150,4 +150,21 @@ fn the_trace_reads_no_fifo_no_device_and_nothing_outside_its_folder() {
         assert!(out.contains("error[seed-name]"), "{out}");
         assert!(!out.contains("root:"), "nothing of the file is read: {out}");
     }
+}
+
+/// A template the main one includes, missing from the project's templates: the error names the
+/// folder and the setting, not only the template's name (W06, as `build` meets it).
+#[test]
+fn a_missing_template_is_named_with_its_folder() {
+    let dir = project(&[("testcity", &mini_city())]);
+    own_templates(dir.path());
+    let main = dir.path().join("templates/main.typ.j2");
+    let text_of_main = std::fs::read_to_string(&main).unwrap();
+    std::fs::write(&main, format!("{text_of_main}{{% include \"cover.typ.j2\" %}}\n")).unwrap();
+    let o = run(&["build"], dir.path());
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let folder = format!("in the templates folder `{}`", dir.path().join("templates").display());
+    assert!(err.contains("cover.typ.j2") && err.contains(&folder) && err.contains("[paths] templates"), "{err}");
+    assert!(!dir.path().join("dist/2025").exists(), "nothing is written");
 }

@@ -4,7 +4,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{mini_city, project};
+use crate::common::{mini_city, own_templates, project};
 use calamine::{Data, Reader, Xlsx, open_workbook};
 
 /// Kills the watcher however the test ends.
@@ -185,4 +185,34 @@ fn an_edit_to_an_archived_source_text_rebuilds() {
     std::fs::write(seeds.join("004_f4078543608c889c.txt"), format!("{progress}新改建农村公路160.97公里，完成123.8%。"))
         .unwrap();
     wait_for("the rebuild after the article's text was mended", || rebuilds(dir.path()) >= 1);
+}
+
+/// W06: the templates folder moved away while watching is named as the folder `[paths]
+/// templates` sets, with nothing built; once it is back, the next edit rebuilds.
+#[test]
+fn a_templates_folder_moved_away_is_named_and_builds_nothing_until_it_is_back() {
+    let dir = project(&[("testcity", &mini_city())]);
+    own_templates(dir.path());
+    let _watching = watch_built(dir.path());
+    let log = dir.path().join("watch.log");
+    let templates = dir.path().join("templates");
+    let moved = dir.path().join("templates.moved");
+    std::fs::rename(&templates, &moved).unwrap();
+    let city = dir.path().join("data/2025/testcity.toml");
+    std::fs::write(&city, mini_city().replace("value = 59178", "value = 59185")).unwrap();
+    wait_for("the error about the templates", || {
+        std::fs::read_to_string(&log).unwrap_or_default().contains("nothing was built")
+    });
+    let text = std::fs::read_to_string(&log).unwrap();
+    let missing = format!(
+        "`{}` is missing; the templates folder is set by [paths] templates",
+        templates.join("main.typ.j2").display()
+    );
+    assert!(text.contains(&missing), "{text}");
+    assert!(!text.contains("does not exist") && !text.contains("file not found"), "{text}");
+    assert_eq!(rebuilds(dir.path()), 1, "{text}");
+
+    std::fs::rename(&moved, &templates).unwrap();
+    let xlsx = dir.path().join("dist/2025/yearbook-2025.xlsx");
+    wait_for("a build once the templates are back", || workbook_holds(&xlsx, 59185.0));
 }
