@@ -250,7 +250,20 @@ fn read_holder(file: &mut File) -> Holder {
 /// of the previous edition that `files` does not name (a subfolder that `files` writes into is
 /// replaced whole). On error the previous edition is as it was and no staging folder remains.
 pub fn land_edition(lock: &OutputLock, folder: &str, files: &[(String, Vec<u8>)]) -> Result<Vec<Written>, AppError> {
-    land_with(lock, folder, files, &Seam::NONE)
+    land_with(lock, folder, files, &|_| false, &Seam::NONE)
+}
+
+/// [`land_edition`], except that the previous folder's top-level entries for which `superseded`
+/// holds are not carried over either: files of the kind this run makes, which it did not make
+/// again this time (a department that lost its sectors has no workbook any more, and its old
+/// one must not stay beside the new manifest).
+pub fn land_replacing(
+    lock: &OutputLock,
+    folder: &str,
+    files: &[(String, Vec<u8>)],
+    superseded: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Written>, AppError> {
+    land_with(lock, folder, files, superseded, &Seam::NONE)
 }
 
 /// Moves `a` to `b` and `b` to `a` in one step (`renameat2(RENAME_EXCHANGE)`), as editions are
@@ -313,6 +326,7 @@ fn land_with(
     lock: &OutputLock,
     folder: &str,
     files: &[(String, Vec<u8>)],
+    superseded: &dyn Fn(&str) -> bool,
     seam: &Seam<Step>,
 ) -> Result<Vec<Written>, AppError> {
     let shown = lock.parent.join(folder);
@@ -383,7 +397,7 @@ fn land_with(
     std::fs::DirBuilder::new().create(&staging).map_err(|e| unchanged("create a folder beside", shown.clone(), e))?;
     let staged = (|| {
         if exists {
-            carry_over(&edition, &staging, files, seam).map_err(|(path, e)| {
+            carry_over(&edition, &staging, files, superseded, seam).map_err(|(path, e)| {
                 let entry = path.strip_prefix(&edition).map_or_else(|_| shown.clone(), |rel| shown.join(rel));
                 unchanged("keep the previous edition's file", entry, e)
             })?;
@@ -551,6 +565,7 @@ fn carry_over(
     edition: &Path,
     staging: &Path,
     files: &[(String, Vec<u8>)],
+    superseded: &dyn Fn(&str) -> bool,
     seam: &Seam<Step>,
 ) -> Result<(), (PathBuf, io::Error)> {
     let entries = std::fs::read_dir(edition).map_err(|e| (edition.to_path_buf(), e))?;
@@ -558,9 +573,9 @@ fn carry_over(
         let entry = entry.map_err(|e| (edition.to_path_buf(), e))?;
         let name = entry.file_name();
         // A subfolder that the new files write into is replaced as a whole.
-        let replaced = name
-            .to_str()
-            .is_some_and(|n| files.iter().any(|(f, _)| f.split('/').next() == Some(n)) || is_old_temp_file(n));
+        let replaced = name.to_str().is_some_and(|n| {
+            files.iter().any(|(f, _)| f.split('/').next() == Some(n)) || is_old_temp_file(n) || superseded(n)
+        });
         if !replaced {
             seam.check(Step::CarryOver).map_err(|e| (entry.path(), e))?;
             link_tree(&entry.path(), &staging.join(&name))?;
@@ -863,7 +878,7 @@ mod tests {
             let ed = dir.path().join("2025");
             let before = snapshot(&ed);
             let seam = Seam { fail_at: Some(step), exchange };
-            let err = land_with(&lock, "2025", &files(&[("yearbook-2025.pdf", "new")]), &seam).unwrap_err();
+            let err = land_with(&lock, "2025", &files(&[("yearbook-2025.pdf", "new")]), &|_| false, &seam).unwrap_err();
             assert_eq!(snapshot(&ed), before, "{step:?}: the previous edition changed");
             assert_eq!(names(dir.path()), [LOCK_FILE, "2025"], "{step:?}: something was left behind");
             let text = err.to_string();
@@ -878,7 +893,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let lock = OutputLock::acquire(dir.path(), |_| panic!("nobody else holds the lock")).unwrap();
         let seam = Seam { fail_at: Some(Step::WriteFile), exchange: true };
-        let err = land_with(&lock, "2025", &files(&[("a.pdf", "pdf")]), &seam).unwrap_err().to_string();
+        let err = land_with(&lock, "2025", &files(&[("a.pdf", "pdf")]), &|_| false, &seam).unwrap_err().to_string();
         assert!(err.contains(&dir.path().join("2025/a.pdf").display().to_string()), "{err}");
         assert!(err.contains("nothing was written"), "{err}");
         assert_eq!(names(dir.path()), [LOCK_FILE]);
@@ -888,7 +903,7 @@ mod tests {
     fn without_rename_exchange_the_edition_is_still_replaced_whole() {
         let (dir, lock) = previous_edition();
         let seam = Seam { fail_at: None, exchange: false };
-        land_with(&lock, "2025", &files(&[("yearbook-2025.pdf", "new")]), &seam).unwrap();
+        land_with(&lock, "2025", &files(&[("yearbook-2025.pdf", "new")]), &|_| false, &seam).unwrap();
         let after = snapshot(&dir.path().join("2025"));
         assert_eq!(after[Path::new("yearbook-2025.pdf")], b"new");
         assert_eq!(after[Path::new("yearbook-2025-en.pdf")], b"english pdf");

@@ -126,6 +126,12 @@ impl OutputPlan {
         format!("{}-departments{suffix}", self.folder)
     }
 
+    /// Whether a file of a departments folder is one of its workbooks, as
+    /// [`Self::department_workbook`] names them.
+    pub fn is_department_workbook(&self, name: &str) -> bool {
+        name.starts_with(&format!("yearbook-{}-", self.folder)) && name.ends_with(".xlsx")
+    }
+
     /// One department's workbook: `yearbook-2025-education.xlsx`, `…-education-wuwei.xlsx`.
     pub fn department_workbook(&self, department: &str, city: Option<&str>) -> String {
         match city {

@@ -30,9 +30,10 @@ pub(super) fn run(cli: &Cli, args: &ExportArgs) -> Result<u8, AppError> {
     drop(shown);
     let folder = plan.output.departments_folder(args.per_city);
     let dir = plan.output.parent.join(&folder);
-    // As one unit; the send log and outbox that `mail` keeps in the folder are carried over.
-    let files = export.files;
-    super::land(&plan.output.parent, &folder, &files)?;
+    // As one unit; the send log and outbox that `mail` keeps in the folder are carried over, the
+    // previous export's workbooks are not (one this export no longer makes must not stay).
+    let superseded = |name: &str| plan.output.is_department_workbook(name);
+    crate::output::land_replacing(&super::lock(&plan.output.parent)?, &folder, &export.files, &superseded)?;
 
     let mut out = std::io::stdout().lock();
     let _ = writeln!(

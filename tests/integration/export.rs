@@ -173,6 +173,41 @@ fn a_city_office_named_in_the_catalogue_receives_its_city() {
     assert_eq!((hrss["to"].as_str(), hrss["cc"].as_str()), ("hrss@testcity.example", "mayor@testcity.example"));
 }
 
+/// E07: a department that loses its sectors has no workbook in the next export, and its old one
+/// does not stay beside the new manifest; files that are not workbooks (the send log `mail`
+/// keeps there) are kept.
+#[test]
+fn a_workbook_the_export_no_longer_makes_does_not_stay() {
+    let p = project(&[("testcity", &mini_city())]);
+    let dir = p.path().join("dist/2025-departments");
+    let o = run(&["export", "--by", "department"], p.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let before = manifest(&dir);
+    assert!(before.len() >= 2, "{before:?}");
+    let (first, last) = (before[0]["department"].clone(), before[before.len() - 1]["department"].clone());
+    std::fs::write(dir.join("sent-log.csv"), "kept\n").unwrap();
+    let sectors = p.path().join("data/catalogue/sectors.toml");
+    let text_of_sectors = std::fs::read_to_string(&sectors).unwrap();
+    std::fs::write(
+        &sectors,
+        text_of_sectors.replace(&format!("department = \"{last}\""), &format!("department = \"{first}\"")),
+    )
+    .unwrap();
+
+    let o = run(&["export", "--by", "department"], p.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let after = manifest(&dir);
+    assert_eq!(after.len(), before.len() - 1, "{after:?}");
+    let mut want: Vec<String> = after.iter().map(|r| r["file"].clone()).collect();
+    want.extend(["manifest.csv".to_string(), "sent-log.csv".to_string()]);
+    want.sort();
+    let mut found: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    found.sort();
+    assert_eq!(found, want, "`yearbook-2025-{last}.xlsx` of the previous export must not stay");
+    assert_eq!(std::fs::read_to_string(dir.join("sent-log.csv")).unwrap(), "kept\n");
+}
+
 /// E06: an office key that names no city (`testcty`) would send the city's workbook to the
 /// department's own address; `export` refuses it where `check` does. An office for a city that
 /// only another year's edition has is fine: the catalogue serves every edition in the folder.
