@@ -20,6 +20,7 @@ use minijinja::{Environment, UndefinedBehavior, Value, context};
 use crate::config::{Config, MailConfig};
 use crate::departments::manifest::Entry;
 use crate::error::AppError;
+use crate::model::Text;
 use crate::names::address_problem;
 use crate::output::sha256_hex;
 use crate::year::Year;
@@ -199,6 +200,22 @@ impl Composer {
         Ok(Ok(Letter { entry: entry.clone(), recipients, message_id, bytes: message.formatted() }))
     }
 
+    /// Renders the subject and body for a department (and city) as `mail` would, before any
+    /// export: what `check` does to find a template `mail` would refuse.
+    pub fn rehearse(&self, department: &str, name: &Text, city: Option<(&str, &Text)>) -> Result<(), AppError> {
+        let entry = Entry {
+            department: department.to_string(),
+            department_name: name.clone(),
+            city: city.map(|(id, n)| (id.to_string(), n.clone())),
+            recipients: Default::default(),
+            file: String::new(),
+            sha256: String::new(),
+            sectors: Vec::new(),
+            sheets: Vec::new(),
+        };
+        self.texts(&entry).map(drop)
+    }
+
     /// Subject and body, rendered from the templates.
     fn texts(&self, entry: &Entry) -> Result<(String, String), AppError> {
         let c = &self.config;
@@ -228,6 +245,14 @@ impl Composer {
         let subject = render(&self.subject_name)?;
         // A subject is one line; a template's trailing newline is not part of it.
         let subject = subject.trim().to_string();
+        if subject.is_empty() {
+            let city = entry.city.as_ref().map(|(id, _)| format!(" and city `{id}`")).unwrap_or_default();
+            return Err(AppError::Template(format!(
+                "`{}` gives an empty subject for department `{}`{city}; a message without a subject is easily \
+                 overlooked or taken for spam: write one in the template",
+                self.subject_name, entry.department
+            )));
+        }
         if subject.contains(['\n', '\r']) {
             if let Some(title) = [&c.title.zh, &c.title.en].into_iter().find(|t| t.contains(['\n', '\r'])) {
                 return Err(AppError::Config {

@@ -223,7 +223,16 @@ pub fn read_manifest(dir: &Path) -> Result<Vec<Entry>, AppError> {
             bad(line, what)
         })?;
         let line = entries.len() as u64 + 2;
-        entries.push(row.entry().map_err(|what| bad(line, what))?);
+        let entry = row.entry().map_err(|what| bad(line, what))?;
+        // An export lists each workbook once; a copied row (a spreadsheet's paste, a merge) would
+        // be one message twice and two outbox files of one name.
+        if let Some(first) = entries.iter().position(|e: &Entry| e.file == entry.file) {
+            return Err(bad(
+                line,
+                format!("the workbook `{}` is listed again (first on line {})", entry.file, first + 2),
+            ));
+        }
+        entries.push(entry);
     }
     Ok(entries)
 }

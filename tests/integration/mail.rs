@@ -552,6 +552,62 @@ fn a_line_break_in_a_name_of_the_manifest_is_refused_not_a_panic() {
     assert_eq!(written, entries.len() - 1, "the other departments still get theirs");
 }
 
+/// M52: a manifest row copied by hand is named with both lines, for the dry run and the real
+/// run alike, instead of an outbox file that "exists".
+#[test]
+fn a_row_listed_twice_in_the_manifest_is_named_with_its_lines() {
+    let p = exported();
+    let path = export_dir(p.path()).join("manifest.csv");
+    let manifest_text = std::fs::read_to_string(&path).unwrap();
+    let second = manifest_text.split("\r\n").nth(1).unwrap().to_string();
+    std::fs::write(&path, format!("{manifest_text}{second}\r\n")).unwrap();
+    for args in [&["mail", "--dry-run"][..], &["mail", "--smtp-host", "127.0.0.1", "--smtp-port", "9", "--tls", "none"]]
+    {
+        let o = mail_cmd(args, p.path(), &[]);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("line 5: the workbook `yearbook-2025-") && err.contains("is listed again (first on line 2)"),
+            "{err}"
+        );
+        assert!(!err.contains("File exists"), "{err}");
+    }
+    assert!(!export_dir(p.path()).join("outbox").exists(), "nothing was written");
+}
+
+/// M39, M61: `check` reads `[mail]` as `mail` does: a sender `mail` cannot send from and a
+/// subject template that renders blank are refused before any export, with the reason.
+#[test]
+fn check_refuses_what_mail_would_refuse_in_its_settings() {
+    let p = project(&[("testcity", &mini_city())]);
+    let config = p.path().join("yearbook.toml");
+    let good = std::fs::read_to_string(&config).unwrap() + MAIL_TABLE;
+    std::fs::write(&config, &good).unwrap();
+    let o = mail_cmd(&["check"], p.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+
+    std::fs::write(&config, good.replace("office@yearbook.example", "office@localhost")).unwrap();
+    let o = mail_cmd(&["check"], p.path(), &[]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("mail.from `office@localhost` is not an e-mail address: its domain needs a dot"), "{err}");
+
+    let subject = p.path().join("blank-subject.txt.j2");
+    std::fs::write(&subject, "{% if false %}x{% endif %}\n").unwrap();
+    std::fs::write(&config, format!("{good}subject = {:?}\n", subject.display().to_string())).unwrap();
+    for args in [&["check"][..], &["export", "--by", "department"], &["mail", "--dry-run"]] {
+        let o = mail_cmd(args, p.path(), &[]);
+        let err = text(&o.stderr);
+        if args[0] == "export" {
+            assert!(o.status.success(), "{err}");
+            continue;
+        }
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("gives an empty subject for department `"), "{args:?}: {err}");
+    }
+    assert!(!export_dir(p.path()).join("outbox").exists(), "no message without a subject");
+}
+
 /// The soak test: a few hundred deliveries to a server on 127.0.0.1 that drops connections,
 /// delays replies, refuses recipients and loses replies at random, with `mail` killed (-9) at
 /// random moments, then run again until it has nothing left to try. Every recipient must have
