@@ -227,14 +227,7 @@ fn server(args: &MailArgs) -> Result<Server, AppError> {
         Some(user) => Some((user.clone(), password(args, user)?)),
         None => None,
     };
-    let extra_roots = match std::env::var_os("SSL_CERT_FILE") {
-        Some(path) => Some(std::fs::read(&path).map_err(|source| AppError::Io {
-            action: "read the CA certificates named by SSL_CERT_FILE",
-            path: path.into(),
-            source,
-        })?),
-        None => None,
-    };
+    let extra_roots = std::env::var_os("SSL_CERT_FILE").map(|path| send::extra_roots(Path::new(&path))).transpose()?;
     let port = args.smtp_port.unwrap_or(match args.tls {
         TlsArg::None => 25,
         TlsArg::Starttls => 587,

@@ -62,6 +62,27 @@ pub struct Server {
     pub extra_roots: Option<Vec<u8>>,
 }
 
+/// The extra CA certificates named by `SSL_CERT_FILE`: a file that holds no PEM certificate at
+/// all (a DER file, a key, anything else) is refused here, naming the file, because lettre would
+/// take it as an empty list and the server's certificate would then fail as "unknown issuer".
+pub fn extra_roots(path: &std::path::Path) -> Result<Vec<u8>, AppError> {
+    const LABEL: &[u8] = b"-----BEGIN CERTIFICATE-----";
+    let pem = std::fs::read(path).map_err(|source| AppError::Io {
+        action: "read the CA certificates named by SSL_CERT_FILE",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if !pem.windows(LABEL.len()).any(|w| w == LABEL) {
+        return Err(AppError::Usage(format!(
+            "`{}`, named by SSL_CERT_FILE, holds no PEM certificate (no `-----BEGIN CERTIFICATE-----` line); name \
+             the CA's certificate in PEM form (a binary DER one converts with `openssl x509 -inform der -in FILE \
+             -out FILE.pem`)",
+            path.display()
+        )));
+    }
+    Ok(pem)
+}
+
 impl Server {
     /// `host:port`, for messages.
     pub fn name(&self) -> String {

@@ -552,6 +552,25 @@ fn a_line_break_in_a_name_of_the_manifest_is_refused_not_a_panic() {
     assert_eq!(written, entries.len() - 1, "the other departments still get theirs");
 }
 
+/// M20: a CA file that holds no PEM certificate (a binary DER one) is named as such before any
+/// connection, instead of being ignored and the server's certificate failing as unknown.
+#[test]
+fn a_ca_file_without_a_pem_certificate_is_named_before_connecting() {
+    let p = exported();
+    let certs = tempfile::tempdir().unwrap();
+    let key = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let der = certs.path().join("ca.der");
+    std::fs::write(&der, key.cert.der()).unwrap();
+    // Port 9 (discard): nothing listens there; a connection attempt would say "refused".
+    let args = ["mail", "--smtp-host", "127.0.0.1", "--smtp-port", "9", "--tls", "starttls"];
+    let o = mail_cmd(&args, p.path(), &[("SSL_CERT_FILE", der.to_str().unwrap())]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains(&format!("`{}`, named by SSL_CERT_FILE, holds no PEM certificate", der.display())), "{err}");
+    assert!(!err.contains("refused") && !err.contains("UnknownIssuer"), "{err}");
+    assert_eq!(sent_log_lines(p.path()), 0);
+}
+
 /// M52: a manifest row copied by hand is named with both lines, for the dry run and the real
 /// run alike, instead of an outbox file that "exists".
 #[test]
