@@ -306,6 +306,30 @@ fn manifest_paths_outside_the_bag_are_findings_and_never_read() {
     }
 }
 
+/// A20: a crafted bag's templates with a link out of the bag, and a main template that would
+/// print what the link reads: the link is a finding, the rebuild never runs, nothing of the
+/// linked file is shown.
+#[test]
+fn a_link_in_the_bags_templates_is_a_finding_and_nothing_is_compiled() {
+    let (_dir, bag) = bag_copy("2025");
+    let hostname = std::fs::read("/etc/hostname").unwrap_or_default();
+    let templates = bag.join("data/source/templates");
+    crate::common::symlink("/etc/hostname", templates.join("x.typ")).unwrap();
+    let main = templates.join("main.typ.j2");
+    let text_of_main = std::fs::read_to_string(&main).unwrap();
+    std::fs::write(&main, format!("{text_of_main}\n#panic(read(\"x.typ\"))\n")).unwrap();
+    recompute_manifests(&bag, &[("data/source/templates/x.typ", sha256_hex(&hostname))]);
+    let o = run_within(&["verify", "--rebuild", bag.to_str().unwrap()], Path::new("/"), Duration::from_secs(120));
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(err.contains("link:    data/source/templates/x.typ"), "{err}");
+    assert!(!out.contains("rebuilt") && !err.contains("panicked"), "no rebuild from a bag with findings: {out}{err}");
+    if !hostname.is_empty() {
+        let shown = String::from_utf8_lossy(&hostname);
+        assert!(!out.contains(shown.trim()) && !err.contains(&format!("with: {}", shown.trim())), "{out}{err}");
+    }
+}
+
 #[test]
 fn a_bag_under_another_years_folder_is_found() {
     let (_dir, bag) = bag_copy("2024");

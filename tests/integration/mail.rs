@@ -552,6 +552,48 @@ fn a_line_break_in_a_name_of_the_manifest_is_refused_not_a_panic() {
     assert_eq!(written, entries.len() - 1, "the other departments still get theirs");
 }
 
+/// M34: a city name typed as a TOML multi-line string (a trailing line break) is refused by
+/// `check` at its line, and a manifest split by city that carries one is refused by `mail`
+/// (dry run or not) for that workbook alone, never a panic that stops every city.
+#[test]
+fn a_line_break_in_a_city_name_is_refused_by_check_and_by_mail_per_city() {
+    let p = project(&[("testcity", &mini_city())]);
+    let config = p.path().join("yearbook.toml");
+    std::fs::write(&config, std::fs::read_to_string(&config).unwrap() + MAIL_TABLE).unwrap();
+    let city = p.path().join("data/2025/testcity.toml");
+    let multiline = mini_city().replacen("zh = \"测试市\"", "zh = \"\"\"测试市\n\"\"\"", 1);
+    assert_ne!(multiline, mini_city());
+    std::fs::write(&city, &multiline).unwrap();
+    let o = mail_cmd(&["check", "--format", "short"], p.path(), &[]);
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("data/2025/testcity.toml:3:")
+            && out.contains("error[name-in-header]: the city name `测试市\\n` holds a line break"),
+        "{out}"
+    );
+
+    std::fs::write(&city, mini_city()).unwrap();
+    let o = mail_cmd(&["export", "--by", "department", "--per-city"], p.path(), &[]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let dir = p.path().join("dist/2025-departments-by-city");
+    let mut entries = yearbook::departments::manifest::read_manifest(&dir).unwrap();
+    for e in &mut entries {
+        e.city.as_mut().unwrap().1.zh = "测试市\n".into();
+    }
+    std::fs::write(dir.join("manifest.csv"), yearbook::departments::manifest::manifest(&entries).unwrap()).unwrap();
+    for args in [
+        &["mail", "--per-city", "--dry-run"][..],
+        &["mail", "--per-city", "--smtp-host", "127.0.0.1", "--smtp-port", "9", "--tls", "none"],
+    ] {
+        let o = mail_cmd(args, p.path(), &[]);
+        let (out, err) = (text(&o.stdout), text(&o.stderr));
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {out}{err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(out.matches("holds a line break").count(), entries.len(), "{args:?}: {out}");
+    }
+}
+
 /// M20: a CA file that holds no PEM certificate (a binary DER one) is named as such before any
 /// connection, instead of being ignored and the server's certificate failing as unknown.
 #[test]
