@@ -245,7 +245,14 @@ fn password(args: &MailArgs, user: &str) -> Result<Secret, AppError> {
         })?;
         let first = text.lines().next().unwrap_or("");
         if first.is_empty() {
-            return Err(AppError::Usage(format!("the password file `{}` is empty", path.display())));
+            // The password is the first line as it is (trailing spaces may belong to it), so a
+            // blank first line is not skipped: say so rather than call the file empty.
+            let why = if text.trim().is_empty() {
+                "is empty"
+            } else {
+                "has a blank first line; the password is read from the first line alone: remove the lines above it"
+            };
+            return Err(AppError::Usage(format!("the password file `{}` {why}", path.display())));
         }
         return Ok(Secret::new(first.to_string()));
     }

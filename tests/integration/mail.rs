@@ -764,3 +764,130 @@ fn soak_every_recipient_at_most_once_under_faults_and_kills() {
         start.elapsed().as_secs_f64()
     );
 }
+
+/// A server on 127.0.0.1 that accepts connections and answers each with `greeting` (nothing
+/// when empty), then keeps it open and silent: the far ends of the usual port and TLS mix-ups.
+fn silent_server(greeting: &'static [u8]) -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut open = Vec::new();
+        for mut stream in listener.incoming().flatten() {
+            let _ = std::io::Write::write_all(&mut stream, greeting);
+            open.push(stream);
+        }
+    });
+    port
+}
+
+/// M08 (and M21's timeout): a server that never greets is reported as a timeout within the
+/// given time, not as "Resource temporarily unavailable (os error 11)".
+#[test]
+fn a_server_that_never_answers_is_reported_as_timed_out() {
+    let p = exported();
+    let port = silent_server(b"").to_string();
+    let args = ["mail", "--smtp-host", "127.0.0.1", "--smtp-port", &port, "--tls", "none", "--timeout", "1"];
+    let o = mail_cmd(&args, p.path(), &[]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("timed out: no answer from the server within 1 s") && err.contains("nothing was sent"),
+        "{err}"
+    );
+    assert!(!err.contains("os error 11") && !err.contains("temporarily unavailable"), "{err}");
+}
+
+/// M22: `--tls tls` against a port that greets in plain text (STARTTLS ports 587 and 25) gets a
+/// hint to use `--tls starttls`, not only the TLS library's "corrupt message".
+#[test]
+fn implicit_tls_against_a_plain_text_port_says_to_use_starttls() {
+    let p = exported();
+    let port = silent_server(b"220 mail.example ESMTP ready\r\n").to_string();
+    let args = ["mail", "--smtp-host", "127.0.0.1", "--smtp-port", &port, "--tls", "tls", "--timeout", "3"];
+    let o = mail_cmd(&args, p.path(), &[]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("port {port} answered in plain text")) && err.contains("try --tls starttls"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was sent"), "{err}");
+}
+
+/// M26: a password file whose first line is blank is not called empty; the run stops before
+/// connecting and says which line the password is read from.
+#[test]
+fn a_password_file_with_a_blank_first_line_is_named_as_such() {
+    let p = exported();
+    let dir = tempfile::tempdir().unwrap();
+    let (blank, empty) = (dir.path().join("blank-first"), dir.path().join("empty"));
+    std::fs::write(&blank, "\n\ns3cret\n").unwrap();
+    std::fs::write(&empty, "\n").unwrap();
+    for (file, says) in [(&blank, "has a blank first line"), (&empty, "is empty")] {
+        let args = ["mail", "--smtp-host", "localhost", "--smtp-port", "9", "--user", "office", "--password-file"];
+        let mut args = args.to_vec();
+        args.push(file.to_str().unwrap());
+        let o = mail_cmd(&args, p.path(), &[]);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(&format!("the password file `{}` {says}", file.display())), "{err}");
+        assert!(!err.contains("s3cret"), "{err}");
+    }
+}
+
+/// M58: `--outbox NAME`, a plain relative name, is the folder NAME in the current folder.
+#[test]
+fn an_outbox_named_by_a_plain_relative_name_is_made_in_the_current_folder() {
+    let p = exported();
+    let o = mail_cmd(&["mail", "--dry-run", "--outbox", "myoutbox"], p.path(), &[]);
+    assert!(o.status.success(), "{}{}", text(&o.stdout), text(&o.stderr));
+    let written = std::fs::read_dir(p.path().join("myoutbox")).unwrap().count();
+    assert_eq!(written, manifest(p.path()).len());
+}
+
+/// M56: a manifest saved in another encoding (GBK, as Excel on a Chinese Windows saves CSV) is
+/// named as not UTF-8, with what to do.
+#[test]
+fn a_manifest_saved_in_another_encoding_says_so() {
+    let p = exported();
+    let path = export_dir(p.path()).join("manifest.csv");
+    let mut bytes = std::fs::read(&path).unwrap();
+    // 教育 in GBK, in the middle of the first data line.
+    let at = bytes.iter().position(|&b| b == b'\n').unwrap() + 5;
+    bytes.splice(at..at, [0xbd, 0xcc, 0xd3, 0xfd]);
+    std::fs::write(&path, bytes).unwrap();
+    let o = mail_cmd(&["mail", "--dry-run"], p.path(), &[]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("line 2: it is not UTF-8 text (was it saved in another encoding?)")
+            && err.contains("export again"),
+        "{err}"
+    );
+}
+
+/// M36, M37: a line break in the edition title is blamed on yearbook.toml, not on the subject
+/// template; path separators and characters Windows forbids never reach the attachment's name.
+#[test]
+fn the_title_is_blamed_for_its_line_break_and_cleaned_for_the_file_name() {
+    let p = exported();
+    let config = p.path().join("yearbook.toml");
+    let good = std::fs::read_to_string(&config).unwrap();
+    let title = "title = { zh = \"测试年鉴\", en = \"Test Yearbook\" }";
+    assert!(good.contains(title), "{good}");
+    std::fs::write(&config, good.replace(title, "title = { zh = \"测试\\n年鉴\", en = \"Test Yearbook\" }")).unwrap();
+    let o = mail_cmd(&["mail", "--dry-run"], p.path(), &[]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("yearbook.toml") && err.contains("the title `测试\\n年鉴` holds a line break"), "{err}");
+    assert!(!err.contains("mail-subject.txt.j2"), "{err}");
+
+    let evil = r#"title = { zh = "../../.bashrc\\C:\\城市\"民生\"发展*?<>|统计年鉴", en = "Test Yearbook" }"#;
+    std::fs::write(&config, good.replace(title, evil)).unwrap();
+    let loaded = yearbook::config::Config::load(&config).unwrap();
+    let composer = yearbook::departments::mail::Composer::new(&loaded, loaded.year).unwrap();
+    let entries = yearbook::departments::manifest::read_manifest(&export_dir(p.path())).unwrap();
+    let name = composer.attachment_name(&entries[0]);
+    assert!(name.starts_with(".._.._.bashrc_C__城市_民生_发展_____统计年鉴2025-"), "{name}");
+    assert!(!name.contains(['/', '\\', ':', '*', '?', '"', '<', '>', '|']), "{name}");
+}
