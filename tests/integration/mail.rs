@@ -891,3 +891,31 @@ fn the_title_is_blamed_for_its_line_break_and_cleaned_for_the_file_name() {
     assert!(name.starts_with(".._.._.bashrc_C__城市_民生_发展_____统计年鉴2025-"), "{name}");
     assert!(!name.contains(['/', '\\', ':', '*', '?', '"', '<', '>', '|']), "{name}");
 }
+
+/// M10: the certificate a plain `openssl req -x509` makes is a CA certificate; presented as the
+/// server's own, no TLS client may accept it even when it is named in SSL_CERT_FILE. The hint
+/// says so and what to do instead, rather than to name the file that was named.
+#[test]
+fn a_ca_certificate_used_as_the_servers_own_is_explained() {
+    if !aiosmtpd_available() {
+        return;
+    }
+    let p = exported();
+    let certs = tempfile::tempdir().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    let (cert_file, key_file) = (certs.path().join("cert.pem"), certs.path().join("key.pem"));
+    std::fs::write(&cert_file, cert.pem()).unwrap();
+    std::fs::write(&key_file, key.serialize_pem()).unwrap();
+    let server = Server::start(&["--cert", cert_file.to_str().unwrap(), "--key", key_file.to_str().unwrap()]);
+    let args =
+        ["mail", "--smtp-host", "localhost", "--smtp-port", &server.port(), "--tls", "starttls", "--timeout", "5"];
+    let o = mail_cmd(&args, p.path(), &[("SSL_CERT_FILE", cert_file.to_str().unwrap())]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("CaUsedAsEndEntity") && err.contains("presents a CA certificate as its own"), "{err}");
+    assert!(err.contains("basicConstraints=CA:FALSE") && err.contains("nothing was sent"), "{err}");
+    assert_eq!(server.received().len(), 0);
+}
