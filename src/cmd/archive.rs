@@ -21,6 +21,19 @@ pub(super) fn run(cli: &Cli, args: &ArchiveArgs) -> Result<u8, AppError> {
     let print = Plan::new(config.clone(), PlanOptions { pdf: PdfPreset::A2b, ..options.clone() })?;
     let archival = Plan::new(config.clone(), PlanOptions { pdf: PdfPreset::A3bUa, ..options })?;
     let folder = root.join(print.year.to_string());
+    // A bag of another year under this year's name (copied or renamed by hand) is not this
+    // edition's archive: neither "already archived" nor something `--force` should replace.
+    if let Ok(info) = BagInfo::read(&folder)
+        && info.edition != print.year
+    {
+        return Err(AppError::Usage(format!(
+            "`{}` holds the {} edition (its bag-info.txt says so), not the {} one; move it to the folder of its \
+             year, or away, then archive again",
+            folder.display(),
+            info.edition,
+            print.year
+        )));
+    }
     if folder.exists() && !args.force {
         return Err(AppError::Usage(format!(
             "the {} edition is already archived in `{}`; an archive is never overwritten \

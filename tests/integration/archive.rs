@@ -338,6 +338,28 @@ fn a_bag_under_another_years_folder_is_found() {
     assert!(text(&o.stderr).contains("the folder `2024` holds the 2025 edition"), "{}", text(&o.stderr));
 }
 
+/// A34, archive side: a 2025 bag under `archive/2024` is named as the 2025 edition, not taken
+/// for the archived 2024 one, with or without `--force`.
+#[test]
+fn archiving_a_year_whose_folder_holds_another_years_bag_names_the_mismatch() {
+    let dir = project(&[("testcity", &mini_city())]);
+    std::fs::create_dir_all(dir.path().join("data/2024")).unwrap();
+    std::fs::write(dir.path().join("data/2024/testcity.toml"), mini_city().replace("year = 2025", "year = 2024"))
+        .unwrap();
+    let wrong = dir.path().join("archive/2024");
+    copy_tree(pristine(), &wrong);
+    for force in [&[][..], &["--force", "--reason", "x"]] {
+        let mut args = vec!["archive", "--year", "2024"];
+        args.extend_from_slice(force);
+        let o = run(&args, dir.path());
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(&format!("`{}` holds the 2025 edition", wrong.display())), "{err}");
+        assert!(!err.contains("already archived"), "{err}");
+    }
+    assert_eq!(std::fs::read_dir(dir.path().join("archive")).unwrap().count(), 1, "nothing else was written");
+}
+
 #[test]
 fn an_archived_edition_is_never_overwritten_and_two_corrections_a_day_are_kept() {
     let dir = archived();
