@@ -87,6 +87,21 @@ fn load_city_text(text: &str) {
     // Rendering the findings must not panic either.
     let _ = yearbook::diagnostics::to_short(&loader.files, &diagnostics);
     let _ = yearbook::diagnostics::to_json(&loader.files, &diagnostics);
+    // What `check` passes, `build` takes without a panic or a refusal: resolved, laid out,
+    // rendered as Typst source and written as a workbook.
+    if diagnostics.iter().all(|d| d.severity != yearbook::diagnostics::Severity::Error) {
+        let config = yearbook::config::Config::discover(Some(&repo().join("yearbook.toml")), dir.path()).unwrap();
+        let resolved = yearbook::resolve::resolve(&loader.files, &catalogue, &edition)
+            .unwrap_or_else(|e| panic!("check passed but resolve refused: {e}\n{text}"));
+        let book = yearbook::book::build(&config, &resolved, &[], None);
+        let templates = repo().join("templates");
+        let env = yearbook::print::render::environment(&templates).unwrap();
+        let lang = yearbook::plan::Lang::Bilingual;
+        yearbook::print::render::render(&env, &templates, &book, lang, &[], yearbook::print::render::Cuts::NONE)
+            .unwrap_or_else(|e| panic!("check passed but rendering refused: {e}\n{text}"));
+        yearbook::print::workbook::workbook(&book, &Default::default())
+            .unwrap_or_else(|e| panic!("check passed but the workbook refused: {e}\n{text}"));
+    }
 }
 
 fn copy_dir(from: &Path, to: &Path) {
