@@ -33,6 +33,25 @@ pub(crate) fn symlink(target: impl AsRef<Path>, at: impl AsRef<Path>) -> std::io
     }
 }
 
+/// The shipped catalogue copied into `cat`, keeping only the city offices of `cities`: the
+/// shipped offices name the shipped cities, and an office for a city no edition of the project
+/// has is an error (`unknown-city-office`).
+pub(crate) fn shipped_catalogue(cat: &Path, cities: &[&str]) {
+    std::fs::create_dir_all(cat).unwrap();
+    for entry in std::fs::read_dir(repo().join("data/catalogue")).unwrap() {
+        let p = entry.unwrap().path();
+        std::fs::copy(&p, cat.join(p.file_name().unwrap())).unwrap();
+    }
+    let departments = cat.join("departments.toml");
+    let kept: String = std::fs::read_to_string(&departments)
+        .unwrap()
+        .lines()
+        .filter(|l| l.strip_prefix("city.").and_then(|r| r.split('.').next()).is_none_or(|id| cities.contains(&id)))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(departments, kept).unwrap();
+}
+
 /// A throw-away project: the shipped catalogues, templates and fonts, plus the given cities.
 pub(crate) fn project(cities: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -43,26 +62,8 @@ pub(crate) fn project(cities: &[(&str, &str)]) -> tempfile::TempDir {
         root.join("fonts").display().to_string()
     );
     std::fs::write(dir.path().join("yearbook.toml"), config).unwrap();
-    let cat = dir.path().join("data/catalogue");
-    std::fs::create_dir_all(&cat).unwrap();
-    for entry in std::fs::read_dir(root.join("data/catalogue")).unwrap() {
-        let p = entry.unwrap().path();
-        std::fs::copy(&p, cat.join(p.file_name().unwrap())).unwrap();
-    }
-    // The shipped city offices name the shipped cities; an office for a city no edition of the
-    // project has is an error (`unknown-city-office`).
-    let departments = cat.join("departments.toml");
-    let kept: String = std::fs::read_to_string(&departments)
-        .unwrap()
-        .lines()
-        .filter(|l| {
-            l.strip_prefix("city.")
-                .and_then(|r| r.split('.').next())
-                .is_none_or(|id| cities.iter().any(|(c, _)| *c == id))
-        })
-        .map(|l| format!("{l}\n"))
-        .collect();
-    std::fs::write(departments, kept).unwrap();
+    let ids: Vec<&str> = cities.iter().map(|(id, _)| *id).collect();
+    shipped_catalogue(&dir.path().join("data/catalogue"), &ids);
     std::fs::create_dir_all(dir.path().join("data/2025")).unwrap();
     for (id, body) in cities {
         std::fs::write(dir.path().join(format!("data/2025/{id}.toml")), body).unwrap();

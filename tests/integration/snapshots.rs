@@ -4,7 +4,7 @@
 
 use std::io::Read;
 
-use crate::common::repo;
+use crate::common::{repo, shipped_catalogue};
 use yearbook::config::Config;
 use yearbook::pipeline::{self, Engine};
 use yearbook::plan::{Plan, PlanOptions};
@@ -42,9 +42,28 @@ fn sheet_xml(xlsx: &[u8], entry: &str) -> String {
     xml.replace("><", ">\n<")
 }
 
+/// The mini edition in a temporary folder: its `yearbook.toml` (the shipped templates and fonts
+/// named by absolute path), its city, and the shipped catalogue as it is now, without the
+/// shipped cities' offices.
+fn mini() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mini = repo().join("tests/fixtures/mini");
+    let config = std::fs::read_to_string(mini.join("yearbook.toml")).unwrap();
+    let config = config
+        .replace("\"../../../templates\"", &format!("{:?}", repo().join("templates").display().to_string()))
+        .replace("\"../../../fonts\"", &format!("{:?}", repo().join("fonts").display().to_string()));
+    std::fs::write(dir.path().join("yearbook.toml"), config).unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("2025")).unwrap();
+    std::fs::copy(mini.join("data/2025/testcity.toml"), data.join("2025/testcity.toml")).unwrap();
+    shipped_catalogue(&data.join("catalogue"), &["testcity"]);
+    dir
+}
+
 #[test]
 fn the_mini_edition_matches_its_golden_files() {
-    let config = Config::load(&repo().join("tests/fixtures/mini/yearbook.toml")).unwrap();
+    let dir = mini();
+    let config = Config::load(&dir.path().join("yearbook.toml")).unwrap();
     let plan = Plan::new(config, PlanOptions::default()).unwrap();
     let engine = Engine::new(&plan.config).unwrap();
     let checked = pipeline::check(&plan, &engine).unwrap();
@@ -65,22 +84,10 @@ fn the_mini_edition_matches_its_golden_files() {
 /// The profile's key figures: the editor's choice where made, else results with targets first.
 #[test]
 fn key_figures_follow_the_editors_choice_else_results_with_targets_first() {
-    let dir = tempfile::tempdir().unwrap();
-    let mini = repo().join("tests/fixtures/mini");
-    let config = std::fs::read_to_string(mini.join("yearbook.toml")).unwrap();
-    let config = config
-        .replace("\"../../../templates\"", &format!("{:?}", repo().join("templates").display().to_string()))
-        .replace("\"../../../fonts\"", &format!("{:?}", repo().join("fonts").display().to_string()));
-    std::fs::write(dir.path().join("yearbook.toml"), config).unwrap();
+    let dir = mini();
     let data = dir.path().join("data");
-    std::fs::create_dir_all(data.join("2025")).unwrap();
-    std::fs::create_dir_all(data.join("catalogue")).unwrap();
-    for e in std::fs::read_dir(mini.join("data/catalogue")).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, data.join("catalogue").join(p.file_name().unwrap())).unwrap();
-    }
     // The day-care subsidy (no target) moves to the top; then it alone is chosen.
-    let city = std::fs::read_to_string(mini.join("data/2025/testcity.toml")).unwrap();
+    let city = std::fs::read_to_string(data.join("2025/testcity.toml")).unwrap();
     let unmarked = city;
     let ids = |text: &str| -> Vec<String> {
         std::fs::write(data.join("2025/testcity.toml"), text).unwrap();
