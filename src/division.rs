@@ -43,6 +43,14 @@ pub fn province_of(code: &str) -> Option<(&'static str, &'static str, &'static s
     PROVINCES.iter().copied().find(|(p, _, _)| code.starts_with(p))
 }
 
+/// The province of a city: from its division code, else from its province's Chinese name.
+pub fn province_for(code: Option<&str>, name_zh: Option<&str>) -> Option<(&'static str, &'static str, &'static str)> {
+    code.and_then(province_of).or_else(|| {
+        let zh = name_zh?.trim();
+        PROVINCES.iter().copied().find(|p| p.1 == zh)
+    })
+}
+
 /// What is wrong with `code` as a city's division code, if anything: six digits, a province's
 /// prefix, and a city's own digits (not the province's `0000`).
 pub fn code_problem(code: &str) -> Option<String> {

@@ -380,14 +380,7 @@ impl SymbolKind {
 /// Where a city stands in the book: its province in code order (from its code, else from the
 /// province's name; unknown provinces last), then its code, then its English name.
 fn city_order(c: &City) -> (String, String, String) {
-    let province = c
-        .code
-        .as_deref()
-        .and_then(crate::division::province_of)
-        .or_else(|| {
-            let zh = c.province.as_ref()?.zh.trim().to_string();
-            crate::division::PROVINCES.iter().copied().find(|p| p.1 == zh)
-        })
+    let province = crate::division::province_for(c.code.as_deref(), c.province.as_ref().map(|p| p.zh.as_str()))
         .map_or_else(|| "99".to_string(), |p| p.0.to_string());
     (province, c.code.clone().unwrap_or_else(|| "999999".into()), c.name.en.clone())
 }

@@ -8,12 +8,13 @@
 mod data;
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::Path;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, path_loader};
 use serde::Serialize;
 
-use crate::book::{Book, ChangeUnit, Chapter, Col, Num, Row, Table, TableKind};
+use crate::book::{Book, ChangeUnit, Chapter, Col, Group, Num, Row, Table, TableKind};
 use crate::error::AppError;
 use crate::model::{Qualifier, Text};
 use crate::plan::Lang;
@@ -25,8 +26,22 @@ pub const TEMPLATES: &str = "web";
 /// Files copied into the site as they are.
 const STATIC: [&str; 2] = ["style.css", "search.js"];
 
-const PAGES: [&str; 7] =
-    ["index.html", "chapter.html", "city.html", "notes.html", "sources.html", "indicators.html", "base.html"];
+const PAGES: [&str; 8] = [
+    "index.html",
+    "chapter.html",
+    "part.html",
+    "city.html",
+    "notes.html",
+    "sources.html",
+    "indicators.html",
+    "base.html",
+];
+
+/// A table of more lines than this (rows and band headings) goes on pages of its own (the
+/// detail table by province), so that no page of a large edition comes near a megabyte: a line
+/// of a detail table is at most about 0.8 kB of bilingual HTML, of a comparison about 0.4 kB, so
+/// a chapter page with both tables stays under about 0.6 MB, and each part under 0.35 MB.
+pub const PAGE_LINES: usize = 400;
 
 /// The edition's downloads the home page offers, as links relative to the site's folder.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -113,19 +128,69 @@ pub fn site(
 
     let sources: BTreeMap<&str, &Text> = book.sources.iter().map(|s| (s.code.as_str(), &s.title)).collect();
     // Where each indicator is first printed, for the index and the search.
-    let mut first_row: BTreeMap<&str, String> = BTreeMap::new();
+    let mut first_row: BTreeMap<String, String> = BTreeMap::new();
     let mut search = Vec::new();
 
     for chapter in &book.chapters {
         let mut tables = Vec::new();
+        let chapter_view = ChapterView {
+            number: chapter.number,
+            name: chapter.name.clone(),
+            description: chapter.description.clone(),
+            department: chapter.department.clone(),
+            summaries: chapter.summaries.iter().map(|s| (s.city.clone(), s.text.clone())).collect(),
+        };
         for table in chapter_tables(chapter) {
-            let view = TableView::of(table, chapter, &sources, None);
-            for (row, id) in table.groups.iter().flat_map(|g| &g.rows).zip(view.row_ids()) {
-                if table.kind == TableKind::Detail {
-                    first_row
-                        .entry(row.indicator_id.as_str())
-                        .or_insert_with(|| format!("{}#{id}", chapter_file(chapter.number)));
+            let mut record_rows = |view: &TableView, page: &str| {
+                if table.kind != TableKind::Detail {
+                    return;
                 }
+                for row in view.bands.iter().flat_map(|b| &b.rows) {
+                    first_row.entry(row.indicator.clone()).or_insert_with(|| format!("{page}#{}", row.id));
+                }
+            };
+            let parts = parts(table, book);
+            if parts.is_empty() {
+                let view = TableView::of(table, chapter, &sources, Select::All);
+                record_rows(&view, &chapter_file(chapter.number));
+                tables.push(view);
+            } else {
+                let links: Vec<PartLink> = parts
+                    .iter()
+                    .map(|p| PartLink {
+                        href: p.file.clone(),
+                        label: p.label.clone(),
+                        cities: p
+                            .cities
+                            .iter()
+                            .map(|(id, name, band)| CityLink {
+                                id: id.to_string(),
+                                href: format!("{}#{band}", p.file),
+                                name: name.clone(),
+                            })
+                            .collect(),
+                    })
+                    .collect();
+                for (i, part) in parts.iter().enumerate() {
+                    let mut view = TableView::of(table, chapter, &sources, Select::Groups(part.groups.clone()));
+                    view.scope = Some(part.label.clone());
+                    record_rows(&view, &part.file);
+                    let page = render(
+                        "part.html",
+                        "part",
+                        minijinja::context! {
+                            chapter => v(&chapter_view),
+                            chapter_href => chapter_file(chapter.number),
+                            table => v(&view),
+                            parts => v(&links),
+                            current => i,
+                        },
+                    )?;
+                    files.push((part.file.clone(), page));
+                }
+                let mut view = TableView::of(table, chapter, &sources, Select::Groups(0..0));
+                view.parts = links;
+                tables.push(view);
             }
             let stem = format!("data/table-{}", table.number);
             let (csv, xlsx) = match table.kind {
@@ -135,7 +200,6 @@ pub fn site(
             };
             files.push((format!("{stem}.csv"), csv));
             files.push((format!("{stem}.xlsx"), xlsx));
-            tables.push(view);
         }
         search.push(SearchEntry {
             zh: format!("{} {}", chapter.number, chapter.name.zh),
@@ -147,13 +211,7 @@ pub fn site(
             "chapter.html",
             "chapter",
             minijinja::context! {
-                chapter => v(&ChapterView {
-                    number: chapter.number,
-                    name: chapter.name.clone(),
-                    description: chapter.description.clone(),
-                    department: chapter.department.clone(),
-                    summaries: chapter.summaries.iter().map(|s| (s.city.clone(), s.text.clone())).collect(),
-                }),
+                chapter => v(&chapter_view),
                 tables => v(&tables),
             },
         )?;
@@ -163,7 +221,7 @@ pub fn site(
     for city in &book.cities {
         let mut tables = Vec::new();
         for chapter in &book.chapters {
-            let view = TableView::of(&chapter.detail, chapter, &sources, Some(&city.id));
+            let view = TableView::of(&chapter.detail, chapter, &sources, Select::City(&city.id));
             if !view.bands.is_empty() {
                 tables.push(view);
             }
@@ -294,6 +352,91 @@ struct ChapterLink {
     name: Text,
 }
 
+/// One page of a table too long for its chapter's page.
+struct Part<'a> {
+    file: String,
+    /// The table's groups on this page.
+    groups: Range<usize>,
+    /// The province, or the first and last indicator of a comparison.
+    label: Text,
+    /// The cities of a detail table's part: id, name, and the anchor of its band.
+    cities: Vec<(&'a str, Text, String)>,
+}
+
+/// The pages of a table too long for its chapter's page (none when it fits): the detail table
+/// one page per province, as the book orders cities (a province of more rows than a page holds
+/// goes on several); a comparison in runs of whole indicators.
+fn parts<'a>(table: &'a Table, book: &'a Book) -> Vec<Part<'a>> {
+    let lines = |g: &Group| g.rows.len() + usize::from(g.heading.is_some());
+    if table.groups.iter().map(lines).sum::<usize>() <= PAGE_LINES {
+        return Vec::new();
+    }
+    let p = format!("t{}-", table.number);
+    let mut out: Vec<Part<'a>> = Vec::new();
+    let mut in_part = 0usize;
+    // The key of the part being filled, and how many pages its province has had so far.
+    let mut key: Option<String> = None;
+    let mut pages_of_key = 0usize;
+    for (g, group) in table.groups.iter().enumerate() {
+        let city = group.rows.first().and_then(|r| book.cities.iter().find(|c| c.id == r.city_id));
+        let (this_key, label) = match (table.kind, city) {
+            (TableKind::Detail, Some(c)) => {
+                let province =
+                    crate::division::province_for(c.code.as_deref(), c.province.as_ref().map(|p| p.zh.as_str()));
+                let code = province.map_or("99", |p| p.0).to_string();
+                let label = match (province, &c.province) {
+                    (Some((_, zh, en)), _) => Text { zh: zh.into(), en: en.into() },
+                    (None, Some(name)) => name.clone(),
+                    (None, None) => Text { zh: "未注明省份".into(), en: "Province not given".into() },
+                };
+                (format!("p{code}"), label)
+            }
+            _ => ("c".to_string(), group.heading.clone().unwrap_or_else(|| table.title.clone())),
+        };
+        let new_key = key.as_deref() != Some(this_key.as_str());
+        let full = in_part > 0 && in_part + lines(group) > PAGE_LINES;
+        if out.is_empty() || new_key || full {
+            pages_of_key = if new_key { 1 } else { pages_of_key + 1 };
+            let stem = format!("table-{}-{this_key}", table.number);
+            let file = if pages_of_key == 1 { format!("{stem}.html") } else { format!("{stem}-{pages_of_key}.html") };
+            let label = match (table.kind, pages_of_key) {
+                (TableKind::Detail, 1) => label.clone(),
+                (TableKind::Detail, n) => {
+                    Text { zh: format!("{}（{n}）", label.zh), en: format!("{} ({n})", label.en) }
+                }
+                _ => label.clone(),
+            };
+            out.push(Part { file, groups: g..g, label, cities: Vec::new() });
+            key = Some(this_key);
+            in_part = 0;
+        }
+        let part = out.last_mut().expect("a part was just pushed");
+        part.groups.end = g + 1;
+        in_part += lines(group);
+        if table.kind == TableKind::Comparison {
+            // A run of indicators is named by its first and last.
+            if let Some(last) = &group.heading
+                && part.groups.len() > 1
+            {
+                let first = table.groups[part.groups.start].heading.clone().unwrap_or_else(|| table.title.clone());
+                part.label =
+                    Text { zh: format!("{} … {}", first.zh, last.zh), en: format!("{} … {}", first.en, last.en) };
+            }
+        } else if let (Some(c), Some(_)) = (city, &group.heading) {
+            part.cities.push((c.id.as_str(), c.name.clone(), format!("{p}g{g}")));
+        }
+    }
+    out
+}
+
+/// A part of a long table, as its chapter page and its sibling parts link it.
+#[derive(Serialize)]
+struct PartLink {
+    href: String,
+    label: Text,
+    cities: Vec<CityLink>,
+}
+
 #[derive(Serialize)]
 struct CityLink {
     id: String,
@@ -336,8 +479,11 @@ struct TableView {
     id: String,
     number: String,
     title: Text,
-    /// Shown under a city's name on a city page.
-    city: Option<Text>,
+    /// What part of the table a page shows, after the title: a city's band on a city page, a
+    /// province on a page of a long table.
+    scope: Option<Text>,
+    /// The pages of a table too long for its chapter's page; then the chapter page lists them.
+    parts: Vec<PartLink>,
     columns: Vec<ColumnView>,
     bands: Vec<Band>,
     notes: Vec<NoteView>,
@@ -345,7 +491,7 @@ struct TableView {
     /// The table's data files, relative to the site.
     csv: String,
     xlsx: String,
-    /// Where the full table is, on a city page.
+    /// Where the full table is, on a city page or a part.
     chapter_href: String,
     chapter: usize,
     chapter_name: Text,
@@ -369,6 +515,8 @@ struct Band {
 #[derive(Serialize)]
 struct RowView {
     id: String,
+    #[serde(skip)]
+    indicator: String,
     level: usize,
     planned: bool,
     cells: Vec<CellView>,
@@ -490,8 +638,9 @@ fn numeric(col: Col) -> bool {
 }
 
 impl TableView {
-    /// The table, or on a city page (`city`) only that city's band of the detail table.
-    fn of(table: &Table, chapter: &Chapter, sources: &BTreeMap<&str, &Text>, city: Option<&str>) -> TableView {
+    /// The table, or the part of it `select` keeps. Row ids count every row of the table, so a
+    /// row has the same id on every page that shows it.
+    fn of(table: &Table, chapter: &Chapter, sources: &BTreeMap<&str, &Text>, select: Select) -> TableView {
         // Ids are short: a chapter of a 300-city edition has thousands of cells naming them.
         let p = format!("t{}-", table.number);
         let columns: Vec<ColumnView> = table
@@ -505,21 +654,28 @@ impl TableView {
                 numeric: numeric(c.key),
             })
             .collect();
-        let on_chapter_page = city.is_none();
+        let whole = matches!(select, Select::All);
         let note_href = |n: usize| format!("#{p}n{n}");
         let mut bands = Vec::new();
         let mut used_notes = Vec::new();
         let mut r = 0usize;
         for (g, group) in table.groups.iter().enumerate() {
-            let rows: Vec<&Row> = group.rows.iter().filter(|row| city.is_none_or(|c| row.city_id == c)).collect();
+            let first = r;
+            r += group.rows.len();
+            let rows: Vec<(usize, &Row)> = group
+                .rows
+                .iter()
+                .enumerate()
+                .map(|(i, row)| (first + i, row))
+                .filter(|(_, row)| select.keeps(g, row))
+                .collect();
             if rows.is_empty() {
                 continue;
             }
             let band_id = group.heading.as_ref().map(|_| format!("{p}g{g}"));
             let mut views = Vec::new();
-            for row in rows {
+            for (r, row) in rows {
                 let row_id = format!("{p}r{r}");
-                r += 1;
                 let mut cells = Vec::new();
                 for (i, col) in table.columns.iter().enumerate() {
                     let headers = match (&band_id, i) {
@@ -570,11 +726,17 @@ impl TableView {
                     };
                     cells.push(CellView { headers, numeric: numeric(col.key), content });
                 }
-                views.push(RowView { id: row_id, level: row.level, planned: row.status == Status::Planned, cells });
+                views.push(RowView {
+                    id: row_id,
+                    indicator: row.indicator_id.clone(),
+                    level: row.level,
+                    planned: row.status == Status::Planned,
+                    cells,
+                });
             }
             bands.push(Band { id: band_id, heading: group.heading.clone(), rows: views });
         }
-        let notes = if on_chapter_page {
+        let notes = if whole {
             (1..=table.notes.len()).collect::<Vec<_>>()
         } else {
             used_notes.sort_unstable();
@@ -592,12 +754,16 @@ impl TableView {
                 })
             })
             .collect();
-        let city_name = city.and_then(|_| bands.first().and_then(|b: &Band| b.heading.clone()));
+        let scope = match select {
+            Select::City(_) => bands.first().and_then(|b: &Band| b.heading.clone()),
+            _ => None,
+        };
         TableView {
             id: format!("table-{}", table.number),
             number: table.number.clone(),
             title: table.title.clone(),
-            city: city_name,
+            scope,
+            parts: Vec::new(),
             columns,
             bands,
             notes,
@@ -618,9 +784,24 @@ impl TableView {
             chapter_name: chapter.name.clone(),
         }
     }
+}
 
-    fn row_ids(&self) -> impl Iterator<Item = &str> {
-        self.bands.iter().flat_map(|b| &b.rows).map(|r| r.id.as_str())
+/// Which rows of a table a page shows.
+enum Select<'a> {
+    All,
+    /// A city's band.
+    City(&'a str),
+    /// These groups (a part of a long table).
+    Groups(Range<usize>),
+}
+
+impl Select<'_> {
+    fn keeps(&self, group: usize, row: &Row) -> bool {
+        match self {
+            Select::All => true,
+            Select::City(id) => row.city_id == *id,
+            Select::Groups(range) => range.contains(&group),
+        }
     }
 }
 
