@@ -351,13 +351,20 @@ pub fn payload(
     archival: &Plan,
     made: Editions,
 ) -> Result<Vec<(String, Vec<u8>)>, AppError> {
-    let Editions { printed, archived, departments } = made;
+    let Editions { printed, archived, departments, site } = made;
     let mut payload = vec![
         (print.output.pdf.clone(), printed.pdf),
         (archival.output.pdf.clone(), archived.pdf),
         (print.output.xlsx.clone(), printed.xlsx),
     ];
     payload.extend(departments.files.into_iter().map(|(name, bytes)| (BagLayout::department(&name), bytes)));
+    if let Some(site) = site {
+        payload.extend(site);
+        // The site's templates, so that `verify --rebuild` makes the site again.
+        for (name, bytes) in crate::web::template_files(&config.templates_dir)? {
+            payload.push((BagLayout::template(&format!("{}/{name}", crate::web::TEMPLATES)), bytes));
+        }
+    }
     let read = |path: &Path| {
         std::fs::read(path).map_err(|source| AppError::Io { action: "read", path: path.to_path_buf(), source })
     };

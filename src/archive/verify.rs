@@ -340,6 +340,7 @@ pub fn rebuild(bag: &Path, fonts: Option<&Path>, progress: Option<Box<Progress>>
         (print.output.xlsx.clone(), made.printed.xlsx),
     ];
     rebuilt.extend(made.departments.files.into_iter().map(|(name, bytes)| (BagLayout::department(&name), bytes)));
+    rebuilt.extend(made.site.into_iter().flatten());
     for (name, bytes) in &rebuilt {
         outcomes.push(match payload.get(&format!("{}/{name}", BagLayout::PAYLOAD)) {
             None => Outcome::NotInBag(name.clone()),

@@ -52,6 +52,7 @@ pub(super) fn run(cli: &Cli, args: &ArchiveArgs) -> Result<u8, AppError> {
     engine.progress = progress;
     let made = archive::editions(&engine, &checked, &print, &archival)?;
     drop(shown);
+    let site = made.site.as_ref().map(Vec::len);
     let payload = archive::bag::payload(&config, &checked, &print, &archival, made)?;
     let info = BagInfo {
         organisation: format!("{} / {}", config.publisher.zh, config.publisher.en),
@@ -67,6 +68,23 @@ pub(super) fn run(cli: &Cli, args: &ArchiveArgs) -> Result<u8, AppError> {
     if let Some(old) = &landed.replaced {
         super::print(&format!("  the previous bag is kept as {}\n", old.display()))?;
     }
-    super::print(&format!("  {} files; check it with `yearbook verify {}`\n", landed.files, landed.folder.display()))?;
+    match site {
+        Some(n) => super::print(&format!(
+            "  with the web edition ({n} pages and data files) in data/{}/
+",
+            crate::web::SITE
+        ))?,
+        None => super::print(&format!(
+            "  without a web edition: `{}` has no web templates
+",
+            config.templates_dir.join(crate::web::TEMPLATES).display()
+        ))?,
+    }
+    super::print(&format!(
+        "  {} files; check it with `yearbook verify {}`
+",
+        landed.files,
+        landed.folder.display()
+    ))?;
     Ok(0)
 }

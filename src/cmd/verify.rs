@@ -30,7 +30,10 @@ pub(super) fn run(cli: &Cli, args: &VerifyArgs) -> Result<u8, AppError> {
     let outcomes = verify::rebuild(bag, fonts.as_deref(), progress)?;
     drop(shown);
     let mut differ = 0;
+    let site = format!("{}/", crate::web::SITE);
+    let mut site_files = 0;
     for outcome in &outcomes {
+        site_files += usize::from(matches!(outcome, Outcome::Identical(name) if name.starts_with(&site)));
         match outcome {
             Outcome::Identical(name) if !name.contains('/') => super::print(&format!("  rebuilt {name}: identical\n"))?,
             Outcome::Identical(_) => {}
@@ -45,7 +48,16 @@ pub(super) fn run(cli: &Cli, args: &VerifyArgs) -> Result<u8, AppError> {
         differ += usize::from(!matches!(outcome, Outcome::Identical(_)));
     }
     if differ == 0 {
-        super::print("  rebuilt the departments' workbooks and manifest: identical\n")?;
+        super::print(
+            "  rebuilt the departments' workbooks and manifest: identical
+",
+        )?;
+        if site_files > 0 {
+            super::print(&format!(
+                "  rebuilt the web edition ({site_files} pages and data files): identical
+"
+            ))?;
+        }
     }
     Ok(u8::from(differ > 0))
 }

@@ -7,10 +7,7 @@ use crate::cmd::args::{Cli, WebArgs};
 use crate::error::AppError;
 use crate::pipeline::{self, Engine};
 use crate::plan::Plan;
-use crate::web;
-
-/// The site's folder inside the edition folder.
-pub(super) const SITE: &str = "web";
+use crate::web::{self, SITE};
 
 pub(super) fn run(cli: &Cli, args: &WebArgs) -> Result<u8, AppError> {
     let plan = Plan::new(super::config(cli)?, args.options())?;

@@ -23,6 +23,27 @@ use crate::resolve::Status;
 /// The templates' folder inside the configured templates folder.
 pub const TEMPLATES: &str = "web";
 
+/// The site's folder inside the edition folder (and inside an archived edition's payload),
+/// beside the PDF and the workbook it offers.
+pub const SITE: &str = "web";
+
+/// Every file of the web templates' folder, by name, sorted: what an archive keeps to rebuild
+/// the site.
+pub fn template_files(templates_dir: &Path) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+    let dir = templates_dir.join(TEMPLATES);
+    let io = |path: &Path, source| AppError::Io { action: "read the web templates", path: path.to_path_buf(), source };
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(&dir).map_err(|e| io(&dir, e))? {
+        let path = entry.map_err(|e| io(&dir, e))?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_string) else { continue };
+        if path.is_file() {
+            out.push((name, std::fs::read(&path).map_err(|e| io(&path, e))?));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 /// Files copied into the site as they are.
 const STATIC: [&str; 2] = ["style.css", "search.js"];
 

@@ -132,6 +132,14 @@ fn an_archived_edition_verifies_and_passes_the_bagit_validator() {
         "fonts/OFL-NotoSerifSC.txt",
         "fonts/OFL-NotoSansSC.txt",
         "fonts/embedded/NOTICE.txt",
+        // The web edition, beside the PDF and workbook its home page offers, and its templates.
+        "web/index.html",
+        "web/chapter-01.html",
+        "web/city-testcity.html",
+        "web/data/table-1-1.csv",
+        "web/style.css",
+        "source/templates/web/base.html",
+        "source/templates/web/macros.html",
     ] {
         assert!(bag.join("data").join(file).is_file(), "data/{file} is missing");
     }
@@ -176,7 +184,8 @@ fn a_bag_alone_rebuilds_byte_for_byte_from_the_root_folder() {
     let o = run(&["verify", "--rebuild", bag.to_str().unwrap()], Path::new("/"));
     assert!(o.status.success(), "{}{}", text(&o.stdout), text(&o.stderr));
     let out = text(&o.stdout);
-    assert_eq!(out.matches(": identical").count(), 4, "{out}");
+    assert_eq!(out.matches(": identical").count(), 5, "{out}");
+    assert!(out.contains("rebuilt the web edition ("), "the site is rebuilt and compared too: {out}");
 }
 
 #[test]
@@ -194,6 +203,7 @@ fn a_consistent_tamper_of_the_sources_is_caught_by_the_rebuild() {
     let err = text(&o.stderr);
     assert!(err.contains("rebuilt yearbook-2025.pdf: DIFFERS"), "{err}");
     assert!(err.contains("rebuilt yearbook-2025.xlsx: DIFFERS"), "{err}");
+    assert!(err.contains("rebuilt web/chapter-") && err.contains("rebuilt web/data/table-"), "{err}");
 }
 
 #[test]
