@@ -10,11 +10,13 @@ mod data;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, path_loader};
 use serde::Serialize;
 
-use crate::book::{Book, ChangeUnit, Chapter, Col, Group, Num, Row, Table, TableKind};
+use crate::book::{Book, ChangeUnit, Chapter, CityEntry, Col, Group, Num, Row, Table, TableKind};
 use crate::error::AppError;
 use crate::model::{Qualifier, Text};
 use crate::plan::Lang;
@@ -97,6 +99,9 @@ pub fn environment(templates_dir: &Path) -> Result<Environment<'static>, AppErro
     Ok(env)
 }
 
+/// Files by their path inside the site folder.
+pub type Files = Vec<(String, Vec<u8>)>;
+
 /// The whole site: each file's path inside the site folder and its bytes.
 pub fn site(
     env: &Environment<'static>,
@@ -152,7 +157,10 @@ pub fn site(
     let mut first_row: BTreeMap<String, String> = BTreeMap::new();
     let mut search = Vec::new();
 
-    for chapter in &book.chapters {
+    // A chapter's pages and data files, and where each of its detail rows is (indicator, link).
+    let chapter_pages = |chapter: &Chapter| -> Result<(Files, Vec<(String, String)>), AppError> {
+        let mut files = Vec::new();
+        let mut rows = Vec::new();
         let mut tables = Vec::new();
         let chapter_view = ChapterView {
             number: chapter.number,
@@ -163,11 +171,13 @@ pub fn site(
         };
         for table in chapter_tables(chapter) {
             let mut record_rows = |view: &TableView, page: &str| {
-                if table.kind != TableKind::Detail {
-                    return;
-                }
-                for row in view.bands.iter().flat_map(|b| &b.rows) {
-                    first_row.entry(row.indicator.clone()).or_insert_with(|| format!("{page}#{}", row.id));
+                if table.kind == TableKind::Detail {
+                    rows.extend(
+                        view.bands
+                            .iter()
+                            .flat_map(|b| &b.rows)
+                            .map(|r| (r.indicator.clone(), format!("{page}#{}", r.id))),
+                    );
                 }
             };
             let parts = parts(table, book);
@@ -222,12 +232,6 @@ pub fn site(
             files.push((format!("{stem}.csv"), csv));
             files.push((format!("{stem}.xlsx"), xlsx));
         }
-        search.push(SearchEntry {
-            zh: format!("{} {}", chapter.number, chapter.name.zh),
-            en: chapter.name.en.clone(),
-            href: chapter_file(chapter.number),
-            kind: "chapter",
-        });
         let page = render(
             "chapter.html",
             "chapter",
@@ -237,9 +241,24 @@ pub fn site(
             },
         )?;
         files.push((chapter_file(chapter.number), page));
+        Ok((files, rows))
+    };
+    // Pages are independent of each other: they are made on every core, and kept in book order.
+    for (chapter, made) in book.chapters.iter().zip(in_parallel(&book.chapters, chapter_pages)?) {
+        let (pages, rows) = made;
+        files.extend(pages);
+        for (indicator, href) in rows {
+            first_row.entry(indicator).or_insert(href);
+        }
+        search.push(SearchEntry {
+            zh: format!("{} {}", chapter.number, chapter.name.zh),
+            en: chapter.name.en.clone(),
+            href: chapter_file(chapter.number),
+            kind: "chapter",
+        });
     }
 
-    for city in &book.cities {
+    let city_page = |city: &CityEntry| -> Result<Vec<u8>, AppError> {
         let mut tables = Vec::new();
         for chapter in &book.chapters {
             let view = TableView::of(&chapter.detail, chapter, &sources, Select::City(&city.id));
@@ -252,13 +271,7 @@ pub fn site(
             .iter()
             .map(|r| KeyFigure { name: r.name.clone(), unit: r.unit.clone(), value: key_value(r) })
             .collect::<Vec<_>>();
-        search.push(SearchEntry {
-            zh: city.name.zh.clone(),
-            en: city.name.en.clone(),
-            href: city_file(&city.id),
-            kind: "city",
-        });
-        let page = render(
+        render(
             "city.html",
             "city",
             minijinja::context! {
@@ -272,7 +285,15 @@ pub fn site(
                 key => v(&key),
                 tables => v(&tables),
             },
-        )?;
+        )
+    };
+    for (city, page) in book.cities.iter().zip(in_parallel(&book.cities, city_page)?) {
+        search.push(SearchEntry {
+            zh: city.name.zh.clone(),
+            en: city.name.en.clone(),
+            href: city_file(&city.id),
+            kind: "city",
+        });
         files.push((city_file(&city.id), page));
     }
 
@@ -323,6 +344,37 @@ pub fn site(
     ));
     files.push(("search-index.js".into(), search_script(&search)?));
     Ok(files)
+}
+
+/// `f` over `items` on every core, the results in the items' order (the first error in that
+/// order): the site's bytes do not depend on which thread made what.
+fn in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(&T) -> Result<R, AppError> + Sync,
+) -> Result<Vec<R>, AppError> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(items.len()).max(1);
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<Result<R, AppError>>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    let made = f(item);
+                    *slots[i].lock().unwrap_or_else(PoisonError::into_inner) = Some(made);
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .unwrap_or_else(PoisonError::into_inner)
+                .unwrap_or_else(|| Err(AppError::Internal("a page was not made".into())))
+        })
+        .collect()
 }
 
 /// The search index as a script that sets one global: a `<script src>` loads it from file://,
@@ -393,13 +445,14 @@ fn parts<'a>(table: &'a Table, book: &'a Book) -> Vec<Part<'a>> {
         return Vec::new();
     }
     let p = format!("t{}-", table.number);
+    let by_id: std::collections::HashMap<&str, &CityEntry> = book.cities.iter().map(|c| (c.id.as_str(), c)).collect();
     let mut out: Vec<Part<'a>> = Vec::new();
     let mut in_part = 0usize;
     // The key of the part being filled, and how many pages its province has had so far.
     let mut key: Option<String> = None;
     let mut pages_of_key = 0usize;
     for (g, group) in table.groups.iter().enumerate() {
-        let city = group.rows.first().and_then(|r| book.cities.iter().find(|c| c.id == r.city_id));
+        let city = group.rows.first().and_then(|r| by_id.get(r.city_id.as_str()).copied());
         let (this_key, label) = match (table.kind, city) {
             (TableKind::Detail, Some(c)) => {
                 let province =
