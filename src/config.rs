@@ -24,8 +24,7 @@ struct RawConfig {
     mail: Option<RawMail>,
     #[serde(default)]
     typeset: Typeset,
-    #[serde(default)]
-    collect: RawCollect,
+    collect: Option<RawCollect>,
 }
 
 /// `[collect]`: the collection round (`yearbook collect`, `yearbook import`).
@@ -53,6 +52,9 @@ pub struct CollectConfig {
     pub completion_limit: f64,
     pub subject: PathBuf,
     pub body: PathBuf,
+    /// yearbook.toml has a `[collect]` table: with `[mail]`, the office mails collection
+    /// requests, and `check` checks what `mail --collect` needs.
+    pub in_file: bool,
 }
 
 /// `[typeset]`: whether the book is typeset in parts, and how large a part may grow.
@@ -172,7 +174,15 @@ impl Default for RawPaths {
     }
 }
 
-fn resolve_collect(raw: &RawCollect, text: &str, path: &Path, templates: &Path) -> Result<CollectConfig, AppError> {
+fn resolve_collect(
+    raw: Option<&RawCollect>,
+    text: &str,
+    path: &Path,
+    templates: &Path,
+) -> Result<CollectConfig, AppError> {
+    let in_file = raw.is_some();
+    let default = RawCollect::default();
+    let raw = raw.unwrap_or(&default);
     let bad = |message: String| AppError::Config { path: path.to_path_buf(), message };
     let deadline = match &raw.deadline {
         Some(d) => Some(Date::parse(d.get_ref()).ok_or_else(|| {
@@ -195,6 +205,7 @@ fn resolve_collect(raw: &RawCollect, text: &str, path: &Path, templates: &Path) 
         completion_limit: limit(raw.completion_limit, 200.0, "completion_limit")?,
         subject: templates.join(raw.subject.as_deref().unwrap_or("collect-subject.txt.j2")),
         body: templates.join(raw.body.as_deref().unwrap_or("collect-body.txt.j2")),
+        in_file,
     })
 }
 
@@ -356,7 +367,7 @@ impl Config {
             serial: imprint.serial.as_ref().map(|s| s.get_ref().clone()),
             note: imprint.note.as_ref().map(Into::into),
         };
-        let collect = resolve_collect(&raw.collect, &text, path, &templates_dir)?;
+        let collect = resolve_collect(raw.collect.as_ref(), &text, path, &templates_dir)?;
         Ok(Config {
             collect,
             path: path.to_path_buf(),

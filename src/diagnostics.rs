@@ -59,6 +59,8 @@ pub enum Rule {
     SheetNameCharacter,
     DuplicateOrder,
     PrintHeaderTooLong,
+    // yearbook.toml.
+    CollectMail,
     // Cities.
     CityId,
     EditionYear,
@@ -134,6 +136,7 @@ impl Rule {
         Rule::SheetNameCharacter,
         Rule::DuplicateOrder,
         Rule::PrintHeaderTooLong,
+        Rule::CollectMail,
         Rule::CityId,
         Rule::EditionYear,
         Rule::DuplicateCityName,
@@ -234,6 +237,11 @@ impl Rule {
             Rule::PrintHeaderTooLong => {
                 ("print-header-too-long", W, "a sheet's print header is longer than Excel's 255 characters")
             }
+            Rule::CollectMail => (
+                "collect-mail",
+                E,
+                "yearbook.toml mails collection requests ([mail] and [collect]) that `mail --collect` cannot compose",
+            ),
             Rule::CityId => ("city-id", E, "a city's id differs from its file name"),
             Rule::EditionYear => ("edition-year", E, "a city file's year differs from its edition folder"),
             Rule::DuplicateCityName => ("duplicate-city-name", E, "two cities of one edition have the same name"),

@@ -133,6 +133,8 @@ pub fn check(plan: &Plan, engine: &Engine) -> Result<Checked, AppError> {
     for text in &plan.config.printed {
         diagnostics.extend(validate::printed_text(config_file, text, &covered));
     }
+    // What `mail --collect` would refuse; the requests would be for the year after this edition.
+    diagnostics.extend(crate::collect::mail::check(&plan.config, &catalogue, config_file, plan.year.next()));
     if let Some(dir) = &plan.sources_dir {
         diagnostics.extend(timings.time("trace", || trace::trace(&files, &catalogue, &edition, dir))?);
     }

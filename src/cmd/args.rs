@@ -197,15 +197,20 @@ pub struct MailArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Send the export split by city (written by `export --per-city`)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "collect")]
     pub per_city: bool,
+    /// Send the collection workbooks written by `yearbook collect` (<out>/<year>-collect/) with the
+    /// [collect] templates and deadline; --year is then the year collected [default: the year
+    /// after the latest edition]
+    #[arg(long)]
+    pub collect: bool,
     /// Only these departments (ids); repeat the flag for several [default: all in the manifest]
     #[arg(long = "department", value_name = "ID")]
     pub departments: Vec<String>,
     /// Write each message as an .eml file to the outbox instead of sending it
     #[arg(long)]
     pub dry_run: bool,
-    /// Outbox folder for --dry-run [default: outbox/ in the export folder]
+    /// Outbox folder for --dry-run [default: outbox/ in the folder mailed from]
     #[arg(long, value_name = "DIR")]
     pub outbox: Option<PathBuf>,
     /// Send again what the send log says was delivered

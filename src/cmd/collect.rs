@@ -14,15 +14,7 @@ pub(super) fn run(cli: &Cli, args: &CollectArgs) -> Result<u8, AppError> {
     let config = super::config(cli)?;
     let data_dir = args.data.clone().unwrap_or_else(|| config.data_dir.clone());
     let years = collect::years(&data_dir);
-    let year = match args.year.or_else(|| years.last().map(|y| y.next())) {
-        Some(y) => y,
-        None => {
-            return Err(AppError::Usage(format!(
-                "no edition in `{}` to collect after; give the year with --year YYYY",
-                data_dir.display()
-            )));
-        }
-    };
+    let year = collect::mail::year(&data_dir, args.year)?;
     let latest = years.iter().rev().find(|y| **y < year).copied();
     let mut loader = Loader::new(&config.root);
     let catalogue = loader.catalogue(&data_dir)?;

@@ -7,7 +7,9 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use crate::cmd::args::{Cli, MailArgs, TlsArg};
-use crate::departments::mail::{Composer, Letter, Unsendable};
+use crate::collect;
+use crate::config::Config;
+use crate::departments::mail::{Composer, Letter, Round, Unsendable};
 use crate::departments::manifest::{self, Entry};
 use crate::departments::send::{self, Secret, Security, Server};
 use crate::departments::send_log::{Known, SendLog};
@@ -22,15 +24,29 @@ use crate::resolve::Addressbook;
 pub(super) const PASSWORD_VAR: &str = "YEARBOOK_SMTP_PASSWORD";
 
 pub(super) fn run(cli: &Cli, args: &MailArgs) -> Result<u8, AppError> {
-    let plan = Plan::new(super::config(cli)?, args.options())?;
-    let dir = plan.output.parent.join(plan.output.departments_folder(args.per_city));
+    let config = super::config(cli)?;
+    let (year, data_dir, dir, composer) = if args.collect {
+        let data_dir = args.edition.data.clone().unwrap_or_else(|| config.data_dir.clone());
+        let o = collect::mail::outgoing(&config, &data_dir, args.edition.year, args.out.clone())?;
+        (o.year, data_dir, o.dir, o.composer)
+    } else {
+        let plan = Plan::new(config.clone(), args.options())?;
+        let dir = plan.output.parent.join(plan.output.departments_folder(args.per_city));
+        let composer = Composer::new(&plan.config, plan.year)?;
+        (plan.year, plan.data_dir, dir, composer)
+    };
     let entries = selected(manifest::read_manifest(&dir)?, &args.departments, &dir)?;
-    let composer = Composer::new(&plan.config, plan.year)?;
-    let addresses = current_addresses(&plan)?;
+    let addresses = current_addresses(&config, &data_dir)?;
     let now = SystemTime::now();
     let (mut letters, mut unsendable) = (Vec::new(), Vec::new());
     for e in &entries {
-        if let Some(problem) = changed_recipients(e, &addresses) {
+        if let Some(problem) = changed_recipients(e, &addresses, composer.remake()) {
+            unsendable.push(Unsendable { entry: e.clone(), problem });
+            continue;
+        }
+        if let Round::Collection { deadline } = composer.round()
+            && let Some(problem) = collect::mail::deadline_problem(&dir, e, deadline, year)
+        {
             unsendable.push(Unsendable { entry: e.clone(), problem });
             continue;
         }
@@ -56,7 +72,8 @@ pub(super) fn run(cli: &Cli, args: &MailArgs) -> Result<u8, AppError> {
 
     let mut out = std::io::stdout().lock();
     let (mut delivered, mut skipped, mut uncertain, mut failed) = (0, 0, 0, unsendable.len());
-    let _ = writeln!(out, "mailed the {} workbooks of {} through {}", plan.year, dir.display(), server.name());
+    let what = if args.collect { "collection workbooks" } else { "workbooks" };
+    let _ = writeln!(out, "mailed the {year} {what} of {} through {}", dir.display(), server.name());
     for o in &report.outcomes {
         let _ = writeln!(out, "  {} ({})", who(&o.entry), o.entry.file);
         for (r, reply) in &o.delivered {
@@ -88,31 +105,32 @@ pub(super) fn run(cli: &Cli, args: &MailArgs) -> Result<u8, AppError> {
         let went: Vec<&str> = report.outcomes.iter().flat_map(|o| &o.delivered).map(|(r, _)| r.as_str()).collect();
         let went = if went.is_empty() { "none".to_string() } else { went.join(", ") };
         eprintln!("error: {e}");
+        let again = if args.collect { "yearbook mail --collect" } else { "yearbook mail" };
         eprintln!(
             "the send log cannot be written, so nothing more was sent. Delivered in this run: {went}. Free the disk \
-             or fix the log's permissions, then run `yearbook mail` again: it sends only what the log does not show \
-             as delivered"
+             or fix the log's permissions, then run `{again}` again: it sends only what the log does not show as \
+             delivered"
         );
         return Ok(2);
     }
     Ok(u8::from(failed > 0 || uncertain > 0))
 }
 
-/// The recipients `departments.toml` gives today, to compare with those the export wrote down.
-fn current_addresses(plan: &Plan) -> Result<Addressbook, AppError> {
-    let mut loader = Loader::new(&plan.config.root);
-    let catalogue = loader.catalogue(&plan.data_dir)?;
+/// The recipients `departments.toml` gives today, to compare with those the manifest wrote down.
+fn current_addresses(config: &Config, data_dir: &Path) -> Result<Addressbook, AppError> {
+    let mut loader = Loader::new(&config.root);
+    let catalogue = loader.catalogue(data_dir)?;
     if loader.diagnostics.iter().any(|d| d.severity == Severity::Error) || catalogue.departments.is_none() {
         return Err(AppError::Usage(format!(
             "the catalogue in `{}` cannot be read as it is; run `yearbook check` and correct what it says first",
-            plan.data_dir.join("catalogue").display()
+            data_dir.join("catalogue").display()
         )));
     }
     Ok(Addressbook::new(&catalogue))
 }
 
 /// Why an entry's recipients are not those of the catalogue any more, naming both.
-fn changed_recipients(entry: &Entry, addresses: &Addressbook) -> Option<String> {
+fn changed_recipients(entry: &Entry, addresses: &Addressbook, remake: &str) -> Option<String> {
     let city = entry.city.as_ref().map(|(id, _)| id.as_str());
     let now = addresses.recipients(&entry.department, city).cloned().unwrap_or_default();
     let same =
@@ -128,8 +146,8 @@ fn changed_recipients(entry: &Entry, addresses: &Addressbook) -> Option<String> 
         s
     };
     Some(format!(
-        "the export's manifest sends it to {}, but data/catalogue/departments.toml now says {}; export again so that \
-         the manifest and the catalogue agree",
+        "the manifest sends it to {}, but data/catalogue/departments.toml now says {}; {remake} so that the \
+         manifest and the catalogue agree",
         list(&entry.recipients.to, &entry.recipients.cc),
         list(&now.to, &now.cc)
     ))
@@ -140,7 +158,7 @@ fn selected(entries: Vec<Entry>, only: &[String], dir: &Path) -> Result<Vec<Entr
     if let Some(unknown) = only.iter().find(|id| !entries.iter().any(|e| &e.department == *id)) {
         let known: Vec<&str> = entries.iter().map(|e| e.department.as_str()).collect();
         return Err(AppError::Usage(format!(
-            "the export in `{}` has no workbook for department `{unknown}` (it has: {})",
+            "the manifest in `{}` has no workbook for department `{unknown}` (it has: {})",
             dir.display(),
             known.join(", ")
         )));

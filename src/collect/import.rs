@@ -256,6 +256,14 @@ pub fn read(file: &str, bytes: &[u8], ctx: &Context) -> Return {
     r
 }
 
+/// The identity a collection workbook carries on its hidden sheet (template, year, department,
+/// city, layout hash, deadline), or `None` when it has none or cannot be read.
+pub fn identity(bytes: &[u8]) -> Option<BTreeMap<String, String>> {
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).ok()?;
+    let meta = read_meta(&wb.worksheet_range(META_SHEET).ok()?);
+    (meta.get("template").map(String::as_str) == Some(TEMPLATE_NAME)).then_some(meta)
+}
+
 fn read_meta(range: &Range<Data>) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let Some((r0, _)) = range.start() else { return out };

@@ -7,6 +7,7 @@
 
 pub mod import;
 pub mod long;
+pub mod mail;
 pub mod numbers;
 pub mod plan;
 pub mod rules;

@@ -346,6 +346,9 @@ fn write_xlsx(plan: &WorkbookPlan, edition_date: Date, annotations: Option<Annot
         ("department", plan.department.clone()),
         ("city", city_id.to_string()),
         ("layout_hash", hash),
+        // What the instructions sheet prints, so that `mail --collect` can see that the
+        // message it sends says the same date.
+        ("deadline", plan.deadline.map(|d| d.iso()).unwrap_or_default()),
     ];
     for (i, (k, v)) in pairs.iter().enumerate() {
         meta.write_string(i as u32, 0, *k)?;

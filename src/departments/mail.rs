@@ -17,7 +17,7 @@ use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Serde;
 use minijinja::{Environment, UndefinedBehavior, Value, context};
 
-use crate::config::{Config, MailConfig};
+use crate::config::{Config, Date, MailConfig};
 use crate::departments::manifest::Entry;
 use crate::error::AppError;
 use crate::model::Text;
@@ -46,7 +46,19 @@ pub struct Unsendable {
     pub problem: String,
 }
 
-/// Turns manifest lines into messages with the sender and templates of `[mail]`.
+/// What the messages carry: the edition's workbooks (`export`), or the collection workbooks
+/// (`collect`) that departments fill in and return by a deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Round {
+    Edition,
+    /// The date returns are due, from `[collect] deadline`.
+    Collection {
+        deadline: Date,
+    },
+}
+
+/// Turns manifest lines into messages with the sender of `[mail]` and the templates of the round
+/// (`[mail]`'s for the edition, `[collect]`'s for a collection).
 pub struct Composer {
     from: Mailbox,
     reply_to: Option<Mailbox>,
@@ -54,12 +66,32 @@ pub struct Composer {
     subject_name: String,
     body_name: String,
     year: Year,
+    round: Round,
     config: Config,
 }
 
 impl Composer {
     /// Reads `[mail]` and its templates; every problem names yearbook.toml or the template.
     pub fn new(config: &Config, year: Year) -> Result<Composer, AppError> {
+        Composer::for_round(config, year, Round::Edition)
+    }
+
+    /// The composer of a collection round: `[mail]`'s sender, `[collect]`'s templates, and the
+    /// deadline, without which a request to fill in a workbook is not sent.
+    pub fn collection(config: &Config, year: Year) -> Result<Composer, AppError> {
+        let Some(deadline) = config.collect.deadline else {
+            return Err(AppError::Config {
+                path: config.path.clone(),
+                message: "[collect] has no `deadline`, and a collection request says when the workbooks are due; \
+                          add `deadline = \"YYYY-MM-DD\"` under [collect], run `yearbook collect` again so that \
+                          the workbooks print it too, then mail them (see docs/collecting.md)"
+                    .into(),
+            });
+        };
+        Composer::for_round(config, year, Round::Collection { deadline })
+    }
+
+    fn for_round(config: &Config, year: Year, round: Round) -> Result<Composer, AppError> {
         let bad = |message: String| AppError::Config { path: config.path.clone(), message };
         let Some(mail) = &config.mail else {
             return Err(bad("there is no [mail] table; add one with `from = \"Office <office@host.domain>\"` (see \
@@ -80,8 +112,25 @@ impl Composer {
             .build()
             .map_err(|e| AppError::Template(e.to_string()))?;
         env.set_syntax(syntax);
-        let (subject_name, body_name) = (template(&mut env, &mail.subject)?, template(&mut env, &mail.body)?);
-        Ok(Composer { from, reply_to, env, subject_name, body_name, year, config: config.clone() })
+        let (subject, body, set_by) = match round {
+            Round::Edition => (&mail.subject, &mail.body, "[mail]"),
+            Round::Collection { .. } => (&config.collect.subject, &config.collect.body, "[collect]"),
+        };
+        let (subject_name, body_name) = (template(&mut env, subject, set_by)?, template(&mut env, body, set_by)?);
+        Ok(Composer { from, reply_to, env, subject_name, body_name, year, round, config: config.clone() })
+    }
+
+    /// The round the messages are for.
+    pub fn round(&self) -> Round {
+        self.round
+    }
+
+    /// What makes the folder's workbooks and manifest anew, for messages that ask for it.
+    pub fn remake(&self) -> &'static str {
+        match self.round {
+            Round::Edition => "export again",
+            Round::Collection { .. } => "run `yearbook collect` again",
+        }
     }
 
     /// The mail settings this composer was made from.
@@ -98,7 +147,12 @@ impl Composer {
     /// encoded by RFC 2231 in the message.
     /// Path separators and the characters Windows forbids in a file name become `_`, so the
     /// name is a plain file name wherever the department saves it.
+    /// A collection workbook keeps its own file name: the department is asked to return it
+    /// under that name, and import's findings name it.
     pub fn attachment_name(&self, entry: &Entry) -> String {
+        if let Round::Collection { .. } = self.round {
+            return entry.file.clone();
+        }
         let city = entry.city.as_ref().map(|(_, n)| format!("-{}", n.zh)).unwrap_or_default();
         let name = format!("{}{}-{}{city}.xlsx", self.config.title.zh, self.year, entry.department_name.zh);
         name.chars()
@@ -117,8 +171,14 @@ impl Composer {
         let mut who: Vec<String> = recipients.iter().map(|r| r.to_lowercase()).collect();
         who.sort();
         let city = entry.city.as_ref().map(|(id, _)| format!("-{id}")).unwrap_or_default();
+        // A collection request is another message than the edition's workbook, even where the
+        // hashes could meet.
+        let round = match self.round {
+            Round::Edition => "",
+            Round::Collection { .. } => "collect-",
+        };
         format!(
-            "<yearbook-{}.{}{city}.{}.{}@{}>",
+            "<yearbook-{round}{}.{}{city}.{}.{}@{}>",
             self.year,
             entry.department,
             &entry.sha256[..entry.sha256.len().min(16)],
@@ -134,27 +194,29 @@ impl Composer {
         let path = dir.join(&entry.file);
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
-            Err(e) => return unsendable(format!("cannot read `{}`: {e}; export again", path.display())),
+            Err(e) => return unsendable(format!("cannot read `{}`: {e}; {}", path.display(), self.remake())),
         };
         if sha256_hex(&bytes) != entry.sha256 {
             return unsendable(format!(
-                "`{}` is not the file the manifest lists (its sha256 differs); export again",
-                path.display()
+                "`{}` is not the file the manifest lists (its sha256 differs); {}",
+                path.display(),
+                self.remake()
             ));
         }
         if entry.recipients.to.is_empty() {
             return unsendable(format!(
-                "no recipient: add `to = [\"…\"]` to department `{}` in data/catalogue/departments.toml, then export \
-                 again",
-                entry.department
+                "no recipient: add `to = [\"…\"]` to department `{}` in data/catalogue/departments.toml, then {}",
+                entry.department,
+                self.remake()
             ));
         }
         for (what, name) in names(entry) {
             if let Some(problem) = crate::names::header_text_problem(name) {
                 return unsendable(format!(
                     "the {what} `{}` {problem}; it would break the message's headers: correct it (see `yearbook \
-                     check`), then export again",
-                    name.escape_debug()
+                     check`), then {}",
+                    name.escape_debug(),
+                    self.remake()
                 ));
             }
         }
@@ -174,7 +236,8 @@ impl Composer {
                     None => {
                         let why = address_problem(a).unwrap_or_else(|| format!("`{a}` is not an e-mail address"));
                         return unsendable(format!(
-                            "{why}; correct it in data/catalogue/departments.toml, then export again"
+                            "{why}; correct it in data/catalogue/departments.toml, then {}",
+                            self.remake()
                         ));
                     }
                 };
@@ -217,7 +280,7 @@ impl Composer {
     }
 
     /// Subject and body, rendered from the templates.
-    fn texts(&self, entry: &Entry) -> Result<(String, String), AppError> {
+    pub fn texts(&self, entry: &Entry) -> Result<(String, String), AppError> {
         let c = &self.config;
         let ctx = context! {
             year => self.year.get(),
@@ -235,6 +298,10 @@ impl Composer {
             attachment => self.attachment_name(entry),
             file => &entry.file,
             sha256 => &entry.sha256,
+            deadline => match self.round {
+                Round::Collection { deadline } => Some(deadline.iso()),
+                Round::Edition => None,
+            },
         };
         let render = |name: &str| {
             self.env
@@ -280,10 +347,15 @@ fn mailbox(text: &str) -> Result<Mailbox, String> {
     }
 }
 
-/// Loads a template file into `env` under its path, and names the file on any problem.
-fn template(env: &mut Environment<'static>, path: &Path) -> Result<String, AppError> {
+/// Loads a template file into `env` under its path, and names the file (and the table of
+/// yearbook.toml that names it) on any problem.
+fn template(env: &mut Environment<'static>, path: &Path, set_by: &str) -> Result<String, AppError> {
     let text = std::fs::read_to_string(path).map_err(|source| AppError::Io {
-        action: "read the mail template (set by [mail] in yearbook.toml)",
+        action: if set_by == "[mail]" {
+            "read the mail template (set by [mail] in yearbook.toml)"
+        } else {
+            "read the collection mail template (set by [collect] in yearbook.toml)"
+        },
         path: path.to_path_buf(),
         source,
     })?;

@@ -919,3 +919,206 @@ fn a_ca_certificate_used_as_the_servers_own_is_explained() {
     assert!(err.contains("basicConstraints=CA:FALSE") && err.contains("nothing was sent"), "{err}");
     assert_eq!(server.received().len(), 0);
 }
+
+// `mail --collect`: the collection workbooks of `yearbook collect` go out with the same job, with
+// the [collect] templates and deadline, and their own send log.
+
+const COLLECT_TABLE: &str = "\n[collect]\ndeadline = \"2027-02-15\"\n";
+
+/// A test project with `[mail]` and `[collect]`, its edition exported by department and its
+/// 2026 collection workbooks written.
+fn collected() -> tempfile::TempDir {
+    let p = exported();
+    let config = p.path().join("yearbook.toml");
+    let body = std::fs::read_to_string(&config).unwrap() + COLLECT_TABLE;
+    std::fs::write(&config, body).unwrap();
+    let o = mail_cmd(&["collect"], p.path(), &[]);
+    assert!(o.status.success(), "collect failed:\n{}", text(&o.stderr));
+    p
+}
+
+fn collect_dir(p: &Path) -> PathBuf {
+    p.join("dist/2026-collect")
+}
+
+/// Each department's (to, cc) as data/catalogue/departments.toml gives them for `city` (its
+/// office there, else the department's own addresses).
+fn catalogue_recipients(p: &Path, city: &str) -> std::collections::BTreeMap<String, (Vec<String>, Vec<String>)> {
+    let text = std::fs::read_to_string(p.join("data/catalogue/departments.toml")).unwrap();
+    let doc: toml::Value = toml::from_str(&text).unwrap();
+    let list = |v: Option<&toml::Value>| -> Vec<String> {
+        v.and_then(|v| v.as_array())
+            .map(|a| a.iter().map(|s| s.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default()
+    };
+    doc["department"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let office = d.get("city").and_then(|c| c.get(city));
+            let (to, cc) = match office {
+                Some(o) => (list(o.get("to")), list(o.get("cc"))),
+                None => (list(d.get("to")), list(d.get("cc"))),
+            };
+            (d["id"].as_str().unwrap().to_string(), (to, cc))
+        })
+        .collect()
+}
+
+#[test]
+fn collect_mail_sends_each_department_its_collection_workbook_with_the_deadline_once() {
+    if !aiosmtpd_available() {
+        return;
+    }
+    let p = collected();
+    let server = Server::start(&[]);
+    let send = ["mail", "--collect", "--smtp-host", "127.0.0.1", "--smtp-port", &server.port(), "--tls", "none"];
+    let o = mail_cmd(&send, p.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", text(&o.stdout), text(&o.stderr));
+    assert!(text(&o.stdout).contains("mailed the 2026 collection workbooks of"), "{}", text(&o.stdout));
+
+    let entries = yearbook::departments::manifest::read_manifest(&collect_dir(p.path())).unwrap();
+    assert!(!entries.is_empty());
+    let catalogue = catalogue_recipients(p.path(), "testcity");
+    let got = server.received();
+    let mut expected_copies = 0;
+    for e in &entries {
+        let (to, cc) = &catalogue[&e.department];
+        assert!(!to.is_empty(), "{}: the catalogue gives a recipient", e.department);
+        let bytes = std::fs::read(collect_dir(p.path()).join(&e.file)).unwrap();
+        let mine: Vec<&Value> = got.iter().filter(|m| m["attachments"][0]["sha256"] == e.sha256.as_str()).collect();
+        let envelope: Vec<&str> = mine.iter().map(|m| m["rcpt_to"][0].as_str().unwrap()).collect();
+        let wanted: Vec<&str> = to.iter().chain(cc).map(String::as_str).collect();
+        assert_eq!(envelope, wanted, "{}: to, then cc, as the catalogue says", e.department);
+        expected_copies += wanted.len();
+        for m in &mine {
+            let subject = m["subject"].as_str().unwrap();
+            assert!(
+                subject.contains("测试年鉴") && subject.contains("2026年") && subject.contains("数据采集表"),
+                "decoded subject: {subject}"
+            );
+            assert!(subject.contains("2027-02-15") && subject.contains("due 2027-02-15"), "{subject}");
+            assert!(subject.contains(&e.department_name.zh) && subject.contains(&e.department_name.en), "{subject}");
+            let body = m["body"].as_str().unwrap();
+            assert!(body.contains("请于 2027-02-15 前") && body.contains("by 2027-02-15."), "{body}");
+            assert!(body.contains(&e.file) && body.contains(&e.sheets[0]), "the body names the file and sheets");
+            let a = &m["attachments"][0];
+            assert_eq!(a["filename"], e.file.as_str(), "the workbook keeps its name, to come back under it");
+            assert_eq!(a["size"], bytes.len(), "{} arrives byte-identical", e.file);
+            assert_eq!(a["type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+            assert_eq!(m["mail_from"], "office@yearbook.example");
+            assert!(m["message_id"].as_str().unwrap().starts_with("<yearbook-collect-2026."), "{}", m["message_id"]);
+        }
+        // What arrived is a collection workbook of its department: import reads its identity.
+        let id = yearbook::collect::import::identity(&bytes).unwrap();
+        assert_eq!((id["department"].as_str(), id["year"].as_str()), (e.department.as_str(), "2026"));
+        assert_eq!(id["deadline"], "2027-02-15");
+    }
+    assert_eq!(got.len(), expected_copies, "one copy per recipient: {got:#?}");
+
+    // The collection's own send log; the export's folder has none.
+    let log = std::fs::read_to_string(collect_dir(p.path()).join("sent-log.csv")).unwrap();
+    assert_eq!(log.matches(",delivered,").count(), expected_copies, "{log}");
+    assert!(!export_dir(p.path()).join("sent-log.csv").exists(), "the export's log is not touched");
+
+    // Never twice.
+    let o = mail_cmd(&send, p.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(server.received().len(), expected_copies, "nothing is sent twice");
+    assert!(
+        text(&o.stdout).contains(&format!("0 delivered, {expected_copies} already delivered before")),
+        "{}",
+        text(&o.stdout)
+    );
+
+    // The edition's workbooks go to the same people: their log is another one, so they are sent.
+    let edition = ["mail", "--smtp-host", "127.0.0.1", "--smtp-port", &server.port(), "--tls", "none"];
+    let o = mail_cmd(&edition, p.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let edition_copies = sent_log_lines(p.path());
+    assert!(edition_copies > 0);
+    assert_eq!(server.received().len(), expected_copies + edition_copies);
+    let log_after = std::fs::read_to_string(collect_dir(p.path()).join("sent-log.csv")).unwrap();
+    assert_eq!(log_after, log, "mailing the edition does not write the collection's log");
+}
+
+#[test]
+fn collect_mail_dry_run_writes_the_messages_and_sends_nothing() {
+    let p = collected();
+    let o = mail_cmd(&["mail", "--collect", "--dry-run"], p.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", text(&o.stdout), text(&o.stderr));
+    let dir = collect_dir(p.path());
+    let entries = yearbook::departments::manifest::read_manifest(&dir).unwrap();
+    for e in &entries {
+        let eml = dir.join("outbox").join(e.file.replace(".xlsx", ".eml"));
+        // Parsed by Python's email package, as a mail client would.
+        let script = "import email,sys,json\nfrom email import policy\nm=email.message_from_binary_file(open(sys.argv[1],'rb'),policy=policy.default)\nprint(json.dumps({'subject':str(m['Subject']),'body':m.get_body(('plain',)).get_content(),'files':[a.get_filename() for a in m.iter_attachments()]}))";
+        let out = Command::new("python3").args(["-c", script]).arg(&eml).output().unwrap();
+        assert!(out.status.success(), "{}: {}", eml.display(), text(&out.stderr));
+        let m: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(m["subject"].as_str().unwrap().contains("due 2027-02-15"), "{}", m["subject"]);
+        assert!(m["body"].as_str().unwrap().contains("2027-02-15"));
+        assert_eq!(m["files"], serde_json::json!([e.file]));
+    }
+    let log = std::fs::read_to_string(dir.join("sent-log.csv")).unwrap_or_default();
+    assert_eq!(log.matches(",delivered,").count(), 0, "a dry run delivers nothing");
+}
+
+#[test]
+fn collect_mail_refuses_without_a_deadline_or_with_another_than_the_workbooks_print() {
+    let p = collected();
+    let config = p.path().join("yearbook.toml");
+    let original = std::fs::read_to_string(&config).unwrap();
+
+    // The deadline moved after the workbooks were written: they would say one date, the message
+    // another.
+    std::fs::write(&config, original.replace("2027-02-15", "2027-03-01")).unwrap();
+    let o = mail_cmd(&["mail", "--collect", "--dry-run"], p.path(), &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
+    let out = text(&o.stdout);
+    assert!(out.contains("wrote 0 message(s)"), "{out}");
+    assert!(
+        out.contains("prints the deadline 2027-02-15, but [collect] deadline in yearbook.toml is now 2027-03-01")
+            && out.contains("run `yearbook collect` again"),
+        "{out}"
+    );
+
+    // No deadline at all: nothing is composed, and `check` says so first.
+    std::fs::write(&config, original.replace("deadline = \"2027-02-15\"\n", "")).unwrap();
+    let o = mail_cmd(&["mail", "--collect", "--dry-run"], p.path(), &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+    assert!(text(&o.stderr).contains("[collect] has no `deadline`"), "{}", text(&o.stderr));
+    let o = mail_cmd(&["check", "--format", "short"], p.path(), &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stdout).contains("yearbook.toml:")
+            && text(&o.stdout).contains("error[collect-mail]: [collect] has no `deadline`"),
+        "{}",
+        text(&o.stdout)
+    );
+
+    // A template that does not render for the departments: `check` finds it as mail would.
+    let templates = p.path().join("templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(templates.join("subject.j2"), "{{ year }} {{ no_such_variable }}").unwrap();
+    let with_template = original.replace(
+        "[collect]\n",
+        &format!("[collect]\nsubject = {:?}\n", templates.join("subject.j2").display().to_string()),
+    );
+    std::fs::write(&config, with_template).unwrap();
+    let o = mail_cmd(&["check", "--format", "short"], p.path(), &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stdout).contains("error[collect-mail]:") && text(&o.stdout).contains("no_such_variable"),
+        "{}",
+        text(&o.stdout)
+    );
+    let o = mail_cmd(&["mail", "--collect", "--dry-run"], p.path(), &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+
+    // Without [collect] there is no collection mail to check.
+    std::fs::write(&config, original.replace(COLLECT_TABLE, "\n")).unwrap();
+    let o = mail_cmd(&["check", "--format", "short"], p.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+}
