@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
 """Import benchmark: 300 cities' returns (about 18,000 figures) read, checked and written.
 
-    python3 benches/import.py [--copies 75] [--runs 3] [--profile release]
+    python3 benches/import.py [--copies 75] [--runs 3] [--profile release] [--binary PATH] [--keep DIR]
 
 Builds an edition of 4 x COPIES cities (benches/scale.py's copies of the shipped ones), runs
 `yearbook collect` for the next year, fills every value cell of every workbook with openpyxl as a
 department would (last year's figure plus 10 %), then times `yearbook import` of all the returns
 (--dry-run: read and check every cell, edit every city file in memory, write nothing) and a real
 import (the same, plus landing the data folder). Prints the median wall time of each.
+
+--binary times a yearbook binary already built (no cargo run); otherwise it is built, in
+CARGO_TARGET_DIR if that is set. --keep DIR prepares the edition and the filled returns in DIR
+and keeps them (DIR/returns/*.xlsx), to time the two commands side by side with another tool.
 """
+import os
 import argparse
 import pathlib
 import statistics
@@ -47,12 +52,21 @@ def main():
     ap.add_argument("--copies", type=int, default=75)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--profile", default="release")
+    ap.add_argument("--binary", type=pathlib.Path)
+    ap.add_argument("--keep", type=pathlib.Path)
     a = ap.parse_args()
-    args = ["cargo", "build", "-q"] + (["--release"] if a.profile == "release" else [])
-    subprocess.run(args, cwd=ROOT, check=True)
-    binary = ROOT / "target" / ("release" if a.profile == "release" else "debug") / "yearbook"
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = pathlib.Path(tmp)
+    if a.binary:
+        binary = a.binary.resolve()
+    else:
+        args = ["cargo", "build", "-q"] + (["--release"] if a.profile == "release" else [])
+        subprocess.run(args, cwd=ROOT, check=True)
+        target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+        binary = target / ("release" if a.profile == "release" else "debug") / "yearbook"
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = pathlib.Path(scratch)
+        if a.keep:
+            a.keep.mkdir(parents=True, exist_ok=False)
+            tmp = a.keep.resolve()
         cities = scale.make_edition(tmp, a.copies, ROOT / "data")
         (tmp / "yearbook.toml").write_text(
             (tmp / "yearbook.toml").read_text(encoding="utf-8") + '\n[collect]\ndeadline = "2027-02-15"\n', encoding="utf-8"
@@ -64,7 +78,7 @@ def main():
         for wb in sorted((tmp / "dist" / "2026-collect").glob("*.xlsx")):
             figures += fill(wb, returns / wb.name)
         files = sorted(str(p) for p in returns.glob("*.xlsx"))
-        print(f"{cities} cities, {len(files)} returns, {figures} figures ({a.profile})")
+        print(f"{cities} cities, {len(files)} returns, {figures} figures ({binary.parent.name} binary)")
         for label, extra in [("import --dry-run", ["--dry-run"]), ("import", [])]:
             times = []
             for _ in range(a.runs):

@@ -36,7 +36,8 @@ pub(super) fn run(cli: &Cli, args: &ImportArgs) -> Result<u8, AppError> {
         );
         return Ok(1);
     }
-    let mut out = std::io::stdout().lock();
+    // A line per figure: buffered, so 18,000 figures are a few writes, not 18,000.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     report(&mut out, &outcome, args.dry_run);
     if args.dry_run {
         let _ = writeln!(out, "dry run: nothing was written");

@@ -104,23 +104,22 @@ pub fn import(
     for p in paths {
         contents.push((shown(p), read_file(p)?));
     }
-    // The year is known before the data are loaded: --year, else the first return's own.
-    let probe_catalogue;
+    // The year is known before the data are loaded: --year, else the first return's own, read
+    // from its identity sheet alone (not the whole workbook against the catalogue).
     let year = match year {
         Some(y) => y,
         None if long_form => {
             return Err(AppError::Usage("give the year of a long-form sheet with --year YYYY".into()));
         }
-        None => {
-            let mut loader = Loader::new(&config.root);
-            probe_catalogue = loader.catalogue(data_dir)?;
-            let ctx = Context { catalogue: &probe_catalogue, year: None, limits };
-            contents
-                .iter()
-                .find_map(|(name, bytes)| import::read(name, bytes, &ctx).year.and_then(Year::new))
-                .or_else(|| super::years(data_dir).last().map(|y| y.next()))
-                .unwrap_or(config.year.next())
-        }
+        None => contents
+            .iter()
+            .find_map(|(_, bytes)| {
+                import::identity(bytes)
+                    .filter(|m| m.get("template_version").map(String::as_str) == Some(super::TEMPLATE_VERSION))
+                    .and_then(|m| m.get("year")?.parse::<i32>().ok().and_then(Year::new))
+            })
+            .or_else(|| super::years(data_dir).last().map(|y| y.next()))
+            .unwrap_or(config.year.next()),
     };
     let loaded = load(config, data_dir, year)?;
     let ctx = Context { catalogue: &loaded.catalogue, year: Some(year.get()), limits };
@@ -130,7 +129,7 @@ pub fn import(
             .map(|(name, bytes)| long::read(name, bytes, &ctx, loaded.latest.as_ref(), loaded.current.as_ref()))
             .collect()
     } else {
-        contents.iter().map(|(name, bytes)| import::read(name, bytes, &ctx)).collect()
+        read_each(&contents, |name, bytes| import::read(name, bytes, &ctx))
     };
     // Two returns for one department and city: which one counts is the office's call.
     let mut seen: HashMap<(String, String), String> = HashMap::new();
@@ -162,6 +161,35 @@ pub fn import(
     Ok(outcome)
 }
 
+/// `read` of every file, in the files' order, on every core: unzipping and checking one
+/// workbook does not depend on another, and a national round brings hundreds.
+fn read_each<T: Send>(contents: &[(String, Vec<u8>)], read: impl Fn(&str, &[u8]) -> T + Sync) -> Vec<T> {
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(contents.len());
+    if workers <= 1 {
+        return contents.iter().map(|(name, bytes)| read(name, bytes)).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, T)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((name, bytes)) = contents.get(i) else { break };
+                        mine.push((i, read(name, bytes)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        // A reader that panicked is a bug: let it unwind here as it would have without threads.
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    });
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, t)| t).collect()
+}
+
 fn city_name(loaded: &Loaded, id: &str) -> Option<(Text, Option<Text>)> {
     [&loaded.current, &loaded.latest]
         .into_iter()
@@ -187,6 +215,7 @@ fn prepare(outcome: &mut Outcome, loaded: &Loaded, data_dir: &Path, year: i32, t
     let old_sources = read_text(&sources_path)?;
     let bad_sources = |e: String| AppError::Usage(format!("cannot edit `{}`: {e}", sources_path.display()));
     let mut sources = write::parse(&old_sources).map_err(bad_sources)?;
+    let mut source_index = write::SourceIndex::new(&sources);
     let departments: HashMap<String, Text> = loaded
         .catalogue
         .departments
@@ -247,6 +276,7 @@ fn prepare(outcome: &mut Outcome, loaded: &Loaded, data_dir: &Path, year: i32, t
                 .unwrap_or(Text { zh: department.clone(), en: department.clone() });
             write::edit_sources_doc(
                 &mut sources,
+                &mut source_index,
                 &ReturnSource {
                     id: &source,
                     city,

@@ -3,7 +3,7 @@
 //! the year; the return recorded as a source in `data/catalogue/sources.toml`. Everything here
 //! works on texts in memory; the caller lands the files together.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use toml_edit::{Array, ArrayOfTables, DocumentMut, InlineTable, Item, Table, Value, value};
 
@@ -233,12 +233,13 @@ pub struct ReturnSource<'a> {
 
 pub fn edit_sources(text: &str, s: &ReturnSource) -> Result<String, String> {
     let mut doc = parse(text)?;
-    edit_sources_doc(&mut doc, s)?;
+    let mut index = SourceIndex::new(&doc);
+    edit_sources_doc(&mut doc, &mut index, s)?;
     Ok(doc.to_string())
 }
 
 /// As [`edit_sources`], on a document parsed once.
-pub fn edit_sources_doc(doc: &mut DocumentMut, s: &ReturnSource) -> Result<(), String> {
+pub fn edit_sources_doc(doc: &mut DocumentMut, index: &mut SourceIndex, s: &ReturnSource) -> Result<(), String> {
     if doc.get("source").is_none() {
         doc.insert("source", Item::ArrayOfTables(ArrayOfTables::new()));
     }
@@ -246,7 +247,7 @@ pub fn edit_sources_doc(doc: &mut DocumentMut, s: &ReturnSource) -> Result<(), S
         .get_mut("source")
         .and_then(Item::as_array_of_tables_mut)
         .ok_or("`source` is not a list of [[source]] tables")?;
-    let existing = list.iter_mut().find(|t| t.get("id").and_then(Item::as_str) == Some(s.id));
+    let existing = index.0.get(s.id).and_then(|&i| list.get_mut(i));
     let unchanged = existing
         .as_ref()
         .and_then(|t| t.get("return"))
@@ -282,9 +283,30 @@ pub fn edit_sources_doc(doc: &mut DocumentMut, s: &ReturnSource) -> Result<(), S
             let mut t = Table::new();
             fill(&mut t);
             list.push(t);
+            index.0.insert(s.id.to_string(), list.len() - 1);
         }
     }
     Ok(())
+}
+
+/// Where each `[[source]]` of sources.toml is in its list, by id (the first, if an id is
+/// repeated): a national import adds thousands of return entries, and finding each by reading
+/// the list again made the import quadratic in them.
+#[derive(Debug, Default)]
+pub struct SourceIndex(HashMap<String, usize>);
+
+impl SourceIndex {
+    pub fn new(doc: &DocumentMut) -> SourceIndex {
+        let mut index = HashMap::new();
+        if let Some(list) = doc.get("source").and_then(Item::as_array_of_tables) {
+            for (i, t) in list.iter().enumerate() {
+                if let Some(id) = t.get("id").and_then(Item::as_str) {
+                    index.entry(id.to_string()).or_insert(i);
+                }
+            }
+        }
+        SourceIndex(index)
+    }
 }
 
 /// `73 → 80` for a change report.
