@@ -11,8 +11,8 @@ use calamine::{Data, Range, Reader, Xlsx};
 use super::numbers::{self, NotANumber};
 use super::rules::{Finding, ImportRule, Place};
 use super::{
-    BLANK_ROWS, COLUMNS, HEADER_ROWS, META_SHEET, QUALIFIERS, Status, TEMPLATE_NAME, TEMPLATE_VERSION, ZH_HEADER_ROW,
-    a1, hash_number, layout_hash,
+    BLANK_ROWS, COLUMNS, HEADER_ROWS, LAYOUT_COLUMN, META_SHEET, QUALIFIERS, Status, TEMPLATE_NAME, TEMPLATE_VERSION,
+    ZH_HEADER_ROW, a1, hash_number, layout_hash,
 };
 use crate::load::Catalogue;
 use crate::model::{Text, UnitKind};
@@ -111,9 +111,9 @@ pub fn read(file: &str, bytes: &[u8], ctx: &Context) -> Return {
             return r;
         }
     };
-    let meta = match wb.worksheet_range(META_SHEET) {
-        Ok(m) => read_meta(&m),
-        Err(_) => BTreeMap::new(),
+    let (meta, sent_layout) = match wb.worksheet_range(META_SHEET) {
+        Ok(m) => (read_meta(&m), read_layout(&m)),
+        Err(_) => (BTreeMap::new(), Vec::new()),
     };
     let not_ours = "import reads only workbooks made by `yearbook collect`; send the department its collection workbook \
                     and ask them to fill that one in";
@@ -216,13 +216,29 @@ pub fn read(file: &str, bytes: &[u8], ctx: &Context) -> Return {
         sheets.push((s.id.get_ref().clone(), name, range, cols, locked));
     }
     if r.findings.is_empty() && Some(layout_hash(&layout)) != r.layout_hash {
-        r.findings.push(
-            whole(
-                ImportRule::LayoutChanged,
-                "its locked rows were changed: rows moved, inserted or deleted, or a locked cell edited".into(),
-            )
-            .hint("send the department a fresh workbook from `yearbook collect` and ask them to fill it without adding or deleting rows"),
-        );
+        // The copy of the layout on the hidden sheet says where, if it is the one the hash
+        // was made from (a workbook of an earlier version has none).
+        let authentic = !sent_layout.is_empty() && Some(layout_hash(&sent_layout)) == r.layout_hash;
+        let sent: &[(String, Vec<[String; 4]>)] = if authentic { &sent_layout } else { &[] };
+        let located: Vec<Finding> = sheets
+            .iter()
+            .zip(&layout)
+            .filter_map(|((_, name, _, cols, _), (_, found))| {
+                let (_, expected) = sent.iter().find(|(s, _)| s == name)?;
+                first_moved_row(file, name, cols, expected, found)
+            })
+            .collect();
+        if located.is_empty() {
+            r.findings.push(
+                whole(
+                    ImportRule::LayoutChanged,
+                    "its locked rows were changed: rows moved, inserted or deleted, or a locked cell edited".into(),
+                )
+                .hint("send the department a fresh workbook from `yearbook collect` and ask them to fill it without adding or deleting rows"),
+            );
+        } else {
+            r.findings.extend(located);
+        }
     }
     if !r.findings.is_empty() {
         return r;
@@ -262,6 +278,69 @@ pub fn identity(bytes: &[u8]) -> Option<BTreeMap<String, String>> {
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).ok()?;
     let meta = read_meta(&wb.worksheet_range(META_SHEET).ok()?);
     (meta.get("template").map(String::as_str) == Some(TEMPLATE_NAME)).then_some(meta)
+}
+
+/// The locked layout as it was sent, from the hidden sheet: per sheet, each row's city, id,
+/// unit and last year's value, in order.
+fn read_layout(range: &Range<Data>) -> Vec<(String, Vec<[String; 4]>)> {
+    let mut out: Vec<(String, Vec<[String; 4]>)> = Vec::new();
+    let (Some((r0, _)), Some((r1, _))) = (range.start(), range.end()) else { return out };
+    let c = u32::from(LAYOUT_COLUMN);
+    for row in r0..=r1 {
+        let sheet = text(range.get_value((row, c)));
+        if sheet.is_empty() {
+            continue;
+        }
+        let fields = [1, 2, 3, 4].map(|k| text(range.get_value((row, c + k))));
+        match out.last_mut() {
+            Some((s, rows)) if *s == sheet => rows.push(fields),
+            _ => out.push((sheet, vec![fields])),
+        }
+    }
+    out
+}
+
+/// The first row of a sheet whose locked cells differ from those sent, as a finding at the
+/// cell that differs, saying what was there and what is there now.
+fn first_moved_row(
+    file: &str,
+    sheet: &str,
+    cols: &Columns,
+    expected: &[[String; 4]],
+    found: &[[String; 4]],
+) -> Option<Finding> {
+    const FIELDS: [(&str, &str); 4] =
+        [("city", "city id"), ("id", "indicator id"), ("unit", "unit"), ("last_year", "last year's value")];
+    let i = (0..expected.len().max(found.len())).find(|&i| expected.get(i) != found.get(i))?;
+    let row = cols.first + i as u32;
+    let show = |r: Option<&[String; 4]>| match r {
+        Some(r) if r[1].is_empty() => "a blank row for a new indicator".to_string(),
+        Some(r) => format!("`{}` of `{}`", r[1], r[0]),
+        None => "no row".to_string(),
+    };
+    let (e, f) = (expected.get(i), found.get(i));
+    let (field, what, now) = match (e, f) {
+        // Same row, one locked cell edited: point at that cell.
+        (Some(e), Some(f)) if e[0] == f[0] && e[1] == f[1] => {
+            let k = (2..4).find(|&k| e[k] != f[k]).unwrap_or(3);
+            (FIELDS[k].0, format!("its {} was `{}` when sent and is `{}` now", FIELDS[k].1, e[k], f[k]), f[k].clone())
+        }
+        _ => (
+            "id",
+            format!("it held {} when sent and holds {} now", show(e), show(f)),
+            f.map(|f| f[1].clone()).unwrap_or_default(),
+        ),
+    };
+    let cell = a1(row, cols.at(field).1);
+    Some(
+        Finding::new(
+            Place { file: file.to_string(), sheet: Some(sheet.to_string()), cell: Some(cell) },
+            ImportRule::LayoutChanged,
+            format!("row {} was changed: {what}; rows were moved, inserted or deleted, or a locked cell edited", row + 1),
+        )
+        .found(now)
+        .hint("put the rows and their locked cells back as sent, or fill a fresh workbook from `yearbook collect` without adding, deleting or moving rows"),
+    )
 }
 
 fn read_meta(range: &Range<Data>) -> BTreeMap<String, String> {

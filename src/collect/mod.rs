@@ -25,6 +25,10 @@ pub const TEMPLATE_NAME: &str = "yearbook-collect";
 /// The very hidden sheet holding the workbook's identity (and the unit list for validation).
 pub const META_SHEET: &str = "_meta";
 
+/// The first column of the hidden sheet's copy of the locked layout (sheet, city, id, unit,
+/// last year's value per row); columns A–F hold the identity, the units and the cities.
+pub const LAYOUT_COLUMN: u16 = 7;
+
 /// The first sheet, instructions in both languages.
 pub const INSTRUCTIONS_SHEET: &str = "填表说明 Instructions";
 

@@ -16,7 +16,7 @@ use rust_xlsxwriter::{
 };
 
 use super::{
-    BLANK_ROWS, COLUMNS, HEADER_ROWS, INSTRUCTIONS_SHEET, META_SHEET, QUALIFIERS, Status, TEMPLATE_NAME,
+    BLANK_ROWS, COLUMNS, HEADER_ROWS, INSTRUCTIONS_SHEET, LAYOUT_COLUMN, META_SHEET, QUALIFIERS, Status, TEMPLATE_NAME,
     TEMPLATE_VERSION, a1, column, hash_number, layout_hash, letters,
 };
 use crate::config::Date;
@@ -356,6 +356,19 @@ fn write_xlsx(plan: &WorkbookPlan, edition_date: Date, annotations: Option<Annot
     }
     for (i, (_, name)) in plan.units.iter().enumerate() {
         meta.write_string(i as u32, 3, &name.zh)?;
+    }
+    // The locked layout row by row (sheet, then city, id, unit, last year's value), which the
+    // layout hash covers: import names the first row that differs from it, not only the
+    // workbook.
+    let mut line = 0u32;
+    for (sheet, rows) in plan.layout() {
+        for row in rows {
+            meta.write_string(line, LAYOUT_COLUMN, &sheet)?;
+            for (k, field) in row.iter().enumerate() {
+                meta.write_string(line, LAYOUT_COLUMN + 1 + k as u16, field)?;
+            }
+            line += 1;
+        }
     }
     for (i, (id, _)) in plan.cities.iter().enumerate() {
         meta.write_string(i as u32, 5, id)?;
