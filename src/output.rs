@@ -95,7 +95,7 @@ fn write_temp_beside(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFil
         path: dir.to_path_buf(),
         // tempfile's error adds its random name (`at path …/.tmpBp7Usj`): the folder is what the
         // user can act on, and it is named already.
-        source: source.raw_os_error().map_or(source, io::Error::from_raw_os_error),
+        source: os_error_beneath(source),
     })?;
     tmp.write_all(bytes).and_then(|()| tmp.as_file().sync_all()).map_err(|source| AppError::Io {
         action: "write",
@@ -103,6 +103,17 @@ fn write_temp_beside(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFil
         source,
     })?;
     Ok(tmp)
+}
+
+/// The system's error without the random name tempfile adds to it (`… at path "…/.tmpBp7Usj"`):
+/// tempfile keeps the system's error in a private wrapper and says it first, so its text is
+/// the reason up to that suffix.
+fn os_error_beneath(e: io::Error) -> io::Error {
+    let text = e.to_string();
+    match text.rsplit_once(" at path ") {
+        Some((reason, _)) if e.get_ref().is_some() => io::Error::new(e.kind(), reason.to_string()),
+        _ => e,
+    }
 }
 
 /// A file that the build produced, for the summary and the manifest.

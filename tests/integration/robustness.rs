@@ -168,3 +168,52 @@ fn a_missing_template_is_named_with_its_folder() {
     assert!(err.contains("cover.typ.j2") && err.contains(&folder) && err.contains("[paths] templates"), "{err}");
     assert!(!dir.path().join("dist/2025").exists(), "nothing is written");
 }
+
+/// Makes a folder refuse new files for as long as it lives: mode 555, and where that does not
+/// stop the user (root), the immutable flag as well.
+#[cfg(unix)]
+struct Unwritable(std::path::PathBuf);
+
+#[cfg(unix)]
+impl Unwritable {
+    fn new(dir: &std::path::Path) -> Option<Unwritable> {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+        let guard = Unwritable(dir.to_path_buf());
+        let probe = dir.join(".probe");
+        if std::fs::write(&probe, "").is_ok() {
+            std::fs::remove_file(&probe).unwrap();
+            let flagged = std::process::Command::new("chattr").arg("+i").arg(dir).status().is_ok_and(|s| s.success());
+            if !flagged {
+                crate::common::missing("chattr (e2fsprogs)", "a folder that refuses new files, as root");
+                return None;
+            }
+        }
+        Some(guard)
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Unwritable {
+    fn drop(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::process::Command::new("chattr").arg("-i").arg(&self.0).status();
+        let _ = std::fs::set_permissions(&self.0, std::fs::Permissions::from_mode(0o755));
+    }
+}
+
+/// N05: a folder that cannot take the new city file is named once, with the system's reason,
+/// and without the random name of the temporary file tried in it.
+#[cfg(unix)]
+#[test]
+fn new_city_in_a_folder_that_takes_no_file_names_the_folder_once() {
+    let dir = project(&[("testcity", &mini_city())]);
+    let edition = dir.path().join("data/2025");
+    let Some(_unwritable) = Unwritable::new(&edition) else { return };
+    let o = run(&["new-city", "lanzhou"], dir.path());
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains(&format!("could not create a file in `{}`", edition.display())), "{err}");
+    assert_eq!(err.matches(&edition.display().to_string()).count(), 1, "{err}");
+    assert!(!err.contains("2025/.tmp") && !err.contains("at path"), "{err}");
+}
