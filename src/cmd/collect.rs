@@ -61,7 +61,10 @@ pub(super) fn run(cli: &Cli, args: &CollectArgs) -> Result<u8, AppError> {
     }
     let _ = writeln!(out, "  {MANIFEST}");
     if config.collect.deadline.is_none() {
-        eprintln!("no deadline is printed: set `[collect] deadline = \"YYYY-MM-DD\"` in yearbook.toml");
+        eprintln!(
+            "no deadline is printed: set `[collect] deadline = \"YYYY-MM-DD\"` in yearbook.toml (`yearbook mail \
+             --collect` sends no workbook without one)"
+        );
     }
     Ok(0)
 }
