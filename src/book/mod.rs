@@ -154,6 +154,81 @@ pub struct Chapter {
     /// Completion rates of this chapter's indicators, when a chart of them says something the
     /// table does not.
     pub completion_chart: Option<Chart>,
+    /// What the book prints instead of that chart when it would run past a page in a national
+    /// edition: how the rates are spread, and the lowest of them. The workbook keeps every bar.
+    pub completion_summary: Option<ChartSummary>,
+}
+
+/// A page's worth of bars: a chart with more runs onto the next page.
+pub const CHART_PAGE_BARS: usize = 30;
+
+/// How many of the lowest completion rates a chart summary names.
+pub const SUMMARY_LOWEST: usize = 10;
+
+/// A chapter's completion rates in brief, as national yearbooks give them: how many fall in
+/// each band, and the figures furthest below their targets.
+#[derive(Debug, Serialize)]
+pub struct ChartSummary {
+    pub count: usize,
+    /// Rates of 100 % or more.
+    pub met: usize,
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+    /// Every band, in rising order, including empty ones, so editions compare band by band.
+    pub bands: Vec<Band>,
+    /// The lowest rates, lowest first, each with its city.
+    pub lowest: Vec<Bar>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Band {
+    pub label: Text,
+    pub count: usize,
+    pub met: bool,
+}
+
+impl ChartSummary {
+    /// The lower bounds of the bands, in per cent; the first band is everything below 50 %.
+    const BOUNDS: [f64; 5] = [50.0, 80.0, 100.0, 120.0, 150.0];
+
+    /// A summary of a chart too long for its page in a national edition; `None` otherwise.
+    pub fn of(chart: &Chart, national: bool) -> Option<ChartSummary> {
+        if !national || chart.bars.len() <= CHART_PAGE_BARS {
+            return None;
+        }
+        let mut values: Vec<f64> = chart.bars.iter().map(|b| b.value).collect();
+        values.sort_by(f64::total_cmp);
+        let n = values.len();
+        let median = if n % 2 == 1 { values[n / 2] } else { (values[n / 2 - 1] + values[n / 2]) / 2.0 };
+        let b = Self::BOUNDS;
+        let label = |zh: String, en: String| Text { zh, en };
+        let mut bands =
+            vec![Band { label: label(format!("低于{}%", b[0]), format!("below {}%", b[0])), count: 0, met: false }];
+        for w in b.windows(2) {
+            bands.push(Band {
+                label: label(format!("{}%–{}%", w[0], w[1]), format!("{}% to under {}%", w[0], w[1])),
+                count: 0,
+                met: w[0] >= 100.0,
+            });
+        }
+        let top = b[b.len() - 1];
+        bands.push(Band { label: label(format!("{top}%及以上"), format!("{top}% and over")), count: 0, met: true });
+        for v in &values {
+            bands[b.iter().filter(|bound| *v >= **bound).count()].count += 1;
+        }
+        let mut lowest: Vec<&Bar> = chart.bars.iter().filter(|b| b.value < 100.0).collect();
+        lowest.sort_by(|a, b| a.value.total_cmp(&b.value));
+        Some(ChartSummary {
+            count: n,
+            met: values.iter().filter(|v| **v >= 100.0).count(),
+            median,
+            min: chart.min,
+            max: chart.max,
+            bands,
+            lowest: lowest.into_iter().take(SUMMARY_LOWEST).cloned().collect(),
+        })
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -198,7 +273,7 @@ impl Chart {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Bar {
     pub label: Text,
     pub city: Option<Text>,
@@ -424,6 +499,8 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Opti
 
     let mut symbols: BTreeSet<SymbolKind> = BTreeSet::new();
     let mut other_years: BTreeSet<i64> = BTreeSet::new();
+    // From NATIONAL_FROM cities the book takes a national yearbook's forms.
+    let national = cities.len() >= NATIONAL_FROM;
     let mut chapters = Vec::new();
     for sector in &edition.sectors {
         let number = chapters.len() + 1;
@@ -456,6 +533,7 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Opti
         if groups.is_empty() {
             continue;
         }
+        let chart = Chart::of(chart);
         let detail = detail_table(number, &sector.name, groups, notes);
         let (comparison, comparison_by_rows) = comparison(&detail, number, &sector.name).unzip();
         let comparison_by_rows = comparison_by_rows.flatten();
@@ -476,7 +554,8 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Opti
             detail,
             comparison,
             comparison_by_rows,
-            completion_chart: Chart::of(chart),
+            completion_summary: chart.as_ref().and_then(|c| ChartSummary::of(c, national)),
+            completion_chart: chart,
         });
     }
 
@@ -534,7 +613,7 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Opti
         imprint: config.imprint.clone(),
         changes: changes.filter(|c| !c.is_empty()),
         indicator_count: city_entries.iter().map(|c| c.indicator_count).sum(),
-        national: city_entries.len() >= NATIONAL_FROM,
+        national,
         provinces: {
             let mut out: Vec<Text> = Vec::new();
             for p in city_entries.iter().filter_map(|c| c.province.as_ref()) {
@@ -937,4 +1016,36 @@ fn row_symbols(r: &Row, year: i64) -> Vec<SymbolKind> {
         out.push(SymbolKind::Notes);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bars(values: &[f64]) -> Chart {
+        let t = |s: &str| Text { zh: s.into(), en: s.into() };
+        let bars =
+            values.iter().enumerate().map(|(i, v)| Bar { label: t("x"), city: Some(t(&i.to_string())), value: *v });
+        Chart::of(bars.collect()).unwrap()
+    }
+
+    #[test]
+    fn a_chart_past_a_page_is_summed_up_in_a_national_edition_only() {
+        let mut values: Vec<f64> = (0..40).map(|i| 60.0 + f64::from(i) * 4.0).collect();
+        values.push(30.0);
+        let chart = bars(&values);
+        assert!(ChartSummary::of(&chart, false).is_none(), "a city edition keeps every bar");
+        assert!(ChartSummary::of(&bars(&values[..CHART_PAGE_BARS]), true).is_none(), "a page's worth stays a chart");
+        let s = ChartSummary::of(&chart, true).unwrap();
+        let counts: Vec<usize> = s.bands.iter().map(|b| b.count).collect();
+        // 30 | 60–76 | 80–96 | 100–116 | 120–148 | 152–216
+        assert_eq!(counts, [1, 5, 5, 5, 8, 17]);
+        assert_eq!(counts.iter().sum::<usize>(), s.count);
+        assert_eq!(s.met, 30);
+        assert_eq!(s.median, 136.0);
+        assert_eq!(s.lowest.len(), SUMMARY_LOWEST);
+        assert_eq!(s.lowest[0].value, 30.0);
+        assert!(s.lowest.windows(2).all(|w| w[0].value <= w[1].value));
+        assert_eq!(s.bands.iter().map(|b| b.met).collect::<Vec<_>>(), [false, false, false, true, true, true]);
+    }
 }

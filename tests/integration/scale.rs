@@ -28,6 +28,15 @@ fn builds_within_the_page(n: usize, flags: &[&str], pdf_name: &str) {
         outside.join("\n")
     );
     let Some(all) = pdftotext(&pdf, &[]) else { return };
+    // Every chart on one page: a chart's key stands under its last bar, so a key on a page
+    // without a figure's title is the tail of a chart begun on the page before.
+    let en = flags.contains(&"en");
+    for (i, page) in all.split('\u{c}').enumerate() {
+        let flat: String = page.split_whitespace().collect();
+        let titles = if en { flat.matches("Figure").count() } else { flat.matches("目标任务完成率").count() };
+        let keys = flat.matches(if en { "Thedashedlinemarks100%" } else { "虚线为100%" }).count();
+        assert!(keys <= titles, "{n} cities {flags:?}: page {} holds the end of a chart begun before", i + 1);
+    }
     let all: String = all.chars().filter(|c| !c.is_whitespace()).collect();
     for (_, body) in &cities {
         let name = body.lines().find(|l| l.starts_with("name = ")).unwrap();

@@ -1,6 +1,6 @@
 //! Golden files for the small test edition (`tests/fixtures/mini`): the book as JSON, the
 //! rendered Typst source and one workbook sheet's XML. A change to any stage shows up here as a
-//! reviewable diff. After reviewing a change, rewrite them with `BLESS=1 cargo test --test snapshots`.
+//! reviewable diff. After reviewing a change, rewrite them with `BLESS=1 cargo test --test integration snapshots`.
 
 use std::io::Read;
 
@@ -78,7 +78,11 @@ fn the_mini_edition_matches_its_golden_files() {
             .into_iter()
             .flatten()
             .collect();
-    assert!(problems.is_empty(), "{}\n(review, then BLESS=1 cargo test --test snapshots)", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{}\n(review, then BLESS=1 cargo test --test integration snapshots)",
+        problems.join("\n")
+    );
 }
 
 /// The profile's key figures: the editor's choice where made, else results with targets first.
