@@ -17,13 +17,20 @@ pub fn mail_names(catalogue: &Catalogue, edition: &Edition, cities: &[String]) -
     let mut out = Vec::new();
     let cities: Vec<&str> = cities.iter().map(String::as_str).collect();
     if let Some(parsed) = &catalogue.departments {
+        // One finding per unknown city, at its first office: a city dropped from every edition
+        // is one mistake, however many departments list an office for it.
+        let mut unknown: Vec<(&Spanned<String>, &str, usize)> = Vec::new();
         for d in &parsed.data.department {
             names(&mut out, parsed.file, &d.name, "department name");
-            for key in d.city.keys() {
-                if !cities.contains(&key.get_ref().as_str()) {
-                    out.push(unknown_city(parsed.file, key, d.id.get_ref(), &cities));
+            for key in d.city.keys().filter(|k| !cities.contains(&k.get_ref().as_str())) {
+                match unknown.iter_mut().find(|(first, _, _)| first.get_ref() == key.get_ref()) {
+                    Some((_, _, more)) => *more += 1,
+                    None => unknown.push((key, d.id.get_ref(), 0)),
                 }
             }
+        }
+        for (key, department, more) in unknown {
+            out.push(unknown_city(parsed.file, key, department, more, &cities));
         }
     }
     for c in &edition.cities {
@@ -51,7 +58,12 @@ fn names(out: &mut Vec<Diagnostic>, file: FileIdx, b: &Bilingual, what: &str) {
     }
 }
 
-fn unknown_city(file: FileIdx, key: &Spanned<String>, department: &str, cities: &[&str]) -> Diagnostic {
+fn unknown_city(file: FileIdx, key: &Spanned<String>, department: &str, more: usize, cities: &[&str]) -> Diagnostic {
+    let also = match more {
+        0 => String::new(),
+        1 => " (so has 1 more department)".to_string(),
+        n => format!(" (so have {n} more departments)"),
+    };
     let hint = match crate::load::closest(key.get_ref(), cities) {
         Some(c) => format!("did you mean `city.{c}`? The key is the id of a city (its file name in data/<year>/)"),
         None => {
@@ -63,8 +75,8 @@ fn unknown_city(file: FileIdx, key: &Spanned<String>, department: &str, cities: 
         Some(key.span()),
         Rule::UnknownCityOffice,
         format!(
-            "department `{department}` has an office for city `{}`, but no edition in the data folder has a city \
-             with that id: the city it was meant for would get its workbook at the department's own address",
+            "department `{department}` has an office for city `{}`{also}, but no edition in the data folder has \
+             a city with that id: the city it was meant for would get its workbook at the department's own address",
             key.get_ref()
         ),
     )
