@@ -8,17 +8,14 @@ use std::time::{Duration, SystemTime};
 
 use crate::cmd::args::{Cli, MailArgs, TlsArg};
 use crate::collect;
-use crate::config::Config;
 use crate::departments::mail::{Composer, Letter, Round, Unsendable};
-use crate::departments::manifest::{self, Entry};
+use crate::departments::mailing::{self, Mailing};
+use crate::departments::manifest::Entry;
 use crate::departments::send::{self, Secret, Security, Server};
 use crate::departments::send_log::{Known, SendLog};
-use crate::diagnostics::Severity;
 use crate::error::AppError;
-use crate::load::Loader;
 use crate::output::OutputLock;
 use crate::plan::Plan;
-use crate::resolve::Addressbook;
 
 /// The environment variable that holds the SMTP password.
 pub(super) const PASSWORD_VAR: &str = "YEARBOOK_SMTP_PASSWORD";
@@ -35,26 +32,12 @@ pub(super) fn run(cli: &Cli, args: &MailArgs) -> Result<u8, AppError> {
         let composer = Composer::new(&plan.config, plan.year)?;
         (plan.year, plan.data_dir, dir, composer)
     };
-    let entries = selected(manifest::read_manifest(&dir)?, &args.departments, &dir)?;
-    let addresses = current_addresses(&config, &data_dir)?;
-    let now = SystemTime::now();
-    let (mut letters, mut unsendable) = (Vec::new(), Vec::new());
-    for e in &entries {
-        if let Some(problem) = changed_recipients(e, &addresses, composer.remake()) {
-            unsendable.push(Unsendable { entry: e.clone(), problem });
-            continue;
-        }
-        if let Round::Collection { deadline } = composer.round()
-            && let Some(problem) = collect::mail::deadline_problem(&dir, e, deadline, year)
-        {
-            unsendable.push(Unsendable { entry: e.clone(), problem });
-            continue;
-        }
-        match composer.letter(&dir, e, now)? {
-            Ok(l) => letters.push(l),
-            Err(u) => unsendable.push(u),
-        }
-    }
+    let vet = |e: &Entry| match composer.round() {
+        Round::Collection { deadline } => collect::mail::deadline_problem(&dir, e, deadline, year),
+        Round::Edition => None,
+    };
+    let Mailing { letters, unsendable } =
+        mailing::prepare(&config, &data_dir, &dir, &args.departments, &composer, &vet, SystemTime::now())?;
     if args.dry_run {
         return dry_run(args, &dir, &letters, &unsendable, &SendLog::open(&dir)?);
     }
@@ -116,56 +99,6 @@ pub(super) fn run(cli: &Cli, args: &MailArgs) -> Result<u8, AppError> {
     Ok(u8::from(failed > 0 || uncertain > 0))
 }
 
-/// The recipients `departments.toml` gives today, to compare with those the manifest wrote down.
-fn current_addresses(config: &Config, data_dir: &Path) -> Result<Addressbook, AppError> {
-    let mut loader = Loader::new(&config.root);
-    let catalogue = loader.catalogue(data_dir)?;
-    if loader.diagnostics.iter().any(|d| d.severity == Severity::Error) || catalogue.departments.is_none() {
-        return Err(AppError::Usage(format!(
-            "the catalogue in `{}` cannot be read as it is; run `yearbook check` and correct what it says first",
-            data_dir.join("catalogue").display()
-        )));
-    }
-    Ok(Addressbook::new(&catalogue))
-}
-
-/// Why an entry's recipients are not those of the catalogue any more, naming both.
-fn changed_recipients(entry: &Entry, addresses: &Addressbook, remake: &str) -> Option<String> {
-    let city = entry.city.as_ref().map(|(id, _)| id.as_str());
-    let now = addresses.recipients(&entry.department, city).cloned().unwrap_or_default();
-    let same =
-        |a: &[String], b: &[String]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y));
-    if same(&now.to, &entry.recipients.to) && same(&now.cc, &entry.recipients.cc) {
-        return None;
-    }
-    let list = |to: &[String], cc: &[String]| {
-        let mut s = if to.is_empty() { "nobody".to_string() } else { to.join(", ") };
-        if !cc.is_empty() {
-            s.push_str(&format!(" (cc {})", cc.join(", ")));
-        }
-        s
-    };
-    Some(format!(
-        "the manifest sends it to {}, but data/catalogue/departments.toml now says {}; {remake} so that the \
-         manifest and the catalogue agree",
-        list(&entry.recipients.to, &entry.recipients.cc),
-        list(&now.to, &now.cc)
-    ))
-}
-
-/// The manifest's lines for the departments asked for (all when none is named).
-fn selected(entries: Vec<Entry>, only: &[String], dir: &Path) -> Result<Vec<Entry>, AppError> {
-    if let Some(unknown) = only.iter().find(|id| !entries.iter().any(|e| &e.department == *id)) {
-        let known: Vec<&str> = entries.iter().map(|e| e.department.as_str()).collect();
-        return Err(AppError::Usage(format!(
-            "the manifest in `{}` has no workbook for department `{unknown}` (it has: {})",
-            dir.display(),
-            known.join(", ")
-        )));
-    }
-    Ok(entries.into_iter().filter(|e| only.is_empty() || only.contains(&e.department)).collect())
-}
-
 fn dry_run(
     args: &MailArgs,
     dir: &Path,
@@ -173,28 +106,12 @@ fn dry_run(
     unsendable: &[Unsendable],
     log: &SendLog,
 ) -> Result<u8, AppError> {
-    let outbox = args.outbox.clone().unwrap_or_else(|| dir.join("outbox"));
-    let files: Vec<_> = letters
-        .iter()
-        .map(|l| (outbox.join(l.entry.file.trim_end_matches(".xlsx").to_string() + ".eml"), l.bytes.clone()))
-        .collect();
+    let outbox = mailing::outbox(dir, args.outbox.clone(), letters)?;
     // The outbox is written as one unit, like every output.
-    // A plain relative name (`--outbox box`) has an empty parent: the current folder.
-    let parent = outbox.parent().map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p });
-    let (Some(parent), Some(name)) = (parent, outbox.file_name().and_then(|n| n.to_str())) else {
-        return Err(AppError::Usage(format!("`{}` cannot be an outbox folder", outbox.display())));
-    };
-    let named: Vec<(String, Vec<u8>)> = files
-        .iter()
-        .map(|(path, bytes)| {
-            (path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), bytes.clone())
-        })
-        .collect();
-    super::land(parent, name, &named)?;
+    super::land(&outbox.parent, &outbox.name, &outbox.files)?;
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "wrote {} message(s) to {} instead of sending them", letters.len(), outbox.display());
-    for (l, (path, _)) in letters.iter().zip(&files) {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let _ = writeln!(out, "wrote {} message(s) to {} instead of sending them", letters.len(), outbox.folder.display());
+    for (l, (name, _)) in letters.iter().zip(&outbox.files) {
         let _ = writeln!(out, "  {name}: {} → {}", who(&l.entry), l.recipients.join(", "));
         let done: Vec<&str> = l
             .recipients

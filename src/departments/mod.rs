@@ -5,6 +5,7 @@
 
 pub mod export;
 pub mod mail;
+pub mod mailing;
 pub mod manifest;
 pub mod send;
 pub mod send_log;
