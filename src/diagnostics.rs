@@ -19,161 +19,113 @@ pub enum Severity {
     Warning,
 }
 
-/// Every rule a diagnostic can report. One code names one rule; `docs/rules.md` explains each,
-/// and a test keeps that file, this list and the fixtures in step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Rule {
+/// Declares the rules from one table, `Variant => (code, severity, summary)`, so that the enum,
+/// [`Rule::ALL`] and each rule's code, severity and summary can never fall out of step.
+macro_rules! rules {
+    ($($variant:ident => ($code:literal, $severity:ident, $summary:expr)),* $(,)?) => {
+        /// Every rule a diagnostic can report. One code names one rule; `docs/rules.md` explains
+        /// each, and a test keeps that file, this list and the fixtures in step.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Rule {
+            $($variant),*
+        }
+
+        impl Rule {
+            /// Every rule, in the table's order.
+            pub const ALL: &[Rule] = &[$(Rule::$variant),*];
+
+            fn describe(self) -> (&'static str, Severity, &'static str) {
+                use Severity::{Error as E, Warning as W};
+                match self {
+                    $(Rule::$variant => ($code, $severity, $summary)),*
+                }
+            }
+        }
+    };
+}
+
+rules! {
     // The files themselves.
-    NotUtf8,
-    NotAFile,
-    LinkOutsideData,
-    IgnoredFile,
+    NotUtf8 => ("not-utf8", E, "a data file must be saved as UTF-8"),
+    NotAFile => ("not-a-file", E, "a name ending in `.toml` in a data folder must be a file"),
+    LinkOutsideData => ("link-outside-data", E, "a data file may not be a link to a file outside the data folder"),
+    IgnoredFile => ("ignored-file", W, "a file that looks like data but would not be read"),
     // TOML syntax and the shape of each table.
-    TomlSyntax,
-    UnclosedInlineTable,
-    UnknownKey,
-    MissingKey,
-    WrongType,
-    UnquotedDate,
-    NumberTooLarge,
-    UnknownVariant,
+    TomlSyntax => ("toml-syntax", E, "the file must be valid TOML"),
+    UnclosedInlineTable => ("unclosed-inline-table", E, "an inline table `{ … }` must be closed on its line"),
+    UnknownKey => ("unknown-key", E, "a key the table does not have (often a typo)"),
+    MissingKey => ("missing-key", E, "a key the table requires is absent"),
+    WrongType => ("wrong-type", E, "a value of the wrong type, e.g. a number in quotes"),
+    UnquotedDate => ("unquoted-date", E, "a date typed without quotes where text or a number belongs"),
+    NumberTooLarge => ("number-too-large", E, "a whole number too large to be a figure"),
+    UnknownVariant => ("unknown-variant", E, "a value outside the fixed list a key allows"),
     // Texts.
-    ControlCharacter,
-    TextTooLong,
-    EmptyText,
-    MissingGlyph,
-    Untranslated,
-    ZhWithoutChinese,
+    ControlCharacter => ("control-character", E, "a text holds an invisible control character"),
+    TextTooLong => ("text-too-long", E, "a text longer than a workbook cell holds"),
+    EmptyText => ("empty-text", E, "a printed text is blank"),
+    MissingGlyph => ("missing-glyph", E, "a printed character the bundled fonts cannot show"),
+    Untranslated => ("untranslated", W, "an English text contains Chinese characters"),
+    ZhWithoutChinese => ("zh-without-chinese", W, "a Chinese text has no Chinese characters"),
     // Ids and references.
-    IdFormat,
-    DuplicateId,
-    UnknownSector,
-    UnknownDepartment,
-    UnknownUnit,
-    UnknownSource,
+    IdFormat => ("id-format", E, "an id may only contain a-z, 0-9 and `-`"),
+    DuplicateId => ("duplicate-id", E, "an id is used twice where it must be unique"),
+    UnknownSector => ("unknown-sector", E, "a sector id not in sectors.toml"),
+    UnknownDepartment => ("unknown-department", E, "a department id not in departments.toml"),
+    UnknownUnit => ("unknown-unit", E, "a unit id not in units.toml"),
+    UnknownSource => ("unknown-source", E, "a source id not in sources.toml"),
     // Catalogue.
-    Email,
-    NameInHeader,
-    UnknownCityOffice,
-    SheetNameTooLong,
-    SheetNameCharacter,
-    DuplicateOrder,
-    PrintHeaderTooLong,
+    Email => ("email", E, "a department's e-mail is not an address"),
+    NameInHeader => ("name-in-header", E, "a department or city name holds a line break or control character"),
+    UnknownCityOffice => ("unknown-city-office", E, "a department's city office names no city"),
+    SheetNameTooLong => ("sheet-name-too-long", E, "a sector's sheet name is longer than Excel's 31 characters"),
+    SheetNameCharacter => ("sheet-name-character", E, "a sector's sheet name has a character Excel forbids there"),
+    DuplicateOrder => ("duplicate-order", E, "two sectors have the same `order`, so the chapter order is unclear"),
+    PrintHeaderTooLong => ("print-header-too-long", W, "a sheet's print header is longer than Excel's 255 characters"),
     // yearbook.toml.
-    CollectMail,
+    CollectMail => ("collect-mail", E, "yearbook.toml mails collection requests ([mail] and [collect]) that `mail --collect` cannot compose"),
     // Cities.
-    CityId,
-    EditionYear,
-    DuplicateCityName,
-    CityCode,
-    MissingSummary,
-    MissingOverview,
-    SummaryWithoutFigures,
+    CityId => ("city-id", E, "a city's id differs from its file name"),
+    EditionYear => ("edition-year", E, "a city file's year differs from its edition folder"),
+    DuplicateCityName => ("duplicate-city-name", E, "two cities of one edition have the same name"),
+    CityCode => ("city-code", E, "a city's division code is malformed, of another province, or another city's"),
+    MissingSummary => ("missing-summary", W, "a city has figures in a sector but no summary for it"),
+    MissingOverview => ("missing-overview", W, "a city has no overview for its profile"),
+    SummaryWithoutFigures => ("summary-without-figures", W, "a city's summary for a sector where it has no figures, which would not print"),
     // Indicators.
-    NoFigure,
-    MissingInherited,
-    SubItemSector,
-    NotFinite,
-    PercentRange,
-    Negative,
-    CompletionRange,
-    CompletionMismatch,
-    DerivedMethod,
-    ReferenceYear,
-    CumulativeSince,
-    PartExceedsTotal,
-    PartsExceedTotal,
-    PartsWithoutNote,
+    NoFigure => ("no-figure", E, "an indicator with neither a value (a result) nor a target (a plan), or a completion rate without the value it measures"),
+    MissingInherited => ("missing-inherited", E, "a top-level indicator lacks `sector`, `unit` or `source`, which only \"of which\" items inherit"),
+    SubItemSector => ("sub-item-sector", E, "an \"of which\" item names a sector other than its parent's"),
+    NotFinite => ("not-finite", E, "a number is `nan` or infinite"),
+    PercentRange => ("percent-range", E, "a percentage outside 0–100"),
+    Negative => ("negative", E, "a negative number in a unit that counts or measures"),
+    CompletionRange => ("completion-range", E, "a completion rate below 0 or above 1000 %"),
+    CompletionMismatch => ("completion-mismatch", E, "a completion rate that differs from value / target"),
+    DerivedMethod => ("derived-method", E, "a derived indicator without `method`"),
+    ReferenceYear => ("reference-year", E, "a reference year after the edition or over ten years before it"),
+    CumulativeSince => ("cumulative-since", E, "a running total that starts after its reference year or before 1949"),
+    PartExceedsTotal => ("part-exceeds-total", E, "an \"of which\" part larger than its total"),
+    PartsExceedTotal => ("parts-exceed-total", W, "\"of which\" parts that add up to more than their total"),
+    PartsWithoutNote => ("parts-without-note", W, "a breakdown whose parts do not add up to its total, with no note saying why"),
     // Consistency across cities.
-    IdMeaning,
-    RateName,
+    IdMeaning => ("id-meaning", W, "one indicator id with another unit or English name in another city"),
+    RateName => ("rate-name", W, "a percentage whose English name does not say rate, share or coverage"),
     // Traceability (`check --sources DIR`).
-    SourceTextMissing,
-    Untraced,
+    SourceTextMissing => ("source-text-missing", E, "the archived text a source names is not in the folder of source texts"),
+    Untraced => ("untraced", E, "a figure that its source's archived text does not contain"),
     // Numbers a clerk did not mean, and editions across years.
-    NumberForm,
-    ImplausibleMagnitude,
-    UnitChanged,
-    SeedName,
-    SeedLines,
-    SeedShared,
-    TraceContext,
-    AsPrinted,
-    TraceStatus,
-    TraceYear,
+    NumberForm => ("number-form", E, "a number in a programmer's form (0x49, 6_5, 3.72e2, +387)"),
+    ImplausibleMagnitude => ("implausible-magnitude", W, "a number larger than any city reports in a unit of its kind"),
+    UnitChanged => ("unit-changed", W, "an indicator whose unit differs from the previous edition's"),
+    SeedName => ("seed-name", E, "a source's archived text named by a path instead of a file name"),
+    SeedLines => ("seed-lines", E, "a source's `lines` that are not a range of lines of its archived text"),
+    SeedShared => ("seed-shared", W, "articles archived in one file without the `lines` that tell them apart"),
+    TraceContext => ("trace-context", E, "a figure whose number stands in its article without its unit, qualifier or words"),
+    AsPrinted => ("as-printed", E, "an `as_printed` form that says another number or qualifier"),
+    TraceStatus => ("trace-status", W, "a result in a sentence of plans, or a plan in a sentence without one"),
+    TraceYear => ("trace-year", E, "a reference year, start year or cut-off that its sentence contradicts"),
 }
 
 impl Rule {
-    pub const ALL: &[Rule] = &[
-        Rule::NotUtf8,
-        Rule::NotAFile,
-        Rule::LinkOutsideData,
-        Rule::IgnoredFile,
-        Rule::TomlSyntax,
-        Rule::UnclosedInlineTable,
-        Rule::UnknownKey,
-        Rule::MissingKey,
-        Rule::WrongType,
-        Rule::UnquotedDate,
-        Rule::NumberTooLarge,
-        Rule::UnknownVariant,
-        Rule::ControlCharacter,
-        Rule::TextTooLong,
-        Rule::EmptyText,
-        Rule::MissingGlyph,
-        Rule::Untranslated,
-        Rule::ZhWithoutChinese,
-        Rule::IdFormat,
-        Rule::DuplicateId,
-        Rule::UnknownSector,
-        Rule::UnknownDepartment,
-        Rule::UnknownUnit,
-        Rule::UnknownSource,
-        Rule::Email,
-        Rule::NameInHeader,
-        Rule::UnknownCityOffice,
-        Rule::SheetNameTooLong,
-        Rule::SheetNameCharacter,
-        Rule::DuplicateOrder,
-        Rule::PrintHeaderTooLong,
-        Rule::CollectMail,
-        Rule::CityId,
-        Rule::EditionYear,
-        Rule::DuplicateCityName,
-        Rule::CityCode,
-        Rule::MissingSummary,
-        Rule::MissingOverview,
-        Rule::SummaryWithoutFigures,
-        Rule::NoFigure,
-        Rule::MissingInherited,
-        Rule::SubItemSector,
-        Rule::NotFinite,
-        Rule::PercentRange,
-        Rule::Negative,
-        Rule::CompletionRange,
-        Rule::CompletionMismatch,
-        Rule::DerivedMethod,
-        Rule::ReferenceYear,
-        Rule::CumulativeSince,
-        Rule::PartExceedsTotal,
-        Rule::PartsExceedTotal,
-        Rule::PartsWithoutNote,
-        Rule::IdMeaning,
-        Rule::RateName,
-        Rule::SourceTextMissing,
-        Rule::Untraced,
-        Rule::NumberForm,
-        Rule::ImplausibleMagnitude,
-        Rule::UnitChanged,
-        Rule::SeedName,
-        Rule::SeedLines,
-        Rule::SeedShared,
-        Rule::TraceContext,
-        Rule::AsPrinted,
-        Rule::TraceStatus,
-        Rule::TraceYear,
-    ];
-
     /// The stable name shown in brackets, e.g. `error[unknown-unit]`, and in JSON.
     pub fn code(self) -> &'static str {
         self.describe().0
@@ -187,137 +139,6 @@ impl Rule {
     /// What the rule asks for, in one line.
     pub fn summary(self) -> &'static str {
         self.describe().2
-    }
-
-    fn describe(self) -> (&'static str, Severity, &'static str) {
-        use Severity::{Error as E, Warning as W};
-        match self {
-            Rule::NotUtf8 => ("not-utf8", E, "a data file must be saved as UTF-8"),
-            Rule::NotAFile => ("not-a-file", E, "a name ending in `.toml` in a data folder must be a file"),
-            Rule::LinkOutsideData => {
-                ("link-outside-data", E, "a data file may not be a link to a file outside the data folder")
-            }
-            Rule::IgnoredFile => ("ignored-file", W, "a file that looks like data but would not be read"),
-            Rule::TomlSyntax => ("toml-syntax", E, "the file must be valid TOML"),
-            Rule::UnclosedInlineTable => {
-                ("unclosed-inline-table", E, "an inline table `{ … }` must be closed on its line")
-            }
-            Rule::UnknownKey => ("unknown-key", E, "a key the table does not have (often a typo)"),
-            Rule::MissingKey => ("missing-key", E, "a key the table requires is absent"),
-            Rule::WrongType => ("wrong-type", E, "a value of the wrong type, e.g. a number in quotes"),
-            Rule::UnquotedDate => ("unquoted-date", E, "a date typed without quotes where text or a number belongs"),
-            Rule::NumberTooLarge => ("number-too-large", E, "a whole number too large to be a figure"),
-            Rule::UnknownVariant => ("unknown-variant", E, "a value outside the fixed list a key allows"),
-            Rule::ControlCharacter => ("control-character", E, "a text holds an invisible control character"),
-            Rule::TextTooLong => ("text-too-long", E, "a text longer than a workbook cell holds"),
-            Rule::EmptyText => ("empty-text", E, "a printed text is blank"),
-            Rule::MissingGlyph => ("missing-glyph", E, "a printed character the bundled fonts cannot show"),
-            Rule::Untranslated => ("untranslated", W, "an English text contains Chinese characters"),
-            Rule::ZhWithoutChinese => ("zh-without-chinese", W, "a Chinese text has no Chinese characters"),
-            Rule::IdFormat => ("id-format", E, "an id may only contain a-z, 0-9 and `-`"),
-            Rule::DuplicateId => ("duplicate-id", E, "an id is used twice where it must be unique"),
-            Rule::UnknownSector => ("unknown-sector", E, "a sector id not in sectors.toml"),
-            Rule::UnknownDepartment => ("unknown-department", E, "a department id not in departments.toml"),
-            Rule::UnknownUnit => ("unknown-unit", E, "a unit id not in units.toml"),
-            Rule::UnknownSource => ("unknown-source", E, "a source id not in sources.toml"),
-            Rule::Email => ("email", E, "a department's e-mail is not an address"),
-            Rule::NameInHeader => {
-                ("name-in-header", E, "a department or city name holds a line break or control character")
-            }
-            Rule::UnknownCityOffice => ("unknown-city-office", E, "a department's city office names no city"),
-            Rule::SheetNameTooLong => {
-                ("sheet-name-too-long", E, "a sector's sheet name is longer than Excel's 31 characters")
-            }
-            Rule::SheetNameCharacter => {
-                ("sheet-name-character", E, "a sector's sheet name has a character Excel forbids there")
-            }
-            Rule::DuplicateOrder => {
-                ("duplicate-order", E, "two sectors have the same `order`, so the chapter order is unclear")
-            }
-            Rule::PrintHeaderTooLong => {
-                ("print-header-too-long", W, "a sheet's print header is longer than Excel's 255 characters")
-            }
-            Rule::CollectMail => (
-                "collect-mail",
-                E,
-                "yearbook.toml mails collection requests ([mail] and [collect]) that `mail --collect` cannot compose",
-            ),
-            Rule::CityId => ("city-id", E, "a city's id differs from its file name"),
-            Rule::EditionYear => ("edition-year", E, "a city file's year differs from its edition folder"),
-            Rule::DuplicateCityName => ("duplicate-city-name", E, "two cities of one edition have the same name"),
-            Rule::CityCode => {
-                ("city-code", E, "a city's division code is malformed, of another province, or another city's")
-            }
-            Rule::MissingSummary => ("missing-summary", W, "a city has figures in a sector but no summary for it"),
-            Rule::MissingOverview => ("missing-overview", W, "a city has no overview for its profile"),
-            Rule::NoFigure => (
-                "no-figure",
-                E,
-                "an indicator with neither a value (a result) nor a target (a plan), or a completion rate without the value it measures",
-            ),
-            Rule::SummaryWithoutFigures => (
-                "summary-without-figures",
-                W,
-                "a city's summary for a sector where it has no figures, which would not print",
-            ),
-            Rule::MissingInherited => (
-                "missing-inherited",
-                E,
-                "a top-level indicator lacks `sector`, `unit` or `source`, which only \"of which\" items inherit",
-            ),
-            Rule::SubItemSector => {
-                ("sub-item-sector", E, "an \"of which\" item names a sector other than its parent's")
-            }
-            Rule::NotFinite => ("not-finite", E, "a number is `nan` or infinite"),
-            Rule::PercentRange => ("percent-range", E, "a percentage outside 0–100"),
-            Rule::Negative => ("negative", E, "a negative number in a unit that counts or measures"),
-            Rule::CompletionRange => ("completion-range", E, "a completion rate below 0 or above 1000 %"),
-            Rule::CompletionMismatch => {
-                ("completion-mismatch", E, "a completion rate that differs from value / target")
-            }
-            Rule::DerivedMethod => ("derived-method", E, "a derived indicator without `method`"),
-            Rule::ReferenceYear => {
-                ("reference-year", E, "a reference year after the edition or over ten years before it")
-            }
-            Rule::CumulativeSince => {
-                ("cumulative-since", E, "a running total that starts after its reference year or before 1949")
-            }
-            Rule::PartExceedsTotal => ("part-exceeds-total", E, "an \"of which\" part larger than its total"),
-            Rule::PartsExceedTotal => {
-                ("parts-exceed-total", W, "\"of which\" parts that add up to more than their total")
-            }
-            Rule::PartsWithoutNote => {
-                ("parts-without-note", W, "a breakdown whose parts do not add up to its total, with no note saying why")
-            }
-            Rule::IdMeaning => ("id-meaning", W, "one indicator id with another unit or English name in another city"),
-            Rule::RateName => ("rate-name", W, "a percentage whose English name does not say rate, share or coverage"),
-            Rule::SourceTextMissing => {
-                ("source-text-missing", E, "the archived text a source names is not in the folder of source texts")
-            }
-            Rule::Untraced => ("untraced", E, "a figure that its source's archived text does not contain"),
-            Rule::NumberForm => ("number-form", E, "a number in a programmer's form (0x49, 6_5, 3.72e2, +387)"),
-            Rule::ImplausibleMagnitude => {
-                ("implausible-magnitude", W, "a number larger than any city reports in a unit of its kind")
-            }
-            Rule::UnitChanged => ("unit-changed", W, "an indicator whose unit differs from the previous edition's"),
-            Rule::SeedName => ("seed-name", E, "a source's archived text named by a path instead of a file name"),
-            Rule::SeedLines => {
-                ("seed-lines", E, "a source's `lines` that are not a range of lines of its archived text")
-            }
-            Rule::SeedShared => {
-                ("seed-shared", W, "articles archived in one file without the `lines` that tell them apart")
-            }
-            Rule::TraceContext => {
-                ("trace-context", E, "a figure whose number stands in its article without its unit, qualifier or words")
-            }
-            Rule::AsPrinted => ("as-printed", E, "an `as_printed` form that says another number or qualifier"),
-            Rule::TraceStatus => {
-                ("trace-status", W, "a result in a sentence of plans, or a plan in a sentence without one")
-            }
-            Rule::TraceYear => {
-                ("trace-year", E, "a reference year, start year or cut-off that its sentence contradicts")
-            }
-        }
     }
 }
 
