@@ -238,6 +238,7 @@ pub fn site(
             minijinja::context! {
                 chapter => v(&chapter_view),
                 tables => v(&tables),
+                national => book.national,
             },
         )?;
         files.push((chapter_file(chapter.number), page));

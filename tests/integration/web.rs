@@ -331,6 +331,12 @@ fn a_long_table_goes_on_pages_by_province_and_every_link_and_figure_holds() {
     let chapter = std::fs::read_to_string(site.join("chapter-06.html")).unwrap();
     assert!(page_ids(&site.join("chapter-06.html")).contains("table-6-1"));
     assert!(!chapter.contains("<table"), "table 6-1 is not repeated on the chapter page");
+    // Sixty cities' summaries are folded, so that the table's pages stay in reach.
+    assert!(chapter.contains("<details class=\"summaries\"><summary>"), "the summaries are folded");
+    assert!(
+        !std::fs::read_to_string(crate::web::site().join("chapter-06.html")).unwrap().contains("<details"),
+        "4 cities: open"
+    );
     for p in &parts {
         assert!(chapter.contains(&format!("href=\"{p}\"")), "the chapter page links {p}");
         let part = std::fs::read_to_string(site.join(p)).unwrap();
