@@ -280,7 +280,7 @@ impl Formats {
 
 /// Writes one collection workbook.
 pub fn write(plan: &WorkbookPlan, edition_date: Date) -> Result<Vec<u8>, AppError> {
-    Ok(write_xlsx(plan, edition_date, None)?)
+    crate::print::workbook::save(&mut write_xlsx(plan, edition_date, None)?)
 }
 
 /// What a department entered (by sheet, row, column) and the notes for cells with findings
@@ -295,10 +295,14 @@ pub fn write_annotated(
     cells: &HashMap<(String, u32, u16), Data>,
     notes: &HashMap<(String, String), String>,
 ) -> Result<Vec<u8>, AppError> {
-    Ok(write_xlsx(plan, edition_date, Some((cells, notes)))?)
+    crate::print::workbook::save(&mut write_xlsx(plan, edition_date, Some((cells, notes)))?)
 }
 
-fn write_xlsx(plan: &WorkbookPlan, edition_date: Date, annotations: Option<Annotations>) -> Result<Vec<u8>, XlsxError> {
+fn write_xlsx(
+    plan: &WorkbookPlan,
+    edition_date: Date,
+    annotations: Option<Annotations>,
+) -> Result<Workbook, XlsxError> {
     let mut wb = Workbook::new();
     let f = Formats::new();
     let hash = layout_hash(&plan.layout());
@@ -376,7 +380,7 @@ fn write_xlsx(plan: &WorkbookPlan, edition_date: Date, annotations: Option<Annot
     meta.set_very_hidden(true);
     meta.protect();
     wb.worksheet_from_index(0)?.set_active(true);
-    wb.save_to_buffer()
+    Ok(wb)
 }
 
 fn instructions(ws: &mut Worksheet, plan: &WorkbookPlan, f: &Formats) -> Result<(), XlsxError> {

@@ -158,6 +158,12 @@ pub fn workbook_of(book: &Book, selection: &Selection, pages: &TablePages) -> Re
         }
     }
     sources_sheet(&mut wb, book, selection, &header)?;
+    save(&mut wb)
+}
+
+/// The workbook's bytes, the same on every platform (see [`made_on_unix`]): every XLSX we write
+/// (edition, departments, web tables, collection workbooks) is saved through here.
+pub(crate) fn save(wb: &mut Workbook) -> Result<Vec<u8>, AppError> {
     let mut bytes = wb.save_to_buffer()?;
     made_on_unix(&mut bytes)?;
     Ok(bytes)

@@ -228,7 +228,7 @@ fn write(book: &Book, table: &Table, headers: &[&str], records: &[Vec<Field>]) -
     let year = u16::try_from(d.year).map_err(|_| AppError::Internal(format!("edition date year {}", d.year)))?;
     let created = rust_xlsxwriter::ExcelDateTime::from_ymd(year, d.month, d.day).and_then(|t| t.and_hms(0, 0, 0))?;
     wb.set_properties(&rust_xlsxwriter::DocProperties::new().set_title(title).set_creation_datetime(&created));
-    Ok((csv, wb.save_to_buffer()?))
+    Ok((csv, crate::print::workbook::save(&mut wb)?))
 }
 
 #[cfg(test)]
