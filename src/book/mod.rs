@@ -3,7 +3,7 @@
 //! written from this one structure, so they cannot disagree; the columns of a table are one
 //! list ([`Col`]) that the Typst table and the workbook writer both follow.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -108,6 +108,9 @@ pub struct IndexEntry {
     pub key: String,
     pub zh: String,
     pub en: String,
+    /// The numbers of the tables that hold the indicator, in book order: a national edition's
+    /// index points to them, where its pages would be long runs.
+    pub tables: Vec<String>,
 }
 
 /// The index in the order of each edition: by pinyin for Chinese readers (the bilingual and zh
@@ -581,6 +584,18 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Opti
         })
         .collect();
 
+    let mut tables_of: HashMap<&str, Vec<&str>> = HashMap::new();
+    for c in &chapters {
+        for t in std::iter::once(&c.detail).chain(&c.comparison).chain(&c.comparison_by_rows) {
+            for r in t.groups.iter().flat_map(|g| &g.rows) {
+                let list = tables_of.entry(r.indicator_id.as_str()).or_default();
+                if !list.contains(&t.number.as_str()) {
+                    list.push(t.number.as_str());
+                }
+            }
+        }
+    }
+    let tables = |id: &str| tables_of.get(id).map(|l| l.iter().map(|n| n.to_string()).collect()).unwrap_or_default();
     let mut seen = HashSet::new();
     let entries: Vec<IndexEntry> = chapters
         .iter()
@@ -594,8 +609,14 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Opti
                 key: r.indicator_id.clone(),
                 zh: format!("{}——{}", p.zh, r.name.zh),
                 en: format!("{}: {}", p.en, r.name.en),
+                tables: tables(&r.indicator_id),
             },
-            None => IndexEntry { key: r.indicator_id.clone(), zh: r.name.zh.clone(), en: r.name.en.clone() },
+            None => IndexEntry {
+                key: r.indicator_id.clone(),
+                zh: r.name.zh.clone(),
+                en: r.name.en.clone(),
+                tables: tables(&r.indicator_id),
+            },
         })
         .collect();
     let mut by_pinyin: Vec<(String, &IndexEntry)> = entries.iter().map(|e| (pinyin_key(&e.zh), e)).collect();

@@ -37,6 +37,18 @@ fn builds_within_the_page(n: usize, flags: &[&str], pdf_name: &str) {
         let keys = flat.matches(if en { "Thedashedlinemarks100%" } else { "虚线为100%" }).count();
         assert!(keys <= titles, "{n} cities {flags:?}: page {} holds the end of a chart begun before", i + 1);
     }
+    // A national edition's index points to tables (表6-1), not to runs of pages.
+    if n >= yearbook::book::NATIONAL_FROM {
+        let last: String =
+            all.split('\u{c}').rev().find(|p| !p.trim().is_empty()).unwrap_or("").split_whitespace().collect();
+        let word = if en { "Table" } else { "表" };
+        assert!(
+            last.contains(&format!("{word}1-1"))
+                || last.contains(&format!("{word}2-1"))
+                || last.matches(word).count() > 10,
+            "{n} cities {flags:?}: the index's last page has no table locators:\n{last}"
+        );
+    }
     let all: String = all.chars().filter(|c| !c.is_whitespace()).collect();
     for (_, body) in &cities {
         let name = body.lines().find(|l| l.starts_with("name = ")).unwrap();
