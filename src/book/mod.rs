@@ -798,8 +798,19 @@ impl Rows<'_> {
     ) {
         let mut row = self.row(f, level, parent, city);
         for note in self.notes(f, parent) {
-            notes.push(note);
-            row.note_refs.push(notes.len());
+            // A note the table already has (the same words for another row or city) is said
+            // once and its number referred to again, as a general note: a national edition
+            // repeated one sentence under 75 cities and numbered its notes into the hundreds.
+            let n = match notes.iter().position(|n| n.zh == note.zh && n.en == note.en) {
+                Some(i) => i + 1,
+                None => {
+                    notes.push(note);
+                    notes.len()
+                }
+            };
+            if !row.note_refs.contains(&n) {
+                row.note_refs.push(n);
+            }
         }
         rows.push(row);
         for part in &f.parts {

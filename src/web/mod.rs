@@ -733,6 +733,9 @@ impl TableView {
         let note_href = |n: usize| format!("#{p}n{n}");
         let mut bands = Vec::new();
         let mut used_notes = Vec::new();
+        // A note shared by several rows (a general note) is marked on each of them; its first
+        // mark keeps the id the note links back to, the others are numbered on.
+        let mut marks_of: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
         let mut r = 0usize;
         for (g, group) in table.groups.iter().enumerate() {
             let first = r;
@@ -767,7 +770,12 @@ impl TableView {
                                 notes: row
                                     .note_refs
                                     .iter()
-                                    .map(|&n| NoteRef { n, href: note_href(n), id: format!("{p}f{n}") })
+                                    .map(|&n| {
+                                        let k = marks_of.entry(n).or_insert(0);
+                                        *k += 1;
+                                        let id = if *k == 1 { format!("{p}f{n}") } else { format!("{p}f{n}-{k}") };
+                                        NoteRef { n, href: note_href(n), id }
+                                    })
                                     .collect(),
                             }
                         }
