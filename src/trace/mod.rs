@@ -425,9 +425,7 @@ impl Tracer<'_> {
         let Some(best) = places.iter().max_by_key(|p| {
             (u8::from(p.unit) + u8::from(p.qualifier == fig.qualifier) + u8::from(p.cue), usize::MAX - p.at.start)
         }) else {
-            out.push(
-                self.untraced(span, format!("`{shown}` is not in the archived text of source `{source}` ({seed})")),
-            );
+            out.push(self.untraced(span, &format!("`{shown}`"), source, seed));
             return;
         };
         if !(best.unit && best.qualifier == fig.qualifier && best.cue) {
@@ -680,12 +678,7 @@ impl Tracer<'_> {
             return;
         }
         if find_whole(text, &literal).is_empty() {
-            out.push(
-                self.untraced(
-                    c.span(),
-                    format!("`{literal}` is not in the archived text of source `{source}` ({seed})"),
-                ),
-            );
+            out.push(self.untraced(c.span(), &format!("`{literal}`"), source, seed));
             return;
         }
         let (line, col) = article.place(at.start);
@@ -727,12 +720,7 @@ impl Tracer<'_> {
             return;
         }
         if !forms.iter().any(|(f, _)| !find_whole(&article.text, f).is_empty()) {
-            out.push(
-                self.untraced(
-                    n.span(),
-                    format!("`{literal}` is not in the archived text of source `{source}` ({seed})"),
-                ),
-            );
+            out.push(self.untraced(n.span(), &format!("`{literal}`"), source, seed));
             return;
         }
         let (line, col) = article.place(at.start);
@@ -918,9 +906,7 @@ impl Tracer<'_> {
         if written_forms(&literal, *n.get_ref()).iter().any(|(f, _)| !find_whole(&article.text, f).is_empty()) {
             return;
         }
-        out.push(
-            self.untraced(n.span(), format!("`{literal}` is not in the archived text of source `{source}` ({seed})")),
-        );
+        out.push(self.untraced(n.span(), &format!("`{literal}`"), source, seed));
     }
 
     fn anywhere_printed(&self, p: &Spanned<String>, source: &str, out: &mut Vec<Diagnostic>) {
@@ -928,13 +914,13 @@ impl Tracer<'_> {
         if !find_whole(&article.text, &normalise(p.get_ref().trim())).is_empty() {
             return;
         }
-        out.push(self.untraced(
-            p.span(),
-            format!("`{}` (as_printed) is not in the archived text of source `{source}` ({seed})", p.get_ref()),
-        ));
+        out.push(self.untraced(p.span(), &format!("`{}` (as_printed)", p.get_ref()), source, seed));
     }
 
-    fn untraced(&self, span: Range<usize>, message: String) -> Diagnostic {
+    /// `what` (a figure or a printed form, quoted) is not in the article of `source`, archived as
+    /// `seed`.
+    fn untraced(&self, span: Range<usize>, what: &str, source: &str, seed: &str) -> Diagnostic {
+        let message = format!("{what} is not in the archived text of source `{source}` ({seed})");
         Diagnostic::new(self.file, Some(span), Rule::Untraced, message).with_hint(
             "check the figure against its article; where the article writes it differently (Chinese numerals, \
              万), give that form as `as_printed = \"…\"`",
