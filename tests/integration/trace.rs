@@ -1,6 +1,10 @@
 //! The tampering suite: each class of wrong edit from the third data audit, made on a copy of the
 //! shipped data and checked against the archived articles (`../shared/seeds`, beside the
 //! repository as in CI). Every edit must give its exact finding; the shipped data none.
+//!
+//! The articles are not part of the repository, so a newcomer's `cargo test` cannot run these:
+//! they are in the ignored tier, which CI runs (`cargo test --test integration -- --ignored`)
+//! with `../shared` beside the clone, and fail there if the articles are missing.
 
 use std::path::{Path, PathBuf};
 
@@ -72,6 +76,7 @@ fn expect_one(dir: &Path, file: &str, rule: &str, words: &[&str]) {
 }
 
 #[test]
+#[ignore = "needs the archived articles in ../shared/seeds: CI runs it with --ignored"]
 fn the_shipped_data_traces_clean() {
     let dir = shipped();
     let got = findings(dir.path());
@@ -79,6 +84,7 @@ fn the_shipped_data_traces_clean() {
 }
 
 #[test]
+#[ignore = "needs the archived articles in ../shared/seeds: CI runs it with --ignored"]
 fn t0_a_number_not_in_the_article_is_untraced() {
     let dir = shipped();
     tamper(dir.path(), "sanmenxia", "skills-training", "value = 59178", "value = 59179");
@@ -86,6 +92,7 @@ fn t0_a_number_not_in_the_article_is_untraced() {
 }
 
 #[test]
+#[ignore = "needs the archived articles in ../shared/seeds: CI runs it with --ignored"]
 fn t1_a_value_swapped_for_another_figure_of_the_article_is_out_of_place() {
     let dir = shipped();
     tamper(dir.path(), "sanmenxia", "skills-training", "value = 59178", "value = 15612");
@@ -98,6 +105,7 @@ fn t1_a_value_swapped_for_another_figure_of_the_article_is_out_of_place() {
 }
 
 #[test]
+#[ignore = "needs the archived articles in ../shared/seeds: CI runs it with --ignored"]
 fn t2_a_completion_rate_swapped_for_another_rate_is_not_this_figures() {
     let dir = shipped();
     tamper(dir.path(), "sanmenxia", "skills-training", "completion = 147.95", "completion = 111.51");
@@ -110,6 +118,7 @@ fn t2_a_completion_rate_swapped_for_another_rate_is_not_this_figures() {
 }
 
 #[test]
+#[ignore = "needs the archived articles in ../shared/seeds: CI runs it with --ignored"]
 fn t3_t24_a_value_that_its_printed_form_contradicts() {
     let dir = shipped();
     tamper(dir.path(), "jinchang", "livelihood-projects-completed", "value = 10", "value = 11");
@@ -120,6 +129,7 @@ fn t3_t24_a_value_that_its_printed_form_contradicts() {
 }
 
 #[test]
+#[ignore = "needs the archived articles in ../shared/seeds: CI runs it with --ignored"]
 fn t4_a_printed_form_of_another_number() {
     let dir = shipped();
     tamper(dir.path(), "jiayuguan", "new-kindergartens", "as_printed = \"六所\"", "as_printed = \"2\"");
@@ -128,6 +138,7 @@ fn t4_a_printed_form_of_another_number() {
 }
 
 #[test]
+#[ignore = "needs the archived articles in ../shared/seeds: CI runs it with --ignored"]
 fn t6_a_wrong_unit_is_out_of_place() {
     let dir = shipped();
     tamper(dir.path(), "jinchang", "child-facility-investment", "unit = \"yuan-10k\"", "unit = \"yuan\"");
@@ -140,6 +151,7 @@ fn t6_a_wrong_unit_is_out_of_place() {
 }
 
 #[test]
+#[ignore = "needs the archived articles in ../shared/seeds: CI runs it with --ignored"]
 fn t7_t22_a_reference_year_the_sentence_contradicts() {
     let dir = shipped();
     tamper(dir.path(), "jiayuguan", "new-kindergarten-places", "reference_year = 2024\n", "");
@@ -150,6 +162,7 @@ fn t7_t22_a_reference_year_the_sentence_contradicts() {
 }
 
 #[test]
+#[ignore = "needs the archived articles in ../shared/seeds: CI runs it with --ignored"]
 fn t8_t9_a_qualifier_dropped_or_changed() {
     let dir = shipped();
     tamper(dir.path(), "jinchang", "rental-subsidy-amount", "qualifier = \"over\"\n", "");
@@ -165,6 +178,7 @@ fn t8_t9_a_qualifier_dropped_or_changed() {
 }
 
 #[test]
+#[ignore = "needs the archived articles in ../shared/seeds: CI runs it with --ignored"]
 fn t10_t14_a_figure_filed_under_another_article() {
     let dir = shipped();
     tamper(dir.path(), "jinchang", "village-mutual-aid-homes", "value = 97", "value = 93");
@@ -173,6 +187,7 @@ fn t10_t14_a_figure_filed_under_another_article() {
 }
 
 #[test]
+#[ignore = "needs the archived articles in ../shared/seeds: CI runs it with --ignored"]
 fn t15_a_figure_cited_to_the_other_article_archived_in_the_same_file() {
     // The elderly-care and the migrant-workers articles are one archived page (seed 002); each
     // source's `lines` say which part is its.
@@ -194,6 +209,7 @@ fn t15_a_figure_cited_to_the_other_article_archived_in_the_same_file() {
 }
 
 #[test]
+#[ignore = "needs the archived articles in ../shared/seeds: CI runs it with --ignored"]
 fn t11_t20_a_result_typed_as_a_plan_or_a_target_moved() {
     let dir = shipped();
     tamper(dir.path(), "jinchang", "rental-subsidy-households", "value = 804\ntarget = 800", "target = 804");
@@ -204,6 +220,7 @@ fn t11_t20_a_result_typed_as_a_plan_or_a_target_moved() {
 }
 
 #[test]
+#[ignore = "needs the archived articles in ../shared/seeds: CI runs it with --ignored"]
 fn t12_t13_an_invented_cut_off_or_start_year() {
     let dir = shipped();
     tamper(dir.path(), "sanmenxia", "skills-training", "value = 59178", "value = 59178\nas_of = \"2025-10\"");
@@ -219,6 +236,7 @@ fn t12_t13_an_invented_cut_off_or_start_year() {
 }
 
 #[test]
+#[ignore = "needs the archived articles in ../shared/seeds: CI runs it with --ignored"]
 fn t16_a_completion_rate_of_the_article_that_is_not_this_figures() {
     let dir = shipped();
     tamper(dir.path(), "sanmenxia", "skills-training", "completion = 147.95", "completion = 150");
@@ -231,6 +249,7 @@ fn t16_a_completion_rate_of_the_article_that_is_not_this_figures() {
 }
 
 #[test]
+#[ignore = "needs the archived articles in ../shared/seeds: CI runs it with --ignored"]
 fn t17_an_of_which_part_swapped_for_its_sibling() {
     let dir = shipped();
     tamper(dir.path(), "jinchang", "rental-subsidy-households-jinchuan", "value = 689", "value = 115");
@@ -243,6 +262,7 @@ fn t17_an_of_which_part_swapped_for_its_sibling() {
 }
 
 #[test]
+#[ignore = "needs the archived articles in ../shared/seeds: CI runs it with --ignored"]
 fn t18_t19_a_scaled_figure_in_another_unit_and_a_year_as_a_value() {
     let dir = shipped();
     tamper(dir.path(), "jinchang", "jobs-offered", "value = 4.7", "value = 47000");
@@ -262,6 +282,7 @@ fn t18_t19_a_scaled_figure_in_another_unit_and_a_year_as_a_value() {
 }
 
 #[test]
+#[ignore = "needs the archived articles in ../shared/seeds: CI runs it with --ignored"]
 fn t21_an_earlier_value_that_is_the_value_itself() {
     let dir = shipped();
     tamper(dir.path(), "jinchang", "day-care-subsidy", "previous = 600", "previous = 1000");
@@ -273,6 +294,7 @@ fn t21_an_earlier_value_that_is_the_value_itself() {
 }
 
 #[test]
+#[ignore = "needs the archived articles in ../shared/seeds: CI runs it with --ignored"]
 fn t23_a_slipped_decimal_point() {
     let dir = shipped();
     tamper(dir.path(), "sanmenxia", "skills-training", "completion = 147.95", "completion = 14.795");
@@ -280,6 +302,7 @@ fn t23_a_slipped_decimal_point() {
 }
 
 #[test]
+#[ignore = "needs the archived articles in ../shared/seeds: CI runs it with --ignored"]
 fn t25_t26_a_printed_form_inside_a_longer_number() {
     let dir = shipped();
     tamper(
@@ -299,6 +322,7 @@ fn t25_t26_a_printed_form_inside_a_longer_number() {
 }
 
 #[test]
+#[ignore = "needs the archived articles in ../shared/seeds: CI runs it with --ignored"]
 fn t14_a_figure_cited_to_an_article_that_lacks_it() {
     let dir = shipped();
     tamper(
@@ -318,6 +342,7 @@ fn t14_a_figure_cited_to_an_article_that_lacks_it() {
 }
 
 #[test]
+#[ignore = "needs the archived articles in ../shared/seeds: CI runs it with --ignored"]
 fn plans_in_the_text_typed_as_results_are_named() {
     let dir = shipped();
     tamper(dir.path(), "wuwei", "old-compound-renovation-planned", "target = 49", "value = 49");
