@@ -68,6 +68,28 @@ const OUT_OF_MEMORY: &[u8] =
 no more memory. The edition folder was left as it was. A smaller [typeset] part_rows / part_cities in yearbook.toml \
 lowers the memory a large book needs; docs/benchmarks.md says how much each edition size takes.\n";
 
+/// Makes a thread the system refused to start end the run as running out of memory does.
+///
+/// The standard library and the crates we build on (the workbook writer makes a thread per
+/// sheet, the layout engine a pool) panic when a thread cannot be made, and the cause is the
+/// one the allocator reports: no room left for the thread's stack under the process's memory
+/// limit (or a cap on its processes). A panic there would print an internal error and a
+/// backtrace; the run ends instead with the out-of-memory message and status, the last edition
+/// kept. Our own parallel steps go on with the threads they get (see `workers`); other panics
+/// are left to the hook that was there.
+pub fn report_refused_threads() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info.payload_as_str().unwrap_or_default();
+        if message.starts_with("failed to spawn thread")
+            || message.contains("global thread pool has not been initialized")
+        {
+            out_of_memory();
+        }
+        previous(info);
+    }));
+}
+
 fn out_of_memory() -> ! {
     // Nothing here may allocate: the message is written with a raw call to the C library (the
     // same `write` on Windows, where the C runtime passes it to the console or file behind

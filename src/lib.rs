@@ -36,4 +36,5 @@ mod trace;
 pub mod validate;
 mod watch;
 pub mod web;
+mod workers;
 pub mod year;

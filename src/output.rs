@@ -690,11 +690,7 @@ fn write_files<'a>(dir: &Path, files: &'a [(String, Vec<u8>)], seam: &Seam<Step>
     if files.len() < 2 * THREADS {
         write();
     } else {
-        std::thread::scope(|scope| {
-            for _ in 0..THREADS {
-                scope.spawn(write);
-            }
-        });
+        crate::workers::share(THREADS, write);
     }
     match failed.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
         Some((i, e)) => Err((files[i].0.as_str(), e)),

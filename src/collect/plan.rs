@@ -165,29 +165,7 @@ pub fn import(
 /// workbook does not depend on another, and a national round brings hundreds.
 fn read_each<T: Send>(contents: &[(String, Vec<u8>)], read: impl Fn(&str, &[u8]) -> T + Sync) -> Vec<T> {
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(contents.len());
-    if workers <= 1 {
-        return contents.iter().map(|(name, bytes)| read(name, bytes)).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, T)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some((name, bytes)) = contents.get(i) else { break };
-                        mine.push((i, read(name, bytes)));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        // A reader that panicked is a bug: let it unwind here as it would have without threads.
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-    });
-    done.sort_unstable_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, t)| t).collect()
+    crate::workers::map(workers, contents, |(name, bytes)| read(name, bytes))
 }
 
 fn city_name(loaded: &Loaded, id: &str) -> Option<(Text, Option<Text>)> {

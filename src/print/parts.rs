@@ -351,33 +351,29 @@ fn lay_out_loose(
     let count = |done: usize| Step::Count { done, of: n, unit: "parts" };
     crate::progress::report(progress, count(0));
     let results: Vec<Mutex<Option<Result<Loose, AppError>>>> = bodies.iter().map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                while let Some((k, carry)) = next_part(&queue, &wake, &rest) {
-                    let (i, segment) = bodies[k];
-                    let laid = lay_out_body(world, cut, i, segment, carry, tagged, earlier);
-                    let out = laid.as_ref().map_or(0, |l| l.carry.drop);
-                    if let Ok(mut slot) = results[k].lock() {
-                        *slot = Some(laid);
-                    }
-                    if k + 1 < n
-                        && waits(k + 1)
-                        && let Ok(mut queue) = queue.lock()
-                    {
-                        queue.carry[k + 1] = out;
-                        queue.ready.push(k + 1);
-                    }
-                    wake.notify_all();
-                    crate::progress::report(progress, count(done.fetch_add(1, Ordering::Relaxed) + 1));
-                    // Entries the other thread still uses survive one eviction; this part's go
-                    // at the next. (An eviction costs about 24 ms at 300 cities, 2.2 s in all;
-                    // one every third part saved 4 % of the time and cost 19 % more memory.)
-                    if evict {
-                        comemo::evict(1);
-                    }
-                }
-            });
+    crate::workers::share(threads, || {
+        while let Some((k, carry)) = next_part(&queue, &wake, &rest) {
+            let (i, segment) = bodies[k];
+            let laid = lay_out_body(world, cut, i, segment, carry, tagged, earlier);
+            let out = laid.as_ref().map_or(0, |l| l.carry.drop);
+            if let Ok(mut slot) = results[k].lock() {
+                *slot = Some(laid);
+            }
+            if k + 1 < n
+                && waits(k + 1)
+                && let Ok(mut queue) = queue.lock()
+            {
+                queue.carry[k + 1] = out;
+                queue.ready.push(k + 1);
+            }
+            wake.notify_all();
+            crate::progress::report(progress, count(done.fetch_add(1, Ordering::Relaxed) + 1));
+            // Entries the other thread still uses survive one eviction; this part's go
+            // at the next. (An eviction costs about 24 ms at 300 cities, 2.2 s in all;
+            // one every third part saved 4 % of the time and cost 19 % more memory.)
+            if evict {
+                comemo::evict(1);
+            }
         }
     });
     results

@@ -50,32 +50,21 @@ impl Fonts {
             })
             .collect();
         paths.sort();
-        // Each file mapped and parsed on a thread of its own: the four CJK fonts are 50 MB, and
-        // their parsing was a tenth of a small edition's build.
-        let parsed: Vec<Result<Vec<Font>, AppError>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = paths
-                .iter()
-                .map(|path| {
-                    scope.spawn(move || {
-                        let io = |source| AppError::Io { action: "read the font", path: path.clone(), source };
-                        let file = std::fs::File::open(path).map_err(io)?;
-                        // SAFETY: the font files are the project's own, not written while a build
-                        // runs; mapped, only the pages of the glyphs a book uses are read (of
-                        // 50 MB), where reading the files whole copied all of it.
-                        let data = match unsafe { memmap2::Mmap::map(&file) } {
-                            Ok(mapped) => Bytes::new(mapped),
-                            // Where mapping is refused (an address-space limit, a file system
-                            // without it), read whole; out of memory then says so clearly.
-                            Err(_) => Bytes::new(std::fs::read(path).map_err(io)?),
-                        };
-                        Ok(Font::iter(data).collect())
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| Err(AppError::Internal("a font could not be parsed".into()))))
-                .collect()
+        // Each file mapped and parsed on a thread of its own (where the system gives one): the
+        // four CJK fonts are 50 MB, and their parsing was a tenth of a small edition's build.
+        let parsed = crate::workers::map(paths.len(), &paths, |path| {
+            let io = |source| AppError::Io { action: "read the font", path: path.clone(), source };
+            let file = std::fs::File::open(path).map_err(io)?;
+            // SAFETY: the font files are the project's own, not written while a build runs;
+            // mapped, only the pages of the glyphs a book uses are read (of 50 MB), where
+            // reading the files whole copied all of it.
+            let data = match unsafe { memmap2::Mmap::map(&file) } {
+                Ok(mapped) => Bytes::new(mapped),
+                // Where mapping is refused (an address-space limit, a file system without it),
+                // read whole; out of memory then says so clearly.
+                Err(_) => Bytes::new(std::fs::read(path).map_err(io)?),
+            };
+            Ok::<Vec<Font>, AppError>(Font::iter(data).collect())
         });
         let mut fonts = Vec::new();
         for file in parsed {

@@ -10,8 +10,6 @@ mod data;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError};
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, path_loader};
 use serde::Serialize;
@@ -354,28 +352,7 @@ fn in_parallel<T: Sync, R: Send>(
     f: impl Fn(&T) -> Result<R, AppError> + Sync,
 ) -> Result<Vec<R>, AppError> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(items.len()).max(1);
-    let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<Result<R, AppError>>>> = items.iter().map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(item) = items.get(i) else { break };
-                    let made = f(item);
-                    *slots[i].lock().unwrap_or_else(PoisonError::into_inner) = Some(made);
-                }
-            });
-        }
-    });
-    slots
-        .into_iter()
-        .map(|slot| {
-            slot.into_inner()
-                .unwrap_or_else(PoisonError::into_inner)
-                .unwrap_or_else(|| Err(AppError::Internal("a page was not made".into())))
-        })
-        .collect()
+    crate::workers::map(threads, items, f).into_iter().collect()
 }
 
 /// The search index as a script that sets one global: a `<script src>` loads it from file://,
