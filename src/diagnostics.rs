@@ -109,6 +109,7 @@ rules! {
     // Consistency across cities.
     IdMeaning => ("id-meaning", W, "one indicator id with another unit or English name in another city"),
     RateName => ("rate-name", W, "a percentage whose English name does not say rate, share or coverage"),
+    Pinyin => ("pinyin", E, "an indicator's `pinyin` reading that does not read its Chinese name syllable by syllable"),
     // Traceability (`check --sources DIR`).
     SourceTextMissing => ("source-text-missing", E, "the archived text a source names is not in the folder of source texts"),
     Untraced => ("untraced", E, "a figure that its source's archived text does not contain"),

@@ -29,6 +29,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod print;
 mod progress;
+pub mod reading;
 pub mod resolve;
 mod scaffold;
 mod strings;

@@ -254,6 +254,10 @@ pub struct Indicator {
     /// A few characters of the article's sentence that name this figure, where the Chinese
     /// name is a paraphrase (`"楼栋"`, `"金川区"`): what the trace looks for beside the number.
     pub cue: Option<Spanned<String>>,
+    /// The name's reading for the index, one syllable with its tone number per Chinese
+    /// character (`"chang2 cheng2 jiang3 tang2"`), where the book's word readings file it
+    /// under the wrong letter.
+    pub pinyin: Option<Spanned<String>>,
     pub qualifier: Option<Qualifier>,
     pub reference_year: Option<Spanned<i64>>,
     pub cumulative_since: Option<Spanned<i64>>,

@@ -141,6 +141,8 @@ pub struct Figure {
     pub id: String,
     pub sector: String,
     pub name: Text,
+    /// The editor's reading of the name for the index, when the file gives one.
+    pub pinyin: Option<String>,
     pub unit: Unit,
     /// The result; `None` for a plan.
     pub value: Option<Number>,
@@ -390,6 +392,7 @@ impl Context<'_> {
             id: ind.id.get_ref().clone(),
             sector: sector.to_string(),
             name: (&ind.name).into(),
+            pinyin: ind.pinyin.as_ref().map(|p| p.get_ref().clone()),
             unit: Unit {
                 id: unit_id.to_string(),
                 text: Text { zh: unit.zh.get_ref().clone(), en: unit.en.get_ref().clone() },

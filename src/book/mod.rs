@@ -111,6 +111,19 @@ pub struct IndexEntry {
     /// The numbers of the tables that hold the indicator, in book order: a national edition's
     /// index points to them, where its pages would be long runs.
     pub tables: Vec<String>,
+    /// The letter heading the entry falls under: the first letter of its pinyin in the Chinese
+    /// order, of its English name in the English one ("0–9" for a name that begins with a
+    /// figure), as the China Statistical Yearbook's index heads its runs.
+    pub letter: String,
+}
+
+/// The letter an index entry is filed under, from its sort key.
+fn index_letter(key: &str) -> String {
+    match key.chars().find(|c| c.is_alphanumeric()) {
+        Some(c) if c.is_ascii_digit() => "0–9".to_string(),
+        Some(c) if c.is_ascii_alphabetic() => c.to_ascii_uppercase().to_string(),
+        _ => String::new(),
+    }
 }
 
 /// The index in the order of each edition: by pinyin for Chinese readers (the bilingual and zh
@@ -354,6 +367,9 @@ pub struct Row {
     pub note_refs: Vec<usize>,
     pub note: Option<Text>,
     pub derived: bool,
+    /// The pinyin sort key of the row's index entry (its parent's name and its own, for a part).
+    #[serde(skip)]
+    pub reading: String,
     /// One value per city column of a comparison table.
     pub cells: Vec<Option<Cell>>,
 }
@@ -597,7 +613,7 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Opti
     }
     let tables = |id: &str| tables_of.get(id).map(|l| l.iter().map(|n| n.to_string()).collect()).unwrap_or_default();
     let mut seen = HashSet::new();
-    let entries: Vec<IndexEntry> = chapters
+    let entries: Vec<(&str, IndexEntry)> = chapters
         .iter()
         .flat_map(|c| &c.detail.groups)
         .flat_map(|g| &g.rows)
@@ -605,24 +621,34 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Opti
         .filter(|r| seen.insert((r.indicator_id.as_str(), r.name.zh.as_str(), r.name.en.as_str())))
         .map(|r| match &r.parent {
             // "Jinchuan District" alone says nothing in an index.
-            Some(p) => IndexEntry {
-                key: r.indicator_id.clone(),
-                zh: format!("{}——{}", p.zh, r.name.zh),
-                en: format!("{}: {}", p.en, r.name.en),
-                tables: tables(&r.indicator_id),
-            },
-            None => IndexEntry {
-                key: r.indicator_id.clone(),
-                zh: r.name.zh.clone(),
-                en: r.name.en.clone(),
-                tables: tables(&r.indicator_id),
-            },
+            Some(p) => (
+                r.reading.as_str(),
+                IndexEntry {
+                    key: r.indicator_id.clone(),
+                    zh: format!("{}——{}", p.zh, r.name.zh),
+                    en: format!("{}: {}", p.en, r.name.en),
+                    tables: tables(&r.indicator_id),
+                    letter: String::new(),
+                },
+            ),
+            None => (
+                r.reading.as_str(),
+                IndexEntry {
+                    key: r.indicator_id.clone(),
+                    zh: r.name.zh.clone(),
+                    en: r.name.en.clone(),
+                    tables: tables(&r.indicator_id),
+                    letter: String::new(),
+                },
+            ),
         })
         .collect();
-    let mut by_pinyin: Vec<(String, &IndexEntry)> = entries.iter().map(|e| (pinyin_key(&e.zh), e)).collect();
-    by_pinyin.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.zh.cmp(&b.1.zh)));
-    let by_pinyin: Vec<IndexEntry> = by_pinyin.into_iter().map(|(_, e)| e.clone()).collect();
-    let mut by_english = entries;
+    let mut by_pinyin: Vec<(&str, &IndexEntry)> = entries.iter().map(|(k, e)| (*k, e)).collect();
+    by_pinyin.sort_by(|a, b| a.0.cmp(b.0).then_with(|| a.1.zh.cmp(&b.1.zh)));
+    let by_pinyin: Vec<IndexEntry> =
+        by_pinyin.into_iter().map(|(k, e)| IndexEntry { letter: index_letter(k), ..e.clone() }).collect();
+    let mut by_english: Vec<IndexEntry> =
+        entries.into_iter().map(|(_, e)| IndexEntry { letter: index_letter(&e.en), ..e }).collect();
     by_english.sort_by_key(|e| e.en.to_lowercase());
     let index = Index { by_pinyin, by_english };
     Book {
@@ -678,20 +704,13 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Opti
     }
 }
 
-/// The sort key of a Chinese text by pinyin: each character's syllable with its tone number
-/// (gong1zu1fang2…); characters without a reading (Latin, digits, quotes) sort as themselves.
-fn pinyin_key(text: &str) -> String {
-    use pinyin::ToPinyin;
-    let mut key = String::new();
-    for (c, p) in text.chars().zip(text.to_pinyin()) {
-        match p {
-            Some(p) => key.push_str(p.with_tone_num_end()),
-            None if c.is_alphanumeric() => key.extend(c.to_lowercase()),
-            None => continue,
-        }
-        key.push(' ');
+/// A figure's name as the index reads it: the editor's reading where the file gives one, else
+/// the book's word readings.
+fn figure_reading(f: &Figure) -> String {
+    match &f.pinyin {
+        Some(p) => crate::reading::key_of_override(p),
+        None => crate::reading::key(&f.name.zh),
     }
-    key
 }
 
 /// How many figures a city profile shows.
@@ -782,6 +801,7 @@ impl Rows<'_> {
             note_refs: Vec::new(),
             note: f.note.clone(),
             derived: f.derived,
+            reading: parent.map(figure_reading).unwrap_or_default() + &figure_reading(f),
             cells: Vec::new(),
         }
     }

@@ -63,6 +63,13 @@ impl Validator<'_> {
             );
         }
         self.bilingual(file, &ind.name);
+        if let Some(p) = &ind.pinyin
+            && let Err(e) = crate::reading::check_override(ind.name.zh(), p.get_ref())
+        {
+            self.push(Diagnostic::new(file, span(p), Rule::Pinyin, format!("`pinyin` {e}")).with_hint(
+                "give one syllable with its tone number per Chinese character, e.g. pinyin = \"chang2 cheng2\"",
+            ));
+        }
     }
 
     /// Sector, unit and source: given (and known), or inherited from the parent. A part stays in

@@ -342,3 +342,31 @@ fn figure_columns_align_on_the_decimal_point_and_end_flush_right() {
         "the shipped book has figure columns with decimals; checked {checked}, {flush} at two decimals"
     );
 }
+
+/// The index files a name by its words' reading, under letter headings (proof S-6): 《长城讲堂》
+/// reads cháng, so it stands under C beside 常规疫苗接种率, not under Z after 悦读驿站 as the
+/// character-by-character reading (zhǎng) filed it.
+#[test]
+fn the_index_files_a_polyphone_by_its_word_under_its_letter() {
+    let (_, pdfs) = books();
+    let pdf = &pdfs.iter().find(|(l, _)| l == "bilingual").unwrap().1;
+    // The index's words in reading order: page, then column, then top to bottom.
+    let mut read: Vec<String> = Vec::new();
+    for page in words(pdf).iter().filter(|ws| ws.iter().any(|w| w.text == "指标索引")) {
+        let mut ws: Vec<&Word> = page.iter().filter(|w| w.y0 > 100.0).collect();
+        ws.sort_by(|a, b| (a.x0 > 297.0).cmp(&(b.x0 > 297.0)).then(a.y0.total_cmp(&b.y0)).then(a.x0.total_cmp(&b.x0)));
+        read.extend(ws.into_iter().map(|w| w.text.clone()));
+    }
+    let is_letter = |t: &str| t == "0–9" || (t.len() == 1 && t.chars().all(|c| c.is_ascii_uppercase()));
+    let letters: Vec<&str> = read.iter().map(String::as_str).filter(|t| is_letter(t)).collect();
+    assert!(letters.len() >= 10, "the index has letter headings: {letters:?}");
+    assert!(letters.windows(2).all(|w| w[0] < w[1]), "the headings run in order: {letters:?}");
+    let at =
+        |name: &str| read.iter().position(|t| t.starts_with(name)).unwrap_or_else(|| panic!("{name} not in the index"));
+    let wall = at("《长城讲堂》");
+    let heading = read[..wall].iter().rev().find(|t| is_letter(t)).unwrap();
+    assert_eq!(heading, "C", "《长城讲堂》 is filed under {heading}");
+    let entries_between =
+        read[wall + 1..at("常规疫苗接种率")].iter().filter(|t| t.chars().next().is_some_and(is_cjk)).count();
+    assert_eq!(entries_between, 0, "常规疫苗接种率 follows 《长城讲堂》 directly");
+}
