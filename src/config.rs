@@ -25,6 +25,58 @@ struct RawConfig {
     #[serde(default)]
     typeset: Typeset,
     collect: Option<RawCollect>,
+    #[serde(default)]
+    print: RawPrint,
+}
+
+/// `[print]`: what the print shop asks of the PDF.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPrint {
+    /// The bleed on every side of every page, a length with its unit: `"3mm"`.
+    bleed: Option<Spanned<String>>,
+}
+
+/// The largest bleed accepted. Print shops ask for 3 mm (sometimes 1/8 in or 5 mm); a bleed of
+/// centimetres is a slip of the unit, and would make every page visibly larger on screen.
+pub const MAX_BLEED_MM: f64 = 10.0;
+
+/// `[print]`, resolved: what the templates get as `print`.
+///
+/// `bleed_mm` is the bleed on every side of every page, in millimetres. With a bleed, each page
+/// of the PDF is that much larger on every side (its MediaBox), its TrimBox is the A4 page the
+/// printer cuts to, and the art that runs off the edge (the cover's band) runs on into the
+/// bleed; the text stays where it is on the trimmed page. 0, the default, writes the pages at
+/// their trimmed size, with no TrimBox.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
+pub struct Print {
+    pub bleed_mm: f64,
+}
+
+impl Print {
+    /// A length as typed in `[print] bleed`: a number and a unit, `mm`, `cm`, `pt` or `in`
+    /// (`"3mm"`, `"3 mm"`, `"0.125in"`), or a bare `"0"`; in millimetres.
+    pub fn parse_length(s: &str) -> Option<f64> {
+        let s = s.trim();
+        if s == "0" {
+            return Some(0.0);
+        }
+        let split = s.find(|c: char| c.is_ascii_alphabetic())?;
+        let (number, unit) = (s[..split].trim_end(), &s[split..]);
+        // A plain decimal only: Rust's float parser would also take "inf", "NaN" and "1e3".
+        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+            return None;
+        }
+        let value: f64 = number.parse().ok()?;
+        let per_unit = match unit {
+            "mm" => 1.0,
+            "cm" => 10.0,
+            "in" => 25.4,
+            "pt" => 25.4 / 72.0,
+            _ => return None,
+        };
+        Some(value * per_unit)
+    }
 }
 
 /// `[collect]`: the collection round (`yearbook collect`, `yearbook import`).
@@ -209,6 +261,24 @@ fn resolve_collect(
     })
 }
 
+fn resolve_print(raw: &RawPrint, text: &str, path: &Path) -> Result<Print, AppError> {
+    let Some(bleed) = &raw.bleed else { return Ok(Print::default()) };
+    let at = line_col(text, bleed.span().start);
+    let bad = |why: &str| AppError::Config {
+        path: path.to_path_buf(),
+        message: format!(
+            "{at}: print.bleed `{}` {why}; write a length with its unit, as the print shop gives it: \"3mm\" \
+             (or \"0\" for none; mm, cm, pt or in, at most {MAX_BLEED_MM} mm)",
+            bleed.get_ref()
+        ),
+    };
+    let mm = Print::parse_length(bleed.get_ref()).ok_or_else(|| bad("is not a length"))?;
+    if mm > MAX_BLEED_MM {
+        return Err(bad(&format!("is {mm:.1} mm, more than a print shop asks for")));
+    }
+    Ok(Print { bleed_mm: mm })
+}
+
 /// A calendar date, validated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Date {
@@ -293,6 +363,8 @@ pub struct Config {
     pub typeset: Typeset,
     /// `[collect]`: the collection round's deadline and soft limits.
     pub collect: CollectConfig,
+    /// `[print]`: the bleed the print shop asks for.
+    pub print: Print,
 }
 
 impl Config {
@@ -368,8 +440,10 @@ impl Config {
             note: imprint.note.as_ref().map(Into::into),
         };
         let collect = resolve_collect(raw.collect.as_ref(), &text, path, &templates_dir)?;
+        let print = resolve_print(&raw.print, &text, path)?;
         Ok(Config {
             collect,
+            print,
             path: path.to_path_buf(),
             year,
             title: title.into(),
@@ -473,6 +547,44 @@ mod tests {
         std::fs::write(&path, body).unwrap();
         let err = Config::load(&path).unwrap_err().to_string();
         assert!(err.contains("line 5, column 8") && err.contains("2026-02-31"), "{err}");
+    }
+
+    #[test]
+    fn a_bleed_is_a_length_with_its_unit() {
+        let mm = |s| Print::parse_length(s);
+        assert_eq!(mm("3mm"), Some(3.0));
+        assert_eq!(mm(" 3 mm "), Some(3.0));
+        assert_eq!(mm("0"), Some(0.0));
+        assert_eq!(mm("0mm"), Some(0.0));
+        assert_eq!(mm("0.3cm"), Some(3.0));
+        assert!((mm("0.125in").unwrap() - 3.175).abs() < 1e-9);
+        assert!((mm("9pt").unwrap() - 3.175).abs() < 1e-9);
+        for bad in ["3", "mm", "-3mm", "3px", "3 millimetres", "inf mm", "NaNmm", "1e1mm", "3mm3", ""] {
+            assert_eq!(mm(bad), None, "{bad:?} must be refused");
+        }
+    }
+
+    #[test]
+    fn a_bad_bleed_is_reported_at_its_line_with_the_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE);
+        let edition = "[edition]\nyear = 2025\ntitle = { zh = \"书\", en = \"Book\" }\npublisher = { zh = \"社\", en = \"House\" }\ndate = \"2026-03-31\"\n";
+        for (value, why) in [("\"3\"", "is not a length"), ("\"3 cm\"", "is 30.0 mm"), ("\"-3mm\"", "is not a length")]
+        {
+            std::fs::write(&path, format!("{edition}\n[print]\nbleed = {value}\n")).unwrap();
+            let err = Config::load(&path).unwrap_err().to_string();
+            assert!(err.contains("line 8, column 9") && err.contains(why) && err.contains("\"3mm\""), "{err}");
+        }
+        // A number without its unit is refused by the file's reader, also at its place.
+        std::fs::write(&path, format!("{edition}\n[print]\nbleed = 3\n")).unwrap();
+        let err = Config::load(&path).unwrap_err().to_string();
+        assert!(err.contains("line 8, column 9"), "{err}");
+        std::fs::write(&path, format!("{edition}\n[print]\nbleed = \"1/8in\"\n")).unwrap();
+        assert!(Config::load(&path).is_err());
+        std::fs::write(&path, format!("{edition}\n[print]\nbleed = \"3mm\"\n")).unwrap();
+        assert_eq!(Config::load(&path).unwrap().print, Print { bleed_mm: 3.0 });
+        std::fs::write(&path, edition).unwrap();
+        assert_eq!(Config::load(&path).unwrap().print, Print { bleed_mm: 0.0 });
     }
 
     /// `docs/configuration.md` lists every key of every table, no more, and its example loads.

@@ -262,7 +262,15 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
         render::Cuts::NONE
     };
     let source = timings.time("render", || {
-        render::render(&engine.templates, &plan.config.templates_dir, &book, plan.lang, &attachments, cuts)
+        render::render(
+            &engine.templates,
+            &plan.config.templates_dir,
+            &book,
+            plan.lang,
+            &attachments,
+            cuts,
+            plan.config.print,
+        )
     })?;
     if in_parts && !engine.keep_caches {
         // The template's copy of the book is freed now, on this thread; the parts are laid out
@@ -309,6 +317,7 @@ fn typeset_with_workbook(
 ) -> Result<(Vec<u8>, Vec<u8>, TablePages), AppError> {
     let progress = timings.progress;
     let document = timings.time("layout", || parts::layout(world, options, earlier, progress))?;
+    typeset::check_bleed(&document, plan.config.print, &plan.config.templates_dir)?;
     let numbers =
         book.chapters.iter().flat_map(|c| std::iter::once(&c.detail).chain(&c.comparison)).map(|t| t.number.as_str());
     let pages = typeset::table_pages(&document, numbers)?;

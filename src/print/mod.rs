@@ -6,6 +6,7 @@
 
 pub mod contract;
 pub mod parts;
+pub mod pdf_boxes;
 pub mod pdf_eol;
 pub mod render;
 pub mod typeset;

@@ -7,14 +7,15 @@
 //! and validators report a /Length mismatch. Writing the marker as CR LF in exactly those
 //! streams makes the reading unambiguous. Only whitespace between the data and `endstream`
 //! changes; the offsets of the objects after it and the cross-reference table are moved to
-//! match. A file that does not fit the expected layout is returned unchanged.
+//! match. A file that does not fit the expected layout is returned unchanged. The reader and
+//! mover of the cross-reference table, [`Xref`], also serve `pdf_boxes`.
 
 /// Returns the PDF with unambiguous end-of-line markers before `endstream`.
 pub fn unambiguous_stream_ends(pdf: Vec<u8>) -> Vec<u8> {
     fix(&pdf).unwrap_or(pdf)
 }
 
-fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+pub(crate) fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     hay.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|p| p + from)
 }
 
@@ -54,56 +55,85 @@ fn insertions(pdf: &[u8], offsets: &[usize]) -> Option<Vec<usize>> {
 }
 
 fn fix(pdf: &[u8]) -> Option<Vec<u8>> {
-    let startxref = rfind(pdf, b"startxref")?;
-    let (xref, _) = number_at(pdf, startxref + 10)?;
-    if pdf.get(xref..xref + 4) != Some(b"xref") {
-        return None;
-    }
-    // Parse the classic cross-reference table: subsections of 20-byte entries.
-    let mut entries = Vec::new(); // (byte position of the entry, offset, in use)
-    let mut pos = xref + 4;
-    while pdf.get(pos).is_some_and(|b| b.is_ascii_whitespace()) {
-        pos += 1;
-    }
-    while let Some((_first, next)) = number_at(pdf, pos) {
-        let (count, next) = number_at(pdf, next + 1)?;
-        pos = next;
+    let xref = Xref::read(pdf)?;
+    let inserts = insertions(pdf, &xref.offsets())?;
+    Some(xref.insert(pdf, &inserts.into_iter().map(|at| (at, b"\r".to_vec())).collect::<Vec<_>>()))
+}
+
+/// The classic cross-reference table of a PDF as krilla writes it (one section, no streams).
+pub(crate) struct Xref {
+    /// Where `startxref` and the table start.
+    startxref: usize,
+    at: usize,
+    /// Per entry: the byte position of the entry, the object's offset, whether in use.
+    entries: Vec<(usize, usize, bool)>,
+}
+
+impl Xref {
+    /// The table, or `None` when the file does not have the expected layout.
+    pub(crate) fn read(pdf: &[u8]) -> Option<Xref> {
+        let startxref = rfind(pdf, b"startxref")?;
+        let (at, _) = number_at(pdf, startxref + 10)?;
+        if pdf.get(at..at + 4) != Some(b"xref") {
+            return None;
+        }
+        // Subsections of 20-byte entries.
+        let mut entries = Vec::new();
+        let mut pos = at + 4;
         while pdf.get(pos).is_some_and(|b| b.is_ascii_whitespace()) {
             pos += 1;
         }
-        for _ in 0..count {
-            let entry = pdf.get(pos..pos + 20)?;
-            let offset: usize = std::str::from_utf8(&entry[..10]).ok()?.parse().ok()?;
-            entries.push((pos, offset, entry[17] == b'n'));
-            pos += 20;
+        while let Some((_first, next)) = number_at(pdf, pos) {
+            let (count, next) = number_at(pdf, next + 1)?;
+            pos = next;
+            while pdf.get(pos).is_some_and(|b| b.is_ascii_whitespace()) {
+                pos += 1;
+            }
+            for _ in 0..count {
+                let entry = pdf.get(pos..pos + 20)?;
+                let offset: usize = std::str::from_utf8(&entry[..10]).ok()?.parse().ok()?;
+                entries.push((pos, offset, entry[17] == b'n'));
+                pos += 20;
+            }
         }
+        Some(Xref { startxref, at, entries })
     }
-    let offsets: Vec<usize> = entries.iter().filter(|e| e.2).map(|e| e.1).collect();
-    let inserts = insertions(pdf, &offsets)?;
-    if inserts.is_empty() {
-        return Some(pdf.to_vec());
+
+    /// The offsets of the objects in use.
+    pub(crate) fn offsets(&self) -> Vec<usize> {
+        self.entries.iter().filter(|e| e.2).map(|e| e.1).collect()
     }
-    let shift = |offset: usize| offset + inserts.iter().take_while(|&&i| i <= offset).count();
-    let mut out = Vec::with_capacity(pdf.len() + inserts.len());
-    let mut last = 0;
-    for &i in &inserts {
-        out.extend_from_slice(&pdf[last..i]);
-        out.push(b'\r');
-        last = i;
-    }
-    out.extend_from_slice(&pdf[last..]);
-    for (entry, offset, in_use) in entries {
-        if in_use {
-            let at = shift(entry);
-            out[at..at + 10].copy_from_slice(format!("{:010}", shift(offset)).as_bytes());
+
+    /// `pdf` with `bytes` inserted at each offset (ascending, each before the table), and the
+    /// table and `startxref` moved to match.
+    pub(crate) fn insert(&self, pdf: &[u8], inserts: &[(usize, Vec<u8>)]) -> Vec<u8> {
+        if inserts.is_empty() {
+            return pdf.to_vec();
         }
+        let shift = |offset: usize| {
+            offset + inserts.iter().take_while(|(i, _)| *i <= offset).map(|(_, b)| b.len()).sum::<usize>()
+        };
+        let added: usize = inserts.iter().map(|(_, b)| b.len()).sum();
+        let mut out = Vec::with_capacity(pdf.len() + added);
+        let mut last = 0;
+        for (i, bytes) in inserts {
+            out.extend_from_slice(&pdf[last..*i]);
+            out.extend_from_slice(bytes);
+            last = *i;
+        }
+        out.extend_from_slice(&pdf[last..]);
+        for &(entry, offset, in_use) in &self.entries {
+            if in_use {
+                let at = shift(entry);
+                out[at..at + 10].copy_from_slice(format!("{:010}", shift(offset)).as_bytes());
+            }
+        }
+        // startxref's number may grow by digits only if the file crosses a power of ten; rewrite
+        // the tail from `startxref` on.
+        out.truncate(shift(self.startxref));
+        out.extend_from_slice(format!("startxref\n{}\n%%EOF", shift(self.at)).as_bytes());
+        out
     }
-    // startxref's number may grow by digits only if the file crosses a power of ten; rewrite
-    // the tail from `startxref` on.
-    let tail = shift(startxref);
-    out.truncate(tail);
-    out.extend_from_slice(format!("startxref\n{}\n%%EOF", shift(xref)).as_bytes());
-    Some(out)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use minijinja::value::{Serde, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, path_loader, syntax::SyntaxConfig};
 
 use crate::book::Book;
+use crate::config::Print;
 use crate::error::AppError;
 use crate::plan::Lang;
 use crate::print::contract::{self, LEAD_ROWS};
@@ -243,7 +244,8 @@ pub struct Attachment {
 }
 
 /// Renders the main template with the book.
-/// `dir` is where the templates were read from, for the locations of errors.
+/// `dir` is where the templates were read from, for the locations of errors; `print` is the
+/// page setup the print shop asked for (`[print]` in yearbook.toml).
 pub fn render(
     env: &Environment<'_>,
     dir: &Path,
@@ -251,6 +253,7 @@ pub fn render(
     lang: Lang,
     attachments: &[Attachment],
     parts: Cuts,
+    print: Print,
 ) -> Result<String, AppError> {
     let template = env.get_template(MAIN_TEMPLATE).map_err(|e| template_error(&e, dir))?;
     let ctx = minijinja::context! {
@@ -258,6 +261,7 @@ pub fn render(
         lang => Value::from(Serde(lang)),
         attachments => Value::from(Serde(attachments)),
         parts => Value::from(Serde(parts)),
+        print => Value::from(Serde(print)),
     };
     template.render(ctx).map_err(|e| template_error(&e, dir))
 }

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use typst::diag::{FileError, FileResult, Severity, SourceDiagnostic};
 use typst::foundations::{Bytes, Datetime, Dict, Duration, IntoValue, Smart, Str};
+use typst::layout::{Abs, Sides};
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
@@ -18,7 +19,7 @@ use typst::{Library, LibraryExt, World, WorldExt};
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
-use crate::config::Date;
+use crate::config::{Date, Print};
 use crate::error::AppError;
 use crate::plan::PdfPreset;
 
@@ -361,6 +362,33 @@ pub fn table_pages<'n>(
     Ok(pages)
 }
 
+/// Every page carries the bleed of `[print] bleed`: a project's own templates that do not pass
+/// `print.bleed_mm` to the page would otherwise print without it, unseen until the print shop
+/// sends the file back. (Without a bleed asked for, the templates may set their own.)
+pub fn check_bleed(document: &PagedDocument, print: Print, templates: &Path) -> Result<(), AppError> {
+    if print.bleed_mm == 0.0 {
+        return Ok(());
+    }
+    let want = Abs::mm(print.bleed_mm);
+    let off = |b: &Sides<Abs>| [b.left, b.top, b.right, b.bottom].iter().any(|s| (*s - want).abs() > Abs::pt(0.01));
+    match document.pages().iter().position(|p| off(&p.bleed)) {
+        None => Ok(()),
+        Some(i) => {
+            let b = document.pages()[i].bleed;
+            Err(AppError::Template(format!(
+                "[print] bleed in yearbook.toml asks for {} mm on every side of every page, but page {} of the PDF \
+                 has {:.2} mm at the top and {:.2} mm at the left: the templates in `{}` must set the page's bleed \
+                 from `print.bleed_mm` (the shipped main.typ.j2 passes it to `setup`; see docs/templates.md)",
+                print.bleed_mm,
+                i + 1,
+                b.top.to_mm(),
+                b.left.to_mm(),
+                templates.display()
+            )))
+        }
+    }
+}
+
 /// Exports a laid-out document as a PDF of the given standard, dated by the edition.
 pub fn export_pdf(
     world: &YearbookWorld,
@@ -381,5 +409,6 @@ pub fn export_pdf(
     };
     typst_pdf::pdf(document, &options)
         .map(crate::print::pdf_eol::unambiguous_stream_ends)
+        .map(crate::print::pdf_boxes::bleed_boxes)
         .map_err(|errors| AppError::typeset(world.describe(&errors)))
 }

@@ -5,6 +5,7 @@ mod common;
 
 mod across_years;
 mod archive;
+mod bleed;
 mod cli;
 mod collect;
 mod docs;

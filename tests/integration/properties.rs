@@ -97,8 +97,16 @@ fn load_city_text(text: &str) {
         let templates = repo().join("templates");
         let env = yearbook::print::render::environment(&templates).unwrap();
         let lang = yearbook::plan::Lang::Bilingual;
-        yearbook::print::render::render(&env, &templates, &book, lang, &[], yearbook::print::render::Cuts::NONE)
-            .unwrap_or_else(|e| panic!("check passed but rendering refused: {e}\n{text}"));
+        yearbook::print::render::render(
+            &env,
+            &templates,
+            &book,
+            lang,
+            &[],
+            yearbook::print::render::Cuts::NONE,
+            config.print,
+        )
+        .unwrap_or_else(|e| panic!("check passed but rendering refused: {e}\n{text}"));
         yearbook::print::workbook::workbook(&book, &Default::default())
             .unwrap_or_else(|e| panic!("check passed but the workbook refused: {e}\n{text}"));
     }
