@@ -274,6 +274,10 @@ pub struct Indicator {
     /// rates. It is printed instead of a computed change.
     pub change: Option<Spanned<f64>>,
     pub note: Option<Bilingual>,
+    /// The editors' working note: how a figure was read, why one report was preferred, which
+    /// measure word the book uses. It keeps the reasoning beside the figure (and in the archived
+    /// edition) and is never printed: a table note says only what a reader needs.
+    pub editorial: Option<Bilingual>,
     /// Source id; sub-items inherit their parent's.
     pub source: Option<Spanned<String>>,
     /// Where an imported figure was read: `sheet!cell` of the department's return
@@ -303,4 +307,6 @@ pub struct Alternative {
     pub as_printed: Option<Spanned<String>>,
     pub source: Spanned<String>,
     pub note: Option<Bilingual>,
+    /// As for an indicator: the editors' reasoning about the two figures, never printed.
+    pub editorial: Option<Bilingual>,
 }

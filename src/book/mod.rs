@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::config::{Config, Date, Imprint};
 use crate::model::{Qualifier, Text, UnitKind};
 use crate::names::sheet_name;
-use crate::resolve::{City, Figure, Resolved, Status, walk};
+use crate::resolve::{City, Figure, Number, Resolved, Status, walk};
 use diff::EditionDiff;
 
 mod columns;
@@ -367,6 +367,14 @@ pub struct Row {
     pub note_refs: Vec<usize>,
     pub note: Option<Text>,
     pub derived: bool,
+    /// A rank as a reader says it ("第1位" / "1st"), for a figure in a rank unit: the profile's
+    /// card prints it where "1 位 rank" read oddly.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ordinal: Option<Text>,
+    /// The years a figure covers when they are not the edition's ("2024年" / "2024", a running
+    /// total "2019—2024年" / "2019–2024"): what a profile's card prints beside the figure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<Text>,
     /// The pinyin sort key of the row's index entry (its parent's name and its own, for a part).
     #[serde(skip)]
     pub reading: String,
@@ -704,6 +712,33 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Opti
     }
 }
 
+/// A rank as said in each language: 第1位, 1st; 第2位, 2nd; 第11位, 11th; 第23位, 23rd.
+fn ordinal(n: u64) -> Text {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    Text { zh: format!("第{n}位"), en: format!("{n}{suffix}") }
+}
+
+/// The years a figure covers, when a reader of this edition could not take them for granted:
+/// a running total since a year, or a figure of another year than the edition's.
+fn period(f: &Figure, edition: i64) -> Option<Text> {
+    match f.cumulative_since {
+        Some(since) if since < f.reference_year => Some(Text {
+            zh: format!("{since}—{}年", f.reference_year),
+            en: format!("{since}–{}", f.reference_year),
+        }),
+        _ if f.reference_year != edition => {
+            Some(Text { zh: format!("{}年", f.reference_year), en: f.reference_year.to_string() })
+        }
+        _ => None,
+    }
+}
+
 /// A figure's name as the index reads it: the editor's reading where the file gives one, else
 /// the book's word readings.
 fn figure_reading(f: &Figure) -> String {
@@ -802,6 +837,12 @@ impl Rows<'_> {
             note: f.note.clone(),
             derived: f.derived,
             reading: parent.map(figure_reading).unwrap_or_default() + &figure_reading(f),
+            ordinal: (f.unit.kind == UnitKind::Rank && f.qualifier.is_none())
+                .then(|| f.value.map(|v| v.value))
+                .flatten()
+                .filter(|v| v.fract() == 0.0 && *v >= 1.0)
+                .map(|v| ordinal(v as u64)),
+            period: period(f, self.year),
             cells: Vec::new(),
         }
     }
@@ -857,11 +898,16 @@ impl Rows<'_> {
         if let Some(m) = &f.method {
             out.push(Text { zh: format!("推算方法：{}", m.zh), en: format!("Derived: {}", m.en) });
         }
-        for alt in &f.alternatives {
+        // Another report that gives the same figure tells a reader nothing: it stays in the data.
+        let same = |a: &Number| f.value.is_some_and(|v| Num::of(v).text() == Num::of(*a).text());
+        for alt in f.alternatives.iter().filter(|a| !same(&a.value) || a.note.is_some()) {
             let code = self.code(&alt.source);
             let v = Num::of(alt.value).text();
-            let (zh_extra, en_extra) =
-                alt.note.as_ref().map(|n| (format!("；{}", n.zh), format!("; {}", n.en))).unwrap_or_default();
+            let (zh_extra, en_extra) = alt
+                .note
+                .as_ref()
+                .map(|n| (format!("；{}", n.zh), format!("; {}", n.en)))
+                .unwrap_or_else(|| ("。".to_string(), ".".to_string()));
             // "66.9%", as the tables print a percentage, but "93 homes".
             let space = if f.unit.text.en == "%" { "" } else { " " };
             out.push(Text {
@@ -1073,6 +1119,22 @@ fn row_symbols(r: &Row, year: i64) -> Vec<SymbolKind> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rank_reads_as_an_ordinal_in_both_languages() {
+        let said = |n| {
+            let t = ordinal(n);
+            format!("{} {}", t.zh, t.en)
+        };
+        assert_eq!(said(1), "第1位 1st");
+        assert_eq!(said(2), "第2位 2nd");
+        assert_eq!(said(3), "第3位 3rd");
+        assert_eq!(said(4), "第4位 4th");
+        assert_eq!(said(11), "第11位 11th");
+        assert_eq!(said(12), "第12位 12th");
+        assert_eq!(said(21), "第21位 21st");
+        assert_eq!(said(113), "第113位 113th");
+    }
 
     fn bars(values: &[f64]) -> Chart {
         let t = |s: &str| Text { zh: s.into(), en: s.into() };

@@ -182,6 +182,10 @@ impl Validator<'_> {
             if let Some(n) = &alt.note {
                 self.bilingual(file, n);
             }
+            if let Some(e) = &alt.editorial {
+                self.text(file, &e.zh);
+                self.text(file, &e.en);
+            }
         }
         if let Some(c) = &ind.completion {
             self.completion(file, ind, c);
@@ -227,6 +231,11 @@ impl Validator<'_> {
         let file = cx.file;
         if let Some(note) = &ind.note {
             self.bilingual(file, note);
+        }
+        // Never printed: only what any text must be (no control characters), not what print needs.
+        if let Some(e) = &ind.editorial {
+            self.text(file, &e.zh);
+            self.text(file, &e.en);
         }
         if let Some(as_of) = &ind.as_of {
             self.text(file, as_of);

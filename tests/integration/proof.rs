@@ -354,7 +354,11 @@ fn the_index_files_a_polyphone_by_its_word_under_its_letter() {
     let mut read: Vec<String> = Vec::new();
     for page in words(pdf).iter().filter(|ws| ws.iter().any(|w| w.text == "指标索引")) {
         let mut ws: Vec<&Word> = page.iter().filter(|w| w.y0 > 100.0).collect();
-        ws.sort_by(|a, b| (a.x0 > 297.0).cmp(&(b.x0 > 297.0)).then(a.y0.total_cmp(&b.y0)).then(a.x0.total_cmp(&b.x0)));
+        // The columns split at the middle of the text area (recto and verso margins differ).
+        let left = ws.iter().map(|w| w.x0).fold(f64::INFINITY, f64::min);
+        let right = ws.iter().map(|w| w.x1).fold(0.0, f64::max);
+        let mid = (left + right) / 2.0;
+        ws.sort_by(|a, b| (a.x0 > mid).cmp(&(b.x0 > mid)).then(a.y0.total_cmp(&b.y0)).then(a.x0.total_cmp(&b.x0)));
         read.extend(ws.into_iter().map(|w| w.text.clone()));
     }
     let is_letter = |t: &str| t == "0–9" || (t.len() == 1 && t.chars().all(|c| c.is_ascii_uppercase()));
@@ -369,4 +373,121 @@ fn the_index_files_a_polyphone_by_its_word_under_its_letter() {
     let entries_between =
         read[wall + 1..at("常规疫苗接种率")].iter().filter(|t| t.chars().next().is_some_and(is_cjk)).count();
     assert_eq!(entries_between, 0, "常规疫苗接种率 follows 《长城讲堂》 directly");
+}
+
+/// A profile's key-figure cards say what a reader of a 2025 book cannot guess (proof S-5): the
+/// year of a 2024 figure and the years of a running total, a rank as "第1位 1st", school places
+/// as places; and a card's label never leaves one character alone on its last line.
+#[test]
+fn profile_cards_say_their_year_rank_and_unit_and_never_strand_a_character() {
+    let (_, pdfs) = books();
+    let pdf = &pdfs.iter().find(|(l, _)| l == "bilingual").unwrap().1;
+    let profile_pages: Vec<usize> = pages(pdf)
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.lines().take(4).any(|l| l.contains("城市概况")))
+        .map(|(i, _)| i)
+        .collect();
+    assert!(!profile_pages.is_empty(), "no profile pages");
+    let all = pages(pdf);
+    let profiles: String = profile_pages.iter().map(|i| all[*i].split_whitespace().collect::<String>()).collect();
+    for card in ["80%2024年", "第1位1st2024年", "3217个places2019—2024年"] {
+        assert!(profiles.contains(card), "no card reading {card}");
+    }
+    // Jiayuguan's three running totals since 2019 (investment, kindergartens, places).
+    assert_eq!(profiles.matches("2019—2024年").count(), 3, "the running totals say their years");
+    assert!(!profiles.contains("位rank"), "a rank still reads \"1 位 rank\"");
+    let words = words(pdf);
+    for i in &profile_pages {
+        for w in &words[*i] {
+            let mut chars = w.text.chars();
+            let (Some(c), None) = (chars.next(), chars.next()) else { continue };
+            if !('\u{4e00}'..='\u{9fff}').contains(&c) {
+                continue;
+            }
+            let neighbour = words[*i].iter().any(|o| {
+                !std::ptr::eq(o, w) && (o.y0 - w.y0).abs() < 2.0 && (o.x0 - w.x1).abs().min((w.x0 - o.x1).abs()) < 20.0
+            });
+            assert!(neighbour, "PDF page {}: “{c}” stands alone on its line", i + 1);
+        }
+    }
+}
+
+/// Every `key` text (`note` or `editorial`) of the shipped data, indicators' and alternatives',
+/// Chinese and English, whitespace removed.
+fn texts_of(key: &str) -> Vec<String> {
+    fn walk(v: &toml::Value, key: &str, out: &mut Vec<String>) {
+        match v {
+            toml::Value::Table(t) => {
+                for (k, v) in t {
+                    if k == key {
+                        for lang in ["zh", "en"] {
+                            let text = v.get(lang).and_then(toml::Value::as_str).expect("a note has zh and en");
+                            out.push(text.split_whitespace().collect());
+                        }
+                    } else {
+                        walk(v, key, out);
+                    }
+                }
+            }
+            toml::Value::Array(a) => a.iter().for_each(|v| walk(v, key, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for id in ["jiayuguan", "jinchang", "sanmenxia", "wuwei"] {
+        let text = std::fs::read_to_string(repo().join(format!("data/2025/{id}.toml"))).unwrap();
+        walk(&toml::Value::Table(toml::from_str(&text).unwrap()), key, &mut out);
+    }
+    out
+}
+
+/// The editors' working notes stay in the data (proof S-7): no book and no workbook prints one,
+/// and 表6-1, which carried 20 notes with the editors' reasoning on measure words and two reports,
+/// prints only its readers' notes.
+#[test]
+fn editorial_notes_are_never_printed_and_table_6_1_keeps_only_the_readers_notes() {
+    use std::io::Read;
+    let editorial = texts_of("editorial");
+    assert!(editorial.len() >= 20, "the shipped data keeps its working notes: {}", editorial.len());
+    // Of each working note, the first stretch that no reader's note shares (a working note may
+    // begin as the reader's note it explains does), or the whole of a short one.
+    let notes = texts_of("note");
+    let marks: Vec<String> = editorial
+        .iter()
+        .map(|e| {
+            let chars: Vec<char> = e.chars().collect();
+            let len = chars.len().min(12);
+            (0..=chars.len() - len)
+                .map(|i| chars[i..i + len].iter().collect::<String>())
+                .find(|m| !notes.iter().any(|n| n.contains(m.as_str())))
+                .unwrap_or_else(|| panic!("the working note “{e}” says nothing its reader's note does not"))
+        })
+        .collect();
+    let (dir, pdfs) = books();
+    for (lang, pdf) in pdfs {
+        let text: String = pages(pdf).concat().split_whitespace().collect();
+        for m in &marks {
+            assert!(!text.contains(m.as_str()), "the {lang} book prints the working note “{m}…”");
+        }
+    }
+    let mut xlsx =
+        zip::ZipArchive::new(std::fs::File::open(dir.path().join("dist/2025/yearbook-2025.xlsx")).unwrap()).unwrap();
+    let mut strings = String::new();
+    xlsx.by_name("xl/sharedStrings.xml").unwrap().read_to_string(&mut strings).unwrap();
+    let strings: String = strings.split_whitespace().collect();
+    for m in &marks {
+        assert!(!strings.contains(m.as_str()), "the workbook holds the working note “{m}…”");
+    }
+    // 表6-1's notes: from its first page to the source line under it.
+    let bilingual = &pdfs.iter().find(|(l, _)| l == "bilingual").unwrap().1;
+    let all = pages(bilingual);
+    let first = all.iter().position(|p| p.contains("表 6-1") || p.contains("表6-1")).expect("表6-1 is printed");
+    let from_table: String = all[first..].concat();
+    let notes = from_table.split("注：").nth(1).and_then(|n| n.split("Notes:").next()).expect("表6-1 has notes");
+    let count = notes.chars().filter(|c| ('①'..='⑳').contains(c)).count();
+    assert!(count <= 15, "表6-1 prints {count} notes; its readers' notes are 15");
+    for reasoning in ["本书以", "两篇报道", "缺“中心”", "差额"] {
+        assert!(!notes.contains(reasoning), "表6-1 still explains the editors' reasoning: {reasoning}");
+    }
 }
