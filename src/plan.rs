@@ -105,6 +105,9 @@ pub struct Plan {
 }
 
 /// Where the edition lands: `<parent>/<folder>/` holding the named files.
+/// The hidden folder of the output folder that holds the layout cache.
+pub const LAYOUT_CACHE: &str = ".yearbook-cache";
+
 #[derive(Debug, Clone)]
 pub struct OutputPlan {
     pub parent: PathBuf,
@@ -117,6 +120,14 @@ pub struct OutputPlan {
 impl OutputPlan {
     pub fn dir(&self) -> PathBuf {
         self.parent.join(&self.folder)
+    }
+
+    /// The layout cache of this edition's PDF: hidden beside the edition folders, never in one
+    /// (an edition folder holds the edition and nothing else), one folder per PDF (the
+    /// languages and standards of a year each have their own parts).
+    pub fn layout_cache(&self) -> PathBuf {
+        let stem = self.pdf.strip_suffix(".pdf").unwrap_or(&self.pdf);
+        self.parent.join(LAYOUT_CACHE).join(&self.folder).join(stem)
     }
 
     /// The folder of the departments' workbooks, beside the edition's: `2025-departments`, or

@@ -11,6 +11,7 @@ pub(super) fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
     let plan = Plan::new(super::config(cli)?, args.options())?;
     plan.check_output()?;
     let mut engine = Engine::new(&plan.config)?;
+    engine.layout_cache = true;
     let (shown, progress) = super::progress::show(cli.quiet);
     engine.progress = progress;
     let mut shown = Some(shown);
@@ -44,6 +45,7 @@ pub(super) fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
     let (cities, chapters, figures) =
         (artifacts.book.cities.len(), artifacts.book.chapters.len(), artifacts.book.indicator_count);
     let timings = artifacts.timings.clone();
+    let cache = artifacts.layout_cache.clone();
     let written = super::land(parent, folder, &artifacts.files(&plan))?;
 
     let mut out = String::new();
@@ -52,7 +54,19 @@ pub(super) fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
     for w in &written {
         let _ = writeln!(out, "  {}  ({} bytes, sha256 {})", w.path.display(), w.bytes, &w.sha256[..16]);
     }
+    if let Some(cache) = &cache {
+        let _ = writeln!(
+            out,
+            "  {} of {} parts laid out again, the others taken from {}",
+            cache.parts - cache.reused,
+            cache.parts,
+            plan.output.layout_cache().display()
+        );
+    }
     super::print(&out)?;
+    for note in cache.iter().flat_map(|c| &c.notes) {
+        eprintln!("note: {note}");
+    }
     if args.timings {
         for line in checked.timings.lines().chain(timings.lines()) {
             eprintln!("{line}");

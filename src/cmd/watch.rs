@@ -16,6 +16,8 @@ pub(super) fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
     plan.check_output()?;
     let mut engine = Engine::new(&plan.config)?;
     engine.keep_caches = true;
+    engine.parts = crate::print::parts::Laidout::keeping();
+    engine.layout_cache = true;
     let mut changes = Changes::new().map_err(|e| AppError::Usage(format!("cannot watch files: {e}")))?;
     let mut announced = false;
     loop {
@@ -68,6 +70,7 @@ fn once(plan: &Plan, engine: &Engine, timings: bool) -> Result<String, AppError>
     }
     let artifacts = pipeline::build_once(plan, engine, &checked)?;
     let stages = artifacts.timings.clone();
+    let cache = artifacts.layout_cache.clone();
     let landing = Instant::now();
     super::land(&plan.output.parent, &plan.output.folder, &artifacts.files(plan))?;
     if timings {
@@ -76,7 +79,12 @@ fn once(plan: &Plan, engine: &Engine, timings: bool) -> Result<String, AppError>
             eprintln!("{line}");
         }
     }
-    Ok(format!("rebuilt {}", plan.output.dir().join(&plan.output.pdf).display()))
+    for note in cache.iter().flat_map(|c| &c.notes) {
+        eprintln!("note: {note}");
+    }
+    let parts =
+        cache.map(|c| format!(" ({} of {} parts laid out again)", c.parts - c.reused, c.parts)).unwrap_or_default();
+    Ok(format!("rebuilt {}{parts}", plan.output.dir().join(&plan.output.pdf).display()))
 }
 
 /// What a rebuild reads: the configuration, the catalogue, the edition (and the previous one),

@@ -4,6 +4,7 @@
 //! same layout. It reads the `Book` and nothing above it; `pipeline` strings these stages
 //! together. The names the templates share with this code are listed in `contract`.
 
+pub(crate) mod cache;
 pub mod contract;
 pub mod parts;
 pub mod pdf_boxes;

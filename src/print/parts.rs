@@ -37,6 +37,7 @@ use typst_layout::{Page, PagedDocument};
 
 use crate::config::PartsMode;
 use crate::error::AppError;
+use crate::print::cache::{Cache, EntryRef};
 use crate::print::render::{typst_literal, typst_string};
 use crate::print::typeset::{self, LineMap, YearbookWorld};
 use crate::progress::{Progress, Step};
@@ -171,10 +172,11 @@ pub fn in_parts(mode: PartsMode, figures: usize) -> bool {
 
 /// What a [`layout`] leaves for what follows it.
 ///
-/// The body parts it laid out, by their source: the archive edition is laid out twice, the
-/// second time with its workbook attached (which needs the first's table pages); only the back
-/// matter, where the attachments are, changes, so the body parts are taken from here instead of
-/// laid out again.
+/// The body parts it laid out, by their source and the world's fingerprint: the archive edition
+/// is laid out twice, the second time with its workbook attached (which needs the first's table
+/// pages); only the back matter, where the attachments are, changes, so the body parts are taken
+/// from here instead of laid out again. A watcher keeps one across its builds: an edit to one
+/// city changes the source of the parts that print it, and only those are laid out again.
 ///
 /// And the rows it carried from one piece of a table to the next, which the kept whole source
 /// needs to give the same pages (see [`kept_source`]).
@@ -183,9 +185,29 @@ pub struct Laidout {
     /// Whether to keep the parts laid out (only when a second layout follows: they hold pages).
     keep: bool,
     parts: Mutex<HashMap<u128, Loose>>,
+    /// The parts the layouts since the last [`Laidout::prune`] asked for.
+    used: Mutex<HashSet<u128>>,
     /// By segment of the source: rows the part took from the part before, rows it left to the
     /// part after. Only parts that carried rows are listed.
     carried: Mutex<BTreeMap<usize, Carry>>,
+    /// The folder of the layout cache on disk, where one is used (see [`crate::print::cache`]).
+    disk: Mutex<Option<std::path::PathBuf>>,
+    /// What the last layout with a cache on disk did: parts taken from it of parts laid out,
+    /// and what the user should know about it.
+    disk_report: Mutex<Option<DiskReport>>,
+    /// Body parts of the current layout taken from memory or the disk.
+    reused: AtomicUsize,
+}
+
+/// What a layout did with the cache on disk.
+#[derive(Debug, Clone, Default)]
+pub struct DiskReport {
+    /// Body parts whose pages came from the cache.
+    pub reused: usize,
+    /// Body parts in the book.
+    pub parts: usize,
+    /// Entries damaged or made by something else, a cache that could not be written.
+    pub notes: Vec<String>,
 }
 
 /// Rows a body part takes from the part before (`carry`) and leaves to the part after (`drop`).
@@ -207,6 +229,29 @@ impl Laidout {
     pub fn keeping() -> Self {
         Laidout { keep: true, ..Laidout::default() }
     }
+
+    /// Takes body parts from, and keeps them in, the layout cache in `dir`, or none (untagged books only:
+    /// a tagged part's tags hold whole elements, which the cache's form does not).
+    pub fn use_disk(&self, dir: Option<std::path::PathBuf>) {
+        *self.disk.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = dir;
+    }
+
+    /// What the last layout did with the cache on disk, if it used one.
+    pub fn disk_report(&self) -> Option<DiskReport> {
+        self.disk_report.lock().ok().and_then(|r| r.clone())
+    }
+
+    /// Whether it keeps the parts laid out.
+    pub fn keeps(&self) -> bool {
+        self.keep
+    }
+
+    /// Forgets the parts no layout since the last prune asked for: a watcher's store holds one
+    /// book's parts, not every version of them over a day of edits.
+    pub fn prune(&self) {
+        let used = std::mem::take(&mut *self.used.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        self.parts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).retain(|id, _| used.contains(id));
+    }
 }
 
 /// Typesets `world`'s main source in parts, or whole when `options` say so or it has no part
@@ -218,6 +263,9 @@ pub fn layout(
     progress: Option<&Progress>,
 ) -> Result<PagedDocument, AppError> {
     let evict = options.evict;
+    // Rows carried are this layout's own; a store kept from an earlier book lists them anew.
+    earlier.carried.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+    earlier.reused.store(0, Ordering::Relaxed);
     let text = world.main_text();
     let Some(cut) = cut(text)?.filter(|_| options.in_parts) else {
         return typeset::compile(world);
@@ -226,7 +274,21 @@ pub fn layout(
         cut.segments.iter().enumerate().filter(|(_, s)| s.kind == Kind::Body).collect();
     let back_segment = cut.segments.iter().find(|s| s.kind == Kind::Back);
     let tagged = options.tagged;
-    let loose = lay_out_loose(world, &cut, &bodies, evict, tagged, earlier, progress)?;
+    let disk = earlier
+        .disk
+        .lock()
+        .ok()
+        .and_then(|dir| dir.clone())
+        .filter(|_| !tagged)
+        .map(|dir| Cache::new(dir, world.fingerprint(), world.fonts().to_vec()));
+    let stores = Stores { earlier, disk: disk.as_ref() };
+    let loose = lay_out_loose(world, &cut, &bodies, evict, tagged, stores, progress)?;
+    if let Some(disk) = &disk {
+        disk.forget_from(cut.segments.len());
+        let reused = earlier.reused.load(Ordering::Relaxed);
+        let report = DiskReport { reused, parts: bodies.len(), notes: disk.notes() };
+        *earlier.disk_report.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(report);
+    }
 
     // Now that every part's length is known: page numbers, sides and folios.
     let shift = side_shift(world, &cut)?;
@@ -333,7 +395,7 @@ fn lay_out_loose(
     bodies: &[(usize, &Segment)],
     evict: bool,
     tagged: bool,
-    earlier: &Laidout,
+    stores: Stores<'_>,
     progress: Option<&Progress>,
 ) -> Result<Vec<Loose>, AppError> {
     let n = bodies.len();
@@ -354,7 +416,7 @@ fn lay_out_loose(
     crate::workers::share(threads, || {
         while let Some((k, carry)) = next_part(&queue, &wake, &rest) {
             let (i, segment) = bodies[k];
-            let laid = lay_out_body(world, cut, i, segment, carry, tagged, earlier);
+            let laid = lay_out_body(world, cut, i, segment, carry, tagged, stores);
             let out = laid.as_ref().map_or(0, |l| l.carry.drop);
             if let Ok(mut slot) = results[k].lock() {
                 *slot = Some(laid);
@@ -395,6 +457,13 @@ struct Queue {
     left: usize,
 }
 
+/// Where a body part laid out before may be found: this process's store, the cache on disk.
+#[derive(Clone, Copy)]
+struct Stores<'a> {
+    earlier: &'a Laidout,
+    disk: Option<&'a Cache>,
+}
+
 /// Takes the ready part with the longest chain ahead of it (the earliest of equals), waiting
 /// while none is ready; `None` once every part has been started.
 fn next_part(queue: &Mutex<Queue>, wake: &Condvar, rest: &[usize]) -> Option<(usize, usize)> {
@@ -424,16 +493,33 @@ fn lay_out_body(
     segment: &Segment,
     carry: usize,
     tagged: bool,
-    earlier: &Laidout,
+    Stores { earlier, disk }: Stores<'_>,
 ) -> Result<Loose, AppError> {
     let name = format!("/part-{i:03}.typ");
     let prologue = |drop: usize| format!("{LOOSE_PROLOGUE}{}", Carry { carry, drop }.lines());
     let (source, map) = part_source(cut, segment, &prologue(0));
     // The part's number too: its locations are mixed with its number's key.
-    let id = typst::utils::hash128(&(&source, tagged, i));
+    let id = typst::utils::hash128(&(&source, tagged, i, world.fingerprint()));
+    if let Ok(mut used) = earlier.used.lock() {
+        used.insert(id);
+    }
     let known = earlier.parts.lock().ok().and_then(|parts| parts.get(&id).cloned());
+    // From the disk only a part that took the rows it was laid out with: a part's entry is
+    // keyed by its source, and the rows it takes are in its prologue, so they are.
+    let known = known.or_else(|| {
+        let entry = disk?.load(i, id)?;
+        let (carry, drop) = entry.carry;
+        let loose = Loose { pages: entry.pages, toc: entry.toc, index: entry.index, carry: Carry { carry, drop } };
+        if let (true, Ok(mut parts)) = (earlier.keep, earlier.parts.lock()) {
+            parts.insert(id, loose.clone());
+        }
+        Some(loose)
+    });
     let laid = match known {
-        Some(known) => known,
+        Some(known) => {
+            earlier.reused.fetch_add(1, Ordering::Relaxed);
+            known
+        }
         None => {
             let part = world.part(&name, source, map);
             let mut document = typeset::compile(&part)?;
@@ -461,6 +547,15 @@ fn lay_out_body(
                 }
             }
             let laid = settled(&document, keep, part_key(i), tagged, Carry { carry, drop });
+            if let Some(disk) = disk {
+                let entry = EntryRef {
+                    pages: &laid.pages,
+                    toc: &laid.toc,
+                    index: &laid.index,
+                    carry: (laid.carry.carry, laid.carry.drop),
+                };
+                disk.store(i, id, &entry);
+            }
             if let (true, Ok(mut parts)) = (earlier.keep, earlier.parts.lock()) {
                 parts.insert(id, laid.clone());
             }

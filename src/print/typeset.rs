@@ -30,6 +30,10 @@ pub const REQUIRED_FAMILIES: [&str; 3] = ["Noto Serif SC", "Noto Sans SC", "Libe
 pub struct Fonts {
     book: LazyHash<FontBook>,
     fonts: Vec<Font>,
+    /// Stands for the fonts' bytes in the key of a laid-out part (see [`YearbookWorld::fingerprint`]):
+    /// each file's name, length and time of change, and the embedded fonts' faces. Hashing
+    /// the 50 MB themselves would cost every build a read of all of them.
+    identity: u128,
 }
 
 impl Fonts {
@@ -83,7 +87,18 @@ impl Fonts {
         if !missing.is_empty() {
             return Err(AppError::Fonts { dir: dir.to_path_buf(), missing });
         }
-        Ok(Fonts { book, fonts })
+        let files: Vec<(String, u64, Option<std::time::SystemTime>)> = paths
+            .iter()
+            .map(|p| {
+                let meta = std::fs::metadata(p).ok();
+                let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                (name, meta.as_ref().map_or(0, std::fs::Metadata::len), meta.and_then(|m| m.modified().ok()))
+            })
+            .collect();
+        let faces: Vec<_> =
+            fonts.iter().map(|f| (f.info().family.as_str(), f.info().variant, f.data().len())).collect();
+        let identity = typst::utils::hash128(&(files, faces));
+        Ok(Fonts { book, fonts, identity })
     }
 
     /// Whether any bundled font has a glyph for `c` (spaces and controls count as printable).
@@ -119,6 +134,8 @@ pub struct YearbookWorld<'a> {
     lines: Option<LineMap>,
     /// Files that exist only in memory (attachments of the archive edition).
     virtual_files: HashMap<FileId, Bytes>,
+    /// See [`YearbookWorld::fingerprint`].
+    fingerprint: u128,
 }
 
 impl<'a> YearbookWorld<'a> {
@@ -130,10 +147,19 @@ impl<'a> YearbookWorld<'a> {
         date: Date,
         inputs: &[(&str, &str)],
     ) -> YearbookWorld<'a> {
+        let fingerprint = typst::utils::hash128(&(
+            env!("CARGO_PKG_VERSION"),
+            env!("YEARBOOK_COMMIT"),
+            fonts.identity,
+            (date.year, date.month, date.day),
+            inputs,
+            folder_contents(templates_dir),
+        ));
         let inputs: Dict = inputs.iter().map(|(k, v)| (Str::from(*k), v.into_value())).collect();
         let main = RootedPath::new(VirtualRoot::Project, VirtualPath::new("/main.typ").expect("a valid virtual path"))
             .intern();
         YearbookWorld {
+            fingerprint,
             library: LazyHash::new(Library::builder().with_inputs(inputs).build()),
             fonts,
             main,
@@ -163,6 +189,7 @@ impl<'a> YearbookWorld<'a> {
             today: self.today,
             cache: Arc::clone(&self.cache),
             virtual_files: self.virtual_files.clone(),
+            fingerprint: self.fingerprint,
             lines: Some(lines),
         }
     }
@@ -172,6 +199,20 @@ impl<'a> YearbookWorld<'a> {
     }
 
     /// The main source.
+    /// Everything a part's pages depend on besides its own source: the binary that lays it out,
+    /// the fonts, the date and inputs, and every file of the templates folder (the source
+    /// imports from there). Two parts of the same source and fingerprint lay out to the same
+    /// pages. The in-memory files (the archive edition's attachments) are not in it: only the
+    /// back matter reads them, and it is always laid out.
+    pub fn fingerprint(&self) -> u128 {
+        self.fingerprint
+    }
+
+    /// The fonts, in the order the compiler knows them by.
+    pub fn fonts(&self) -> &[Font] {
+        &self.fonts.fonts
+    }
+
     pub fn main_text(&self) -> &str {
         &self.main_text
     }
@@ -305,6 +346,29 @@ impl LineMap {
             line - self.header_lines + self.segment_line
         }
     }
+}
+
+/// Every file under `dir`, by its path there, with its bytes (a folder that cannot be read
+/// gives what could be: a part laid out from it is then laid out again, never reused wrongly).
+fn folder_contents(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            match entry.file_type() {
+                Ok(kind) if kind.is_dir() => folders.push(path),
+                Ok(_) => {
+                    let bytes = std::fs::read(&path).unwrap_or_default();
+                    files.push((path.strip_prefix(dir).unwrap_or(&path).to_path_buf(), bytes));
+                }
+                Err(_) => {}
+            }
+        }
+    }
+    files.sort();
+    files
 }
 
 /// Lays out the world. Warnings are errors: an unknown font family or a missing glyph must

@@ -89,6 +89,15 @@ pub(crate) fn own_templates(dir: &std::path::Path) {
     std::fs::write(&config, text.replace(&shipped, "templates = \"templates\"")).unwrap();
 }
 
+/// Typesets `dir` in parts always, cut small: the profiles every 3 cities, the tables every 60
+/// rows or so.
+pub(crate) fn cut_small(dir: &Path) {
+    let config = dir.join("yearbook.toml");
+    let settings = std::fs::read_to_string(&config).unwrap()
+        + "\n[typeset]\nparts = \"always\"\npart_rows = 60\npart_cities = 3\n";
+    std::fs::write(&config, settings).unwrap();
+}
+
 pub(crate) fn mini_city() -> String {
     std::fs::read_to_string(repo().join("tests/fixtures/mini/data/2025/testcity.toml")).unwrap()
 }

@@ -13,6 +13,7 @@ mod editions;
 mod export;
 mod invalid;
 mod landing;
+mod layout_cache;
 mod mail;
 mod parts;
 mod plans;

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::common::{project, project_of_cities, repo, run, text};
+use crate::common::{cut_small, project, project_of_cities, repo, run, text};
 use typst::foundations::{NativeElement, StyleChain};
 use typst::introspection::Introspector;
 use typst::layout::{Frame, FrameItem, Point};
@@ -77,15 +77,6 @@ fn kept_source(dir: &Path, lang: &str) -> String {
 /// A world of the kept source, with the project's templates and fonts.
 fn world_of<'a>(source: String, fonts: &'a Fonts, lang: &str) -> YearbookWorld<'a> {
     YearbookWorld::new(source, &repo().join("templates"), fonts, DATE, &[("lang", lang)])
-}
-
-/// Typesets `dir` in parts always, cut small: the profiles every 3 cities, the tables every 60
-/// rows or so.
-fn cut_small(dir: &Path) {
-    let config = dir.join("yearbook.toml");
-    let settings = std::fs::read_to_string(&config).unwrap()
-        + "\n[typeset]\nparts = \"always\"\npart_rows = 60\npart_cities = 3\n";
-    std::fs::write(&config, settings).unwrap();
 }
 
 /// The source as rendered, before the layout: the kept source without the rows it says were

@@ -216,3 +216,27 @@ fn a_templates_folder_moved_away_is_named_and_builds_nothing_until_it_is_back() 
     let xlsx = dir.path().join("dist/2025/yearbook-2025.xlsx");
     wait_for("a build once the templates are back", || workbook_holds(&xlsx, 59185.0));
 }
+
+/// A national book in watch: an edit lays out again only the parts that print the figure (the
+/// others are kept from the last build), and the edition is byte for byte a cold build's.
+#[test]
+fn an_edit_lays_out_only_its_parts_and_equals_a_cold_build() {
+    let dir = crate::common::project_of_cities(8);
+    crate::common::cut_small(dir.path());
+    let _watching = watch_built(dir.path());
+    let city = dir.path().join("data/2025/jinchang-1.toml");
+    let before = std::fs::read_to_string(&city).unwrap();
+    std::fs::write(&city, before.replacen("value = ", "value = 1", 1)).unwrap();
+    wait_for("the rebuild", || rebuilds(dir.path()) >= 2);
+    let log = std::fs::read_to_string(dir.path().join("watch.log")).unwrap();
+    let last = log.lines().rfind(|l| l.starts_with("rebuilt ")).unwrap();
+    let counts: Vec<usize> = last.split(['(', ' ']).filter_map(|w| w.parse().ok()).collect();
+    let (laid, parts) = (counts[0], counts[1]);
+    assert!(laid > 0 && laid < parts, "{last}");
+    drop(_watching);
+    let watched = std::fs::read(dir.path().join("dist/2025/yearbook-2025.pdf")).unwrap();
+    let cold = dir.path().join("cold");
+    let o = crate::common::run(&["build", "--quiet", "--out", &cold.display().to_string()], dir.path());
+    assert!(o.status.success(), "{}", crate::common::text(&o.stderr));
+    assert!(std::fs::read(cold.join("2025/yearbook-2025.pdf")).unwrap() == watched);
+}
