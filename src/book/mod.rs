@@ -388,6 +388,8 @@ pub struct Row {
 pub struct Cell {
     pub value: Num,
     pub other_year: Option<i64>,
+    /// The code of the source the figure comes from (S1 …), as its detail row gives it.
+    pub source: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -1070,7 +1072,7 @@ fn comparison(detail: &Table, chapter: usize, sector: &Text) -> Option<(Table, O
                     rows.iter().find(|r| r.city_id == *id).and_then(|r| {
                         // A plan is compared by its target.
                         let value = r.value.clone().or_else(|| r.target.clone())?;
-                        Some(Cell { value, other_year: r.other_year })
+                        Some(Cell { value, other_year: r.other_year, source: r.source.clone() })
                     })
                 })
                 .collect();

@@ -24,26 +24,124 @@ const HEADER_ROWS: u32 = 2;
 /// Excel's paper size code for A4.
 const A4: u8 = 9;
 
-fn number_format(decimals: u8) -> String {
-    if decimals == 0 { "#,##0".to_string() } else { format!("#,##0.{}", "0".repeat(usize::from(decimals))) }
+/// The number format that shows a figure as the book prints it: its decimals, and from 10 000 up
+/// its digits in groups of three set off by thin spaces (GB/T 8170 and GB/T 15835), four-digit
+/// figures ungrouped.
+///
+/// Why a format per figure: Excel's `,` in a format is the reader's locale separator (a comma
+/// in Chinese and English Windows), never a thin space, and it groups from 1 000. A thin space
+/// written as literal text between digit placeholders (`##" "##0`) does group, but only where
+/// the pattern puts it, and a threshold (`[>=10000]`) would take a section that Excel and
+/// LibreOffice sign differently for negative figures (LibreOffice drops the minus). So each cell
+/// gets the pattern of its own printed digits (the book's [`Num::int`]): the cell stays the
+/// number, and it reads as the book's figure in every locale.
+fn number_format(n: &Num) -> String {
+    let digits = digits_pattern(n);
+    // The book's minus is U+2212, not the hyphen a one-section format puts before a figure.
+    format!("{digits};\"\u{2212}\"{digits}")
 }
+
+/// The placeholders of a figure's printed digits, without sign: `##" "##0.0` for 12 345.6.
+fn digits_pattern(n: &Num) -> String {
+    // The printed integer part without its sign: digits and thin spaces.
+    let printed: Vec<char> = n.int.chars().filter(|c| c.is_ascii_digit() || *c == THIN_SPACE).collect();
+    let mut int = String::new();
+    for (i, c) in printed.iter().enumerate() {
+        match c {
+            &THIN_SPACE => int.push_str("\"\u{2009}\""),
+            // The last digit is `0`, so that a zero shows as 0.
+            _ if i + 1 == printed.len() => int.push('0'),
+            _ => int.push('#'),
+        }
+    }
+    if int.is_empty() {
+        int.push('0');
+    }
+    let frac = if n.decimals == 0 { String::new() } else { format!(".{}", "0".repeat(usize::from(n.decimals))) };
+    int + &frac
+}
+
+const THIN_SPACE: char = '\u{2009}';
+
+/// A number that labels rather than counts (a year, a page, a level): no grouping, and centred,
+/// so that it never runs into the text beside it ("2024S2" for 2024 and source S2).
+fn label_number() -> Format {
+    Format::new().set_num_format("0").set_align(FormatAlign::Center)
+}
+
+/// The contents sheet's name.
+const CONTENTS: &str = "目录 Contents";
 
 /// Display width in Excel character units: East Asian wide characters count two.
 fn display_width(s: &str) -> f64 {
     UnicodeWidthStr::width(s) as f64
 }
 
-struct Widths(Vec<f64>);
+/// Column widths sized by what the columns hold, and the row heights that wrapped cells need.
+///
+/// Why heights are written: LibreOffice does not measure rows again when it opens a workbook,
+/// so a wrapped note or header in a row of default height showed as its first line over the
+/// next row. The height is counted from the text's width, as the widths are.
+/// The width a text takes when set, in Excel's character units: a Latin letter is narrower than
+/// the digit the unit is measured by, a Chinese character takes two.
+fn set_width(s: &str) -> f64 {
+    s.chars().map(|c| if c.is_ascii() { 0.9 } else { display_width(c.encode_utf8(&mut [0; 4])) }).sum()
+}
+
+struct Widths {
+    cols: Vec<f64>,
+    /// The most a column may be widened to by its contents (its text wraps beyond).
+    caps: Vec<f64>,
+    /// Wrapped cells: row, column, text width.
+    wrapped: Vec<(u32, u16, f64)>,
+}
+
+/// The height of a row of one line, in points (Excel's default for its 11-point font).
+const LINE_HEIGHT: f64 = 15.0;
 
 impl Widths {
+    fn new(cols: usize) -> Widths {
+        Widths { cols: vec![0.0; cols], caps: vec![f64::INFINITY; cols], wrapped: Vec::new() }
+    }
     fn see(&mut self, col: u16, text: &str) {
         let w = display_width(text) + 2.0;
-        let slot = &mut self.0[usize::from(col)];
+        let slot = &mut self.cols[usize::from(col)];
         *slot = slot.max(w);
     }
+    /// A cell that wraps within its column (and widens it up to its cap).
+    fn see_wrapped(&mut self, row: u32, col: u16, text: &str) {
+        self.see(col, text);
+        self.wrapped.push((row, col, set_width(text)));
+    }
+    /// No wider than `w`, however long its texts.
+    fn cap(&mut self, col: u16, w: f64) {
+        self.caps[usize::from(col)] = w;
+    }
+    /// Exactly `w`, whatever its texts.
+    fn fix(&mut self, col: u16, w: f64) {
+        self.cols[usize::from(col)] = w;
+        self.caps[usize::from(col)] = w;
+    }
+    fn width(&self, col: u16, max: f64) -> f64 {
+        let c = usize::from(col);
+        self.cols[c].min(self.caps[c]).min(max)
+    }
     fn apply(&self, ws: &mut Worksheet, max: f64) -> Result<(), AppError> {
-        for (col, w) in self.0.iter().enumerate() {
-            ws.set_column_width(col as u16, w.min(max))?;
+        for col in 0..self.cols.len() as u16 {
+            ws.set_column_width(col, self.width(col, max))?;
+        }
+        let mut lines: std::collections::BTreeMap<u32, f64> = std::collections::BTreeMap::new();
+        for &(row, col, text) in &self.wrapped {
+            // A line holds a little less than the column: words break whole.
+            let room = (self.width(col, max) - 1.5).max(1.0);
+            let n = (text / room).ceil().max(1.0);
+            let slot = lines.entry(row).or_insert(1.0);
+            *slot = slot.max(n);
+        }
+        for (row, n) in lines {
+            if n > 1.0 {
+                ws.set_row_height(row, LINE_HEIGHT * n)?;
+            }
         }
         Ok(())
     }
@@ -146,16 +244,21 @@ pub fn workbook_of(book: &Book, selection: &Selection, pages: &TablePages) -> Re
                 table,
                 name: comparison_sheet_name(chapter),
                 rows: table.groups.iter().map(|g| g.rows.len()).sum(),
-                columns: COMPARISON_FIXED + city_columns(table).len() as u16,
+                columns: comparison_columns(city_columns(table).len()),
             });
         }
     }
-    contents_sheet(&mut wb, &sheets, pages, &header)?;
+    contents_sheet(&mut wb, selection, &sheets, pages, &header)?;
+    let mut charts = ChartData::default();
     for sheet in &sheets {
         match sheet.table.kind {
-            TableKind::Detail => sector_sheet(&mut wb, book, selection, sheet, &header)?,
+            TableKind::Detail => sector_sheet(&mut wb, book, selection, sheet, &header, &mut charts)?,
             TableKind::Comparison => comparison_sheet(&mut wb, book, sheet, &header)?,
         }
+    }
+    // After the tables, so that they keep their places; before the sources, which stay last.
+    if !charts.rows.is_empty() {
+        chart_data_sheet(&mut wb, &charts, &header)?;
     }
     sources_sheet(&mut wb, book, selection, &header)?;
     save(&mut wb)
@@ -222,32 +325,61 @@ fn made_on_unix(zip: &mut [u8]) -> Result<(), AppError> {
 /// The zip format's code for Unix as the system that made an entry.
 const UNIX: u8 = 3;
 
-/// Paper, orientation and scaling every sheet shares: A4 landscape, as wide as one page, the
-/// header rows on every printed page, only the table printed.
-fn print_setup(ws: &mut Worksheet, last_row: u32, last_col: u16) -> Result<(), AppError> {
+/// Paper, scaling and furniture every sheet shares: A4 landscape; at most two pages wide, since
+/// one page shrinks a sector's twenty columns to type nobody reads; the header rows (from `top`)
+/// on every page; only the columns a reader needs (to `last_col`: the technical columns after it
+/// stay on screen); the page number in the footer.
+fn print_setup(ws: &mut Worksheet, top: u32, last_row: u32, last_col: u16) -> Result<(), AppError> {
     ws.set_paper_size(A4);
     ws.set_landscape();
-    ws.set_print_fit_to_pages(1, 0);
-    ws.set_repeat_rows(0, HEADER_ROWS - 1)?;
-    ws.set_print_area(0, 0, last_row.max(HEADER_ROWS - 1), last_col)?;
+    ws.set_print_fit_to_pages(PRINT_PAGES_WIDE, 0);
+    ws.set_repeat_rows(top, top + HEADER_ROWS - 1)?;
+    ws.set_print_area(0, 0, last_row.max(top + HEADER_ROWS - 1), last_col)?;
+    ws.set_footer(FOOTER);
     Ok(())
 }
 
-/// Adds a sheet with its two header rows (Chinese, English) and returns it with the header widths.
+/// The most pages a sheet's width is printed on.
+const PRINT_PAGES_WIDE: u16 = 2;
+
+/// "Page 3 of 7", in both languages (`&P` the page, `&N` the count).
+const FOOTER: &str = "&C第 &P 页 共 &N 页 / Page &P of &N";
+
+/// A text for a page header or footer: `&` starts a code there, `&&` is the character.
+fn header_text(s: &str) -> String {
+    s.replace('&', "&&")
+}
+
+/// Header cells wrap, so a long header makes its column no wider than this (in characters).
+const HEADER_WIDTH: f64 = 14.0;
+
+/// The Note column: wide enough for a two-sentence note in a few wrapped lines.
+const NOTE_WIDTH: f64 = 40.0;
+
+/// The indicator columns (Chinese, English): longer names wrap.
+const ITEM_ZH_WIDTH: f64 = 26.0;
+const ITEM_EN_WIDTH: f64 = 36.0;
+
+/// Adds a sheet with its two header rows (Chinese, English) at `top` and returns it with the
+/// header widths.
 fn sheet_with_headers<'a>(
     wb: &'a mut Workbook,
     name: &str,
     cols: &[(&str, &str)],
     header: &Format,
+    top: u32,
 ) -> Result<(&'a mut Worksheet, Widths), AppError> {
     let ws = wb.add_worksheet();
     ws.set_name(name)?;
-    let mut widths = Widths(vec![0.0; cols.len()]);
+    let mut widths = Widths::new(cols.len());
     for (c, (zh, en)) in cols.iter().enumerate() {
-        ws.write_with_format(0, c as u16, *zh, header)?;
-        ws.write_with_format(1, c as u16, *en, header)?;
-        widths.see(c as u16, zh);
-        widths.see(c as u16, en);
+        ws.write_with_format(top, c as u16, *zh, header)?;
+        ws.write_with_format(top + 1, c as u16, *en, header)?;
+        for (r, h) in [(top, zh), (top + 1, en)] {
+            let slot = &mut widths.cols[c];
+            *slot = slot.max((display_width(h) + 2.0).min(HEADER_WIDTH));
+            widths.wrapped.push((r, c as u16, set_width(h)));
+        }
     }
     Ok((ws, widths))
 }
@@ -256,6 +388,7 @@ fn sheet_with_headers<'a>(
 /// workbook can be found in print and back.
 fn contents_sheet(
     wb: &mut Workbook,
+    selection: &Selection,
     sheets: &[TableSheet],
     pages: &TablePages,
     header: &Format,
@@ -272,11 +405,14 @@ fn contents_sheet(
         ("责任部门", "Department"),
         ("行数", "Rows"),
     ];
-    let (ws, mut widths) = sheet_with_headers(wb, "目录 Contents", &cols, header)?;
+    // A title row names the workbook (the edition, or a department's part of it): the first
+    // thing a department sees on opening the file it was sent.
+    let (ws, mut widths) = sheet_with_headers(wb, CONTENTS, &cols, header, 1)?;
+    ws.write_with_format(0, 0, &selection.title, &Format::new().set_bold().set_font_size(14))?;
+    ws.set_row_height(0, 24)?;
     let link = Format::new().set_font_color("#1F4E79").set_underline(rust_xlsxwriter::FormatUnderline::Single);
-    let integer = Format::new().set_num_format("0");
     for (i, s) in sheets.iter().enumerate() {
-        let r = HEADER_ROWS + i as u32;
+        let r = 1 + HEADER_ROWS + i as u32;
         let ch = s.chapter;
         let quoted = quote_sheet_name(&s.name);
         let number = format!("表{}", s.table.number);
@@ -289,12 +425,12 @@ fn contents_sheet(
         ws.write_url_with_options(r, 3, format!("internal:{quoted}!A1").as_str(), &s.name, "", Some(&link))?;
         ws.write_url_with_options(r, 4, format!("internal:{quoted}!{range}").as_str(), &range, "", Some(&link))?;
         if let Some(p) = pages.get(&s.table.number) {
-            ws.write_number_with_format(r, 5, p.printed as f64, &integer)?;
-            ws.write_number_with_format(r, 6, p.pdf as f64, &integer)?;
+            ws.write_number_with_format(r, 5, p.printed as f64, &label_number())?;
+            ws.write_number_with_format(r, 6, p.pdf as f64, &label_number())?;
         }
         ws.write(r, 7, &sector)?;
         ws.write(r, 8, &department)?;
-        ws.write_number_with_format(r, 9, s.rows as f64, &integer)?;
+        ws.write_number_with_format(r, 9, s.rows as f64, &label_number())?;
         for (c, text) in [(0, &number), (1, &s.table.title.zh), (2, &s.table.title.en), (3, &s.name), (4, &range)] {
             widths.see(c, text);
         }
@@ -302,20 +438,28 @@ fn contents_sheet(
         widths.see(8, &department);
     }
     widths.apply(ws, 60.0)?;
-    ws.set_freeze_panes(HEADER_ROWS, 1)?;
-    let last = (HEADER_ROWS + sheets.len() as u32).saturating_sub(1).max(HEADER_ROWS - 1);
-    ws.autofilter(HEADER_ROWS - 1, 0, last, (cols.len() - 1) as u16)?;
-    print_setup(ws, last, (cols.len() - 1) as u16)?;
+    // Rows only: a frozen column would cut the title row off at its edge.
+    ws.set_freeze_panes(1 + HEADER_ROWS, 0)?;
+    let last = 1 + HEADER_ROWS + sheets.len() as u32 - 1;
+    ws.autofilter(HEADER_ROWS, 0, last, (cols.len() - 1) as u16)?;
+    print_setup(ws, 1, last, (cols.len() - 1) as u16)?;
+    // Ten short columns: one page wide keeps the title row whole.
+    ws.set_print_fit_to_pages(1, 0);
     Ok(())
 }
 
 fn write_num(ws: &mut Worksheet, r: u32, c: u16, n: &Num, italic: bool) -> Result<(), AppError> {
-    let mut f = Format::new().set_num_format(number_format(n.decimals));
+    let mut f = Format::new().set_num_format(number_format(n));
     if italic || n.derived {
         f = f.set_italic();
     }
     ws.write_number_with_format(r, c, n.raw, &f)?;
     Ok(())
+}
+
+/// The first workbook column of a book column in a sector sheet.
+fn detail_column(col: Col) -> u16 {
+    Col::WORKBOOK.iter().take_while(|c| **c != col).map(|c| c.workbook_headers().len() as u16).sum()
 }
 
 fn sector_sheet(
@@ -324,10 +468,11 @@ fn sector_sheet(
     selection: &Selection,
     sheet: &TableSheet,
     header: &Format,
+    charts: &mut ChartData,
 ) -> Result<(), AppError> {
     let chapter = sheet.chapter;
     let headers: Vec<(&str, &str)> = Col::WORKBOOK.iter().flat_map(|c| c.workbook_headers().iter().copied()).collect();
-    let (ws, mut widths) = sheet_with_headers(wb, &sheet.name, &headers, header)?;
+    let (ws, mut widths) = sheet_with_headers(wb, &sheet.name, &headers, header, 0)?;
     let table = format!("表{}", chapter.detail.number);
     let mut r = HEADER_ROWS;
     // The ids of the rows above at each level, for the parent column.
@@ -343,26 +488,58 @@ fn sector_sheet(
         ancestors.push(&row.indicator_id);
         r += 1;
     }
+    // Notes wrap in a wide column, whatever the widest note of this sheet: a narrow one showed a
+    // two-sentence note as its first three characters. Long names wrap too, so that the columns
+    // a reader needs fit two printed pages.
+    let note = detail_column(Col::Note);
+    widths.fix(note, NOTE_WIDTH);
+    let item = detail_column(Col::Item);
+    widths.cap(item, ITEM_ZH_WIDTH);
+    widths.cap(item + 1, ITEM_EN_WIDTH);
     widths.apply(ws, 48.0)?;
     let last_row = r.saturating_sub(1).max(HEADER_ROWS - 1);
     let last_col = (headers.len() - 1) as u16;
     // City and both indicator names stay in view while scrolling right.
     ws.set_freeze_panes(HEADER_ROWS, 3)?;
     ws.autofilter(HEADER_ROWS - 1, 0, last_row, last_col)?;
-    print_setup(ws, last_row, last_col)?;
-    ws.set_header(format!("&L{} {}&R{} {}", chapter.name.zh, chapter.name.en, book.title.zh, book.year));
-    completion_chart(ws, &sheet.name, chapter, selection, last_col + 2)?;
+    // Printed up to the notes: the table number, id, level and parent id after them are for
+    // sorting and filtering on screen.
+    print_setup(ws, 0, last_row, note)?;
+    // The second printed page of a row names its city and indicator again.
+    ws.set_repeat_columns(0, item + 1)?;
+    ws.set_header(format!(
+        "&L{} {}&R{} {}",
+        header_text(&chapter.name.zh),
+        header_text(&chapter.name.en),
+        header_text(&book.title.zh),
+        book.year
+    ));
+    completion_chart(ws, charts, chapter, selection, last_col + 2)?;
     Ok(())
 }
 
-/// The book's completion chart as a native Excel chart, beside the table: its data in two
-/// columns from `first_col` (the chart refers to cells, which also makes it editable), the
-/// chart under them. The book decides whether a chapter has a chart ([`BookChart::of`]): the
-/// edition's workbook draws exactly the book's chart, and a one-city workbook the chart that
-/// rule gives for that city's rows.
+/// The sheet that holds the charts' data, hidden.
+const CHART_DATA: &str = "图表数据 Chart data";
+
+/// The bars of every chart in the workbook, one row each, for the hidden [`CHART_DATA`] sheet.
+///
+/// Why a sheet of their own: beside the table, the bars sat in the rows of the first cities, and
+/// a filter on the City column hid them, so a chart went blank exactly when a user filtered to
+/// its city. On a sheet nobody filters (and with hidden cells plotted) a chart always shows.
+#[derive(Default)]
+struct ChartData {
+    /// Chart title, label, rate.
+    rows: Vec<(String, String, f64)>,
+}
+
+/// The book's completion chart as a native Excel chart, beside the table; its bars on the
+/// [`CHART_DATA`] sheet (the chart refers to cells there, which also makes it editable). The book
+/// decides whether a chapter has a chart ([`BookChart::of`]): the edition's workbook draws
+/// exactly the book's chart, and a one-city workbook the chart that rule gives for that city's
+/// rows.
 fn completion_chart(
     ws: &mut Worksheet,
-    sheet: &str,
+    data: &mut ChartData,
     chapter: &Chapter,
     selection: &Selection,
     first_col: u16,
@@ -381,42 +558,59 @@ fn completion_chart(
     };
     let Some(chart) = chart else { return Ok(()) };
     let bars = &chart.bars;
-    let bold = Format::new().set_bold();
     let title = Text {
         zh: format!("{}目标任务完成率", chapter.name.zh),
         en: format!("Target completion: {}", chapter.name.en),
     };
-    ws.write_with_format(0, first_col, format!("图表数据：{}", title.zh), &bold)?;
-    ws.write_with_format(1, first_col, format!("Chart data: {}", title.en), &bold)?;
-    let rate = Format::new().set_num_format("0.00");
-    let mut widths = 0.0f64;
-    for (i, bar) in bars.iter().enumerate() {
-        let r = HEADER_ROWS + i as u32;
+    let title = format!("{} / {}", title.zh, title.en);
+    let first = HEADER_ROWS + data.rows.len() as u32;
+    for bar in bars {
         // A chart of one city names it once, in the book's title; here every label says it.
         let label = match bar.city.as_ref().or(chart.city.as_ref()) {
             Some(city) => format!("{}（{}）{} ({})", bar.label.zh, city.zh, bar.label.en, city.en),
             None => format!("{} {}", bar.label.zh, bar.label.en),
         };
-        widths = widths.max(display_width(&label) + 2.0);
-        ws.write(r, first_col, &label)?;
-        // A rate as the book prints it, not Excel's General format.
-        ws.write_number_with_format(r, first_col + 1, bar.value, &rate)?;
+        data.rows.push((title.clone(), label, bar.value));
     }
-    ws.set_column_width(first_col, widths.min(60.0))?;
-    let last = HEADER_ROWS + bars.len() as u32 - 1;
+    let last = HEADER_ROWS + data.rows.len() as u32 - 1;
     let mut chart = Chart::new(ChartType::Bar);
     chart
         .add_series()
-        .set_categories((sheet, HEADER_ROWS, first_col, last, first_col))
-        .set_values((sheet, HEADER_ROWS, first_col + 1, last, first_col + 1))
+        .set_categories((CHART_DATA, first, 1, last, 1))
+        .set_values((CHART_DATA, first, 2, last, 2))
         .set_name("完成率（%）Completion (%)");
-    chart.title().set_name(&format!("{} / {}", title.zh, title.en));
+    chart.title().set_name(&title);
     chart.x_axis().set_name("完成率（%）Completion (%)");
     // Bars read top to bottom in the order of the rows, as in the book.
     chart.y_axis().set_reverse();
     chart.legend().set_hidden();
+    // A filter on the data sheet, should someone show and filter it, still leaves every bar.
+    chart.show_hidden_data();
     chart.set_width(720).set_height(120 + 28 * bars.len() as u32);
-    ws.insert_chart(last + 2, first_col, &chart)?;
+    ws.insert_chart(HEADER_ROWS, first_col, &chart)?;
+    Ok(())
+}
+
+/// The hidden sheet of the charts' bars: chart, label, rate.
+fn chart_data_sheet(wb: &mut Workbook, data: &ChartData, header: &Format) -> Result<(), AppError> {
+    let cols = [("图表", "Chart"), ("项目", "Bar"), ("完成率（%）", "Completion (%)")];
+    let (ws, mut widths) = sheet_with_headers(wb, CHART_DATA, &cols, header, 0)?;
+    // A rate as the book prints it, not Excel's General format.
+    let rate = Format::new().set_num_format("0.00");
+    for (i, (chart, label, value)) in data.rows.iter().enumerate() {
+        let r = HEADER_ROWS + i as u32;
+        ws.write(r, 0, chart)?;
+        ws.write(r, 1, label)?;
+        ws.write_number_with_format(r, 2, *value, &rate)?;
+        widths.see(0, chart);
+        widths.see(1, label);
+    }
+    widths.apply(ws, 60.0)?;
+    let last = HEADER_ROWS + data.rows.len() as u32 - 1;
+    ws.set_freeze_panes(HEADER_ROWS, 0)?;
+    ws.autofilter(HEADER_ROWS - 1, 0, last, 2)?;
+    print_setup(ws, 0, last, 2)?;
+    ws.set_hidden(true);
     Ok(())
 }
 
@@ -428,41 +622,73 @@ struct Cell<'a> {
     parent: Option<&'a str>,
 }
 
-/// Fixed columns of a comparison sheet: table, indicator (zh, en), unit (zh, en), id.
-const COMPARISON_FIXED: u16 = 6;
+/// Fixed columns of a comparison sheet before the cities: table, indicator (zh, en), unit (zh, en).
+/// The indicator id comes after the cities, outside the printed columns.
+const COMPARISON_FIXED: u16 = 5;
+
+/// Columns per city in a comparison sheet: value, reference year, source.
+const PER_CITY: u16 = 3;
 
 /// The city columns of a comparison table: header and position in each row's cells.
 fn city_columns(table: &Table) -> Vec<(&Text, usize)> {
     table.columns.iter().filter(|c| c.key == Col::CityValue).filter_map(|c| c.cell.map(|i| (&c.header, i))).collect()
 }
 
-/// A comparison table: one row per indicator, one column per city.
+/// All columns of a comparison sheet with `cities` cities.
+fn comparison_columns(cities: usize) -> u16 {
+    COMPARISON_FIXED + PER_CITY * cities as u16 + 1
+}
+
+/// A comparison table: one row per indicator, for each city its value, the year the value
+/// refers to and its source. As in print ("23 / 2024"), a value of another year than the
+/// edition's shows that year in its cell, and the cell stays a number.
 fn comparison_sheet(wb: &mut Workbook, book: &Book, sheet: &TableSheet, header: &Format) -> Result<(), AppError> {
     let table = sheet.table;
     let cities = city_columns(table);
+    let city_headers: Vec<[(String, String); 3]> = cities
+        .iter()
+        .map(|(t, _)| {
+            [
+                (t.zh.clone(), t.en.clone()),
+                (format!("{} 年份", t.zh), format!("{}: year", t.en)),
+                (format!("{} 来源", t.zh), format!("{}: source", t.en)),
+            ]
+        })
+        .collect();
     let mut cols: Vec<(&str, &str)> = vec![
         ("表号", "Table"),
         ("指标", "Indicator"),
         ("指标（英文）", "Indicator (English)"),
         ("单位", "Unit"),
         ("单位（英文）", "Unit (English)"),
-        ("指标代码", "Indicator id"),
     ];
-    cols.extend(cities.iter().map(|(t, _)| (t.zh.as_str(), t.en.as_str())));
-    let (ws, mut widths) = sheet_with_headers(wb, &sheet.name, &cols, header)?;
+    cols.extend(city_headers.iter().flatten().map(|(zh, en)| (zh.as_str(), en.as_str())));
+    cols.push(("指标代码", "Indicator id"));
+    let id_col = (cols.len() - 1) as u16;
+    let (ws, mut widths) = sheet_with_headers(wb, &sheet.name, &cols, header, 0)?;
     let number = format!("表{}", table.number);
+    let edition = i64::from(book.year);
     let mut r = HEADER_ROWS;
     for row in table.groups.iter().flat_map(|g| &g.rows) {
-        let texts = [&number, &row.name.zh, &row.name.en, &row.unit.zh, &row.unit.en, &row.indicator_id];
+        let wrap = Format::new().set_text_wrap();
+        let texts = [&number, &row.name.zh, &row.name.en, &row.unit.zh, &row.unit.en];
         for (c, text) in texts.into_iter().enumerate() {
-            ws.write(r, c as u16, text)?;
-            widths.see(c as u16, text);
+            let c = c as u16;
+            if c == 1 || c == 2 {
+                ws.write_with_format(r, c, text, &wrap)?;
+                widths.see_wrapped(r, c, text);
+            } else {
+                ws.write(r, c, text)?;
+                widths.see(c, text);
+            }
         }
+        ws.write(r, id_col, &row.indicator_id)?;
+        widths.see(id_col, &row.indicator_id);
         for (k, (_, i)) in cities.iter().enumerate() {
             if let Some(Some(cell)) = row.cells.get(*i) {
                 let n = &cell.value;
-                let c = COMPARISON_FIXED + k as u16;
-                // The qualifier shows as in print (`>1,200`) and the cell stays a number.
+                let c = COMPARISON_FIXED + PER_CITY * k as u16;
+                // The qualifier shows as in print (`>1 200`) and the cell stays a number.
                 let prefix = match n.qualifier {
                     Some(crate::model::Qualifier::Over) => "\">\"",
                     Some(crate::model::Qualifier::AtLeast) => "\"≥\"",
@@ -470,47 +696,65 @@ fn comparison_sheet(wb: &mut Workbook, book: &Book, sheet: &TableSheet, header: 
                     Some(crate::model::Qualifier::Nearly) => "\"<\"",
                     None => "",
                 };
-                let mut f = Format::new().set_num_format(format!("{prefix}{}", number_format(n.decimals)));
+                let year = cell.other_year.map(|y| format!("\" / {y}\"")).unwrap_or_default();
+                let digits = digits_pattern(n);
+                let mut f =
+                    Format::new().set_num_format(format!("{prefix}{digits}{year};{prefix}\"\u{2212}\"{digits}{year}"));
                 if n.derived {
                     f = f.set_italic();
                 }
                 ws.write_number_with_format(r, c, n.raw, &f)?;
-                widths.see(c, &n.text());
+                let shown = match cell.other_year {
+                    Some(y) => format!("{} / {y}", n.text()),
+                    None => n.text(),
+                };
+                widths.see(c, &shown);
+                ws.write_number_with_format(r, c + 1, cell.other_year.unwrap_or(edition) as f64, &label_number())?;
+                widths.see(c + 1, "2024");
+                ws.write_with_format(r, c + 2, &cell.source, &Format::new().set_indent(1))?;
+                widths.see(c + 2, &cell.source);
             }
         }
         r += 1;
     }
+    widths.cap(1, ITEM_ZH_WIDTH);
+    widths.cap(2, ITEM_EN_WIDTH);
     widths.apply(ws, 48.0)?;
     let (last_row, last_col) = (r.saturating_sub(1).max(HEADER_ROWS - 1), (cols.len() - 1) as u16);
     ws.set_freeze_panes(HEADER_ROWS, 3)?;
     ws.autofilter(HEADER_ROWS - 1, 0, last_row, last_col)?;
-    print_setup(ws, last_row, last_col)?;
-    ws.set_header(format!("&L{} {}&R{} {}", table.title.zh, table.title.en, book.title.zh, book.year));
+    // Printed without the indicator id, the last column.
+    print_setup(ws, 0, last_row, id_col - 1)?;
+    ws.set_repeat_columns(1, 2)?;
+    ws.set_header(format!(
+        "&L{} {}&R{} {}",
+        header_text(&table.title.zh),
+        header_text(&table.title.en),
+        header_text(&book.title.zh),
+        book.year
+    ));
     Ok(())
 }
 
 /// The cell(s) of one workbook column for one row, starting at column `c`.
 fn write_cell(ws: &mut Worksheet, r: u32, c: u16, col: Col, cell: &Cell, widths: &mut Widths) -> Result<(), AppError> {
     let row = cell.row;
+    // Text is set off from a number on its left by an indent: "2 400 是 yes", never "2400是 yes".
+    let padded = Format::new().set_indent(1);
     let text = |ws: &mut Worksheet, widths: &mut Widths, c: u16, s: &str, format: Option<&Format>| {
-        match format {
-            Some(f) => ws.write_with_format(r, c, s, f).map(|_| ()),
-            None => ws.write(r, c, s).map(|_| ()),
-        }
-        .map(|()| widths.see(c, s))
+        ws.write_with_format(r, c, s, format.unwrap_or(&padded)).map(|_| widths.see(c, s))
     };
     match col {
         // A comparison's city columns have a sheet of their own; here the city is the row's.
         Col::City | Col::CityValue => text(ws, widths, c, &format!("{} {}", row.city.zh, row.city.en), None)?,
         Col::Item => {
-            // Parts are indented; the indent is counted in the width.
-            let indent = Format::new().set_indent(2);
-            let f = (row.level > 0).then_some(&indent);
-            text(ws, widths, c, &row.name.zh, f)?;
-            text(ws, widths, c + 1, &row.name.en, f)?;
-            if row.level > 0 {
-                widths.see(c, &format!("    {}", row.name.zh));
-                widths.see(c + 1, &format!("    {}", row.name.en));
+            // Parts are indented; the indent is counted in the width. A name longer than the
+            // column wraps rather than being cut off by the next cell.
+            let f = if row.level > 0 { Format::new().set_indent(2) } else { Format::new() }.set_text_wrap();
+            let indent = if row.level > 0 { "    " } else { "" };
+            for (c, name) in [(c, &row.name.zh), (c + 1, &row.name.en)] {
+                ws.write_with_format(r, c, name, &f)?;
+                widths.see_wrapped(r, c, &format!("{indent}{name}"));
             }
         }
         Col::Unit => {
@@ -572,26 +816,28 @@ fn write_cell(ws: &mut Worksheet, r: u32, c: u16, col: Col, cell: &Cell, widths:
         Col::Change => {
             if let (Some(n), Some(unit)) = (&row.change, row.change_unit) {
                 let fmt = match unit {
-                    ChangeUnit::Points => format!("+{0};−{0}", number_format(n.decimals)) + " \"pp\"",
-                    ChangeUnit::Percent => "+0.0\"%\";−0.0\"%\"".to_string(),
+                    ChangeUnit::Points => format!("+{0}\" pp\";\"\u{2212}\"{0}\" pp\"", digits_pattern(n)),
+                    ChangeUnit::Percent => "+0.0\"%\";\"\u{2212}\"0.0\"%\"".to_string(),
                 };
                 ws.write_number_with_format(r, c, n.raw, &Format::new().set_num_format(fmt).set_italic())?;
             }
         }
         // A year is a label, not a quantity: no digit grouping.
         Col::Year => {
-            ws.write_number_with_format(r, c, row.reference_year as f64, &Format::new().set_num_format("0"))?;
+            ws.write_number_with_format(r, c, row.reference_year as f64, &label_number())?;
         }
         Col::Source => text(ws, widths, c, &row.source, None)?,
         Col::Note => {
             if let Some(n) = &row.note {
-                text(ws, widths, c, &format!("{} / {}", n.zh, n.en), None)?;
+                let note = format!("{} / {}", n.zh, n.en);
+                ws.write_with_format(r, c, &note, &Format::new().set_text_wrap())?;
+                widths.see_wrapped(r, c, &note);
             }
         }
         Col::Table => text(ws, widths, c, cell.table, None)?,
         Col::Id => text(ws, widths, c, &row.indicator_id, None)?,
         Col::Level => {
-            ws.write_number_with_format(r, c, row.level as f64, &Format::new().set_num_format("0"))?;
+            ws.write_number_with_format(r, c, row.level as f64, &label_number())?;
         }
         Col::Parent => {
             if let Some(p) = cell.parent {
@@ -614,7 +860,7 @@ fn sources_sheet(wb: &mut Workbook, book: &Book, selection: &Selection, header: 
         ("网址", "Address"),
         ("存档文件", "Archived text"),
     ];
-    let (ws, mut widths) = sheet_with_headers(wb, "资料来源 Sources", &cols, header)?;
+    let (ws, mut widths) = sheet_with_headers(wb, "资料来源 Sources", &cols, header, 0)?;
     // The edition lists every source (alternatives' too); a part of it only the sources its
     // rows cite, under the edition's codes so that they match the printed book.
     let whole = selection.city.is_none() && selection.chapters.len() == book.chapters.len();
@@ -643,7 +889,7 @@ fn sources_sheet(wb: &mut Workbook, book: &Book, selection: &Selection, header: 
     ws.set_freeze_panes(HEADER_ROWS, 0)?;
     let last = (HEADER_ROWS + sources.len() as u32).saturating_sub(1).max(HEADER_ROWS - 1);
     ws.autofilter(HEADER_ROWS - 1, 0, last, (cols.len() - 1) as u16)?;
-    print_setup(ws, last, (cols.len() - 1) as u16)?;
+    print_setup(ws, 0, last, (cols.len() - 1) as u16)?;
     Ok(())
 }
 
@@ -708,8 +954,15 @@ mod tests {
     }
 
     #[test]
-    fn formats_keep_decimals() {
-        assert_eq!(number_format(0), "#,##0");
-        assert_eq!(number_format(2), "#,##0.00");
+    fn formats_keep_the_books_decimals_and_digit_groups() {
+        let f = |raw: f64, decimals: u8| number_format(&Num::new(raw, decimals));
+        assert_eq!(f(0.0, 0), "0;\"−\"0");
+        assert_eq!(f(3.54, 2), "0.00;\"−\"0.00");
+        // Four digits ungrouped, as GB/T 8170 prints them; from five, thin spaces.
+        assert_eq!(f(3217.0, 0), "###0;\"−\"###0");
+        assert_eq!(f(59178.0, 0), "##\"\u{2009}\"##0;\"−\"##\"\u{2009}\"##0");
+        assert_eq!(f(-1234567.5, 1), "#\" \"###\" \"##0.0;\"−\"#\" \"###\" \"##0.0".replace(' ', "\u{2009}"));
+        // Rounded as printed: 9 999.6 prints as 10 000.
+        assert_eq!(f(9999.6, 0), "##\"\u{2009}\"##0;\"−\"##\"\u{2009}\"##0");
     }
 }

@@ -26,3 +26,4 @@ mod snapshots;
 mod trace;
 mod watch;
 mod web;
+mod workbook;
