@@ -109,7 +109,7 @@ impl Col {
             Col::Item => &[("指标", "Indicator"), ("指标（英文）", "Indicator (English)")],
             Col::Unit => &[("单位", "Unit"), ("单位（英文）", "Unit (English)")],
             Col::Value => &[("数值", "Value")],
-            Col::Status => &[("性质（计划/进度/完成）", "Status (planned/progress/result)")],
+            Col::Status => &[("性质（计划/进度/完成）", "Status (planned / progress / result)")],
             Col::Qualifier => &[("限定", "Qualifier")],
             Col::Target => &[("目标", "Target")],
             Col::TargetDerived => &[("目标为推算", "Target derived")],

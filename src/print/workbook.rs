@@ -329,10 +329,19 @@ const UNIX: u8 = 3;
 /// one page shrinks a sector's twenty columns to type nobody reads; the header rows (from `top`)
 /// on every page; only the columns a reader needs (to `last_col`: the technical columns after it
 /// stay on screen); the page number in the footer.
-fn print_setup(ws: &mut Worksheet, top: u32, last_row: u32, last_col: u16) -> Result<(), AppError> {
+/// A sheet whose printed columns come to no more than [`ONE_PAGE_WIDE`] prints one page wide.
+fn print_setup(
+    ws: &mut Worksheet,
+    widths: &Widths,
+    max: f64,
+    top: u32,
+    last_row: u32,
+    last_col: u16,
+) -> Result<(), AppError> {
     ws.set_paper_size(A4);
     ws.set_landscape();
-    ws.set_print_fit_to_pages(PRINT_PAGES_WIDE, 0);
+    let printed: f64 = (0..=last_col).map(|c| widths.width(c, max)).sum();
+    ws.set_print_fit_to_pages(if printed <= ONE_PAGE_WIDE { 1 } else { PRINT_PAGES_WIDE }, 0);
     ws.set_repeat_rows(top, top + HEADER_ROWS - 1)?;
     ws.set_print_area(0, 0, last_row.max(top + HEADER_ROWS - 1), last_col)?;
     ws.set_footer(FOOTER);
@@ -341,6 +350,10 @@ fn print_setup(ws: &mut Worksheet, top: u32, last_row: u32, last_col: u16) -> Re
 
 /// The most pages a sheet's width is printed on.
 const PRINT_PAGES_WIDE: u16 = 2;
+
+/// The widest a sheet's printed columns may be to print one page wide, in character units: about
+/// 1.2 times what A4 landscape holds at full size, so at 80 % or more.
+const ONE_PAGE_WIDE: f64 = 165.0;
 
 /// "Page 3 of 7", in both languages (`&P` the page, `&N` the count).
 const FOOTER: &str = "&C第 &P 页 共 &N 页 / Page &P of &N";
@@ -442,7 +455,7 @@ fn contents_sheet(
     ws.set_freeze_panes(1 + HEADER_ROWS, 0)?;
     let last = 1 + HEADER_ROWS + sheets.len() as u32 - 1;
     ws.autofilter(HEADER_ROWS, 0, last, (cols.len() - 1) as u16)?;
-    print_setup(ws, 1, last, (cols.len() - 1) as u16)?;
+    print_setup(ws, &widths, 60.0, 1, last, (cols.len() - 1) as u16)?;
     // Ten short columns: one page wide keeps the title row whole.
     ws.set_print_fit_to_pages(1, 0);
     Ok(())
@@ -504,7 +517,7 @@ fn sector_sheet(
     ws.autofilter(HEADER_ROWS - 1, 0, last_row, last_col)?;
     // Printed up to the notes: the table number, id, level and parent id after them are for
     // sorting and filtering on screen.
-    print_setup(ws, 0, last_row, note)?;
+    print_setup(ws, &widths, 48.0, 0, last_row, note)?;
     // The second printed page of a row names its city and indicator again.
     ws.set_repeat_columns(0, item + 1)?;
     ws.set_header(format!(
@@ -609,7 +622,7 @@ fn chart_data_sheet(wb: &mut Workbook, data: &ChartData, header: &Format) -> Res
     let last = HEADER_ROWS + data.rows.len() as u32 - 1;
     ws.set_freeze_panes(HEADER_ROWS, 0)?;
     ws.autofilter(HEADER_ROWS - 1, 0, last, 2)?;
-    print_setup(ws, 0, last, 2)?;
+    print_setup(ws, &widths, 60.0, 0, last, 2)?;
     ws.set_hidden(true);
     Ok(())
 }
@@ -724,7 +737,7 @@ fn comparison_sheet(wb: &mut Workbook, book: &Book, sheet: &TableSheet, header: 
     ws.set_freeze_panes(HEADER_ROWS, 3)?;
     ws.autofilter(HEADER_ROWS - 1, 0, last_row, last_col)?;
     // Printed without the indicator id, the last column.
-    print_setup(ws, 0, last_row, id_col - 1)?;
+    print_setup(ws, &widths, 48.0, 0, last_row, id_col - 1)?;
     ws.set_repeat_columns(1, 2)?;
     ws.set_header(format!(
         "&L{} {}&R{} {}",
@@ -889,7 +902,7 @@ fn sources_sheet(wb: &mut Workbook, book: &Book, selection: &Selection, header: 
     ws.set_freeze_panes(HEADER_ROWS, 0)?;
     let last = (HEADER_ROWS + sources.len() as u32).saturating_sub(1).max(HEADER_ROWS - 1);
     ws.autofilter(HEADER_ROWS - 1, 0, last, (cols.len() - 1) as u16)?;
-    print_setup(ws, 0, last, (cols.len() - 1) as u16)?;
+    print_setup(ws, &widths, 70.0, 0, last, (cols.len() - 1) as u16)?;
     Ok(())
 }
 

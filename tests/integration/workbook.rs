@@ -278,6 +278,8 @@ fn printed_sheets_leave_out_the_technical_columns_on_two_pages_wide_with_page_nu
             assert_eq!(id, header.len() - 1, "the id is the comparison's last column");
             let last = reference(0, id - 1).trim_end_matches('1').to_string();
             assert!(area.contains(&format!(":${last}$")), "{}: print area {area}", s.name);
+            // Two cities' columns fit one page at a readable size: not split over two.
+            assert_eq!(wide, 1, "{}", s.name);
         }
     }
     assert!(sectors >= 3);
