@@ -13,7 +13,9 @@ use rust_xlsxwriter::{
 };
 use unicode_width::UnicodeWidthStr;
 
-use crate::book::{Bar, Book, ChangeUnit, Chapter, Chart as BookChart, Col, Num, Row, Table, TableKind};
+use crate::book::{
+    Bar, Book, Cell as BookCell, ChangeUnit, Chapter, Chart as BookChart, Col, Num, Row, Table, TableKind,
+};
 use crate::error::AppError;
 use crate::model::Text;
 use crate::print::typeset::TablePages;
@@ -85,7 +87,7 @@ fn display_width(s: &str) -> f64 {
 /// The width a text takes when set, in Excel's character units: a Latin letter is narrower than
 /// the digit the unit is measured by, a Chinese character takes two.
 fn set_width(s: &str) -> f64 {
-    s.chars().map(|c| if c.is_ascii() { 0.9 } else { display_width(c.encode_utf8(&mut [0; 4])) }).sum()
+    s.chars().map(|c| if c.is_ascii() { 0.85 } else { display_width(c.encode_utf8(&mut [0; 4])) }).sum()
 }
 
 struct Widths {
@@ -243,8 +245,8 @@ pub fn workbook_of(book: &Book, selection: &Selection, pages: &TablePages) -> Re
                 chapter,
                 table,
                 name: comparison_sheet_name(chapter),
-                rows: table.groups.iter().map(|g| g.rows.len()).sum(),
-                columns: comparison_columns(city_columns(table).len()),
+                rows: comparison_shape(table).0,
+                columns: comparison_shape(table).1,
             });
         }
     }
@@ -647,27 +649,53 @@ fn city_columns(table: &Table) -> Vec<(&Text, usize)> {
     table.columns.iter().filter(|c| c.key == Col::CityValue).filter_map(|c| c.cell.map(|i| (&c.header, i))).collect()
 }
 
-/// All columns of a comparison sheet with `cities` cities.
-fn comparison_columns(cities: usize) -> u16 {
-    COMPARISON_FIXED + PER_CITY * cities as u16 + 1
+/// Whether a comparison of `cities` cities lists them as rows under each indicator rather than
+/// as columns: past the cities the book prints side by side, as the book does, so that the sheet
+/// prints on two pages wide and a filter on the City column picks one city's figures.
+fn long_comparison(cities: usize) -> bool {
+    cities > crate::book::COMPARISON_CITY_COLUMNS
 }
 
-/// A comparison table: one row per indicator, for each city its value, the year the value
-/// refers to and its source. As in print ("23 / 2024"), a value of another year than the
-/// edition's shows that year in its cell, and the cell stays a number.
+/// The rows and columns of a comparison sheet.
+fn comparison_shape(table: &Table) -> (usize, u16) {
+    let cities = city_columns(table);
+    let indicators = || table.groups.iter().flat_map(|g| &g.rows);
+    if long_comparison(cities.len()) {
+        let figures =
+            indicators().map(|r| cities.iter().filter(|(_, i)| matches!(r.cells.get(*i), Some(Some(_)))).count());
+        // City, then value, year and source, then the id.
+        (figures.sum(), COMPARISON_FIXED + 1 + PER_CITY + 1)
+    } else {
+        (indicators().count(), COMPARISON_FIXED + PER_CITY * cities.len() as u16 + 1)
+    }
+}
+
+/// A comparison table: for each indicator and city, the value, the year the value refers to and
+/// its source; the cities as columns, or as rows past [`long_comparison`]. As in print
+/// ("23 / 2024"), a value of another year than the edition's shows that year in its cell, and
+/// the cell stays a number.
 fn comparison_sheet(wb: &mut Workbook, book: &Book, sheet: &TableSheet, header: &Format) -> Result<(), AppError> {
     let table = sheet.table;
     let cities = city_columns(table);
-    let city_headers: Vec<[(String, String); 3]> = cities
-        .iter()
-        .map(|(t, _)| {
-            [
-                (t.zh.clone(), t.en.clone()),
-                (format!("{} 年份", t.zh), format!("{}: year", t.en)),
-                (format!("{} 来源", t.zh), format!("{}: source", t.en)),
-            ]
-        })
-        .collect();
+    let long = long_comparison(cities.len());
+    let city_headers: Vec<[(String, String); 3]> = if long {
+        vec![[
+            ("数值".into(), "Value".into()),
+            ("数据年份".into(), "Reference year".into()),
+            ("资料来源".into(), "Source".into()),
+        ]]
+    } else {
+        cities
+            .iter()
+            .map(|(t, _)| {
+                [
+                    (t.zh.clone(), t.en.clone()),
+                    (format!("{} 年份", t.zh), format!("{}: year", t.en)),
+                    (format!("{} 来源", t.zh), format!("{}: source", t.en)),
+                ]
+            })
+            .collect()
+    };
     let mut cols: Vec<(&str, &str)> = vec![
         ("表号", "Table"),
         ("指标", "Indicator"),
@@ -675,15 +703,20 @@ fn comparison_sheet(wb: &mut Workbook, book: &Book, sheet: &TableSheet, header: 
         ("单位", "Unit"),
         ("单位（英文）", "Unit (English)"),
     ];
+    if long {
+        cols.push(("城市", "City"));
+    }
     cols.extend(city_headers.iter().flatten().map(|(zh, en)| (zh.as_str(), en.as_str())));
     cols.push(("指标代码", "Indicator id"));
     let id_col = (cols.len() - 1) as u16;
+    let first_value = if long { COMPARISON_FIXED + 1 } else { COMPARISON_FIXED };
     let (ws, mut widths) = sheet_with_headers(wb, &sheet.name, &cols, header, 0)?;
     let number = format!("表{}", table.number);
     let edition = i64::from(book.year);
-    let mut r = HEADER_ROWS;
-    for row in table.groups.iter().flat_map(|g| &g.rows) {
-        let wrap = Format::new().set_text_wrap();
+    let wrap = Format::new().set_text_wrap();
+    let padded = Format::new().set_indent(1);
+    // The indicator's cells of row `r`.
+    let indicator = |ws: &mut Worksheet, widths: &mut Widths, r: u32, row: &Row| -> Result<(), AppError> {
         let texts = [&number, &row.name.zh, &row.name.en, &row.unit.zh, &row.unit.en];
         for (c, text) in texts.into_iter().enumerate() {
             let c = c as u16;
@@ -697,38 +730,58 @@ fn comparison_sheet(wb: &mut Workbook, book: &Book, sheet: &TableSheet, header: 
         }
         ws.write(r, id_col, &row.indicator_id)?;
         widths.see(id_col, &row.indicator_id);
-        for (k, (_, i)) in cities.iter().enumerate() {
-            if let Some(Some(cell)) = row.cells.get(*i) {
-                let n = &cell.value;
-                let c = COMPARISON_FIXED + PER_CITY * k as u16;
-                // The qualifier shows as in print (`>1 200`) and the cell stays a number.
-                let prefix = match n.qualifier {
-                    Some(crate::model::Qualifier::Over) => "\">\"",
-                    Some(crate::model::Qualifier::AtLeast) => "\"≥\"",
-                    Some(crate::model::Qualifier::About) => "\"≈\"",
-                    Some(crate::model::Qualifier::Nearly) => "\"<\"",
-                    None => "",
-                };
-                let year = cell.other_year.map(|y| format!("\" / {y}\"")).unwrap_or_default();
-                let digits = digits_pattern(n);
-                let mut f =
-                    Format::new().set_num_format(format!("{prefix}{digits}{year};{prefix}\"\u{2212}\"{digits}{year}"));
-                if n.derived {
-                    f = f.set_italic();
-                }
-                ws.write_number_with_format(r, c, n.raw, &f)?;
-                let shown = match cell.other_year {
-                    Some(y) => format!("{} / {y}", n.text()),
-                    None => n.text(),
-                };
-                widths.see(c, &shown);
-                ws.write_number_with_format(r, c + 1, cell.other_year.unwrap_or(edition) as f64, &label_number())?;
-                widths.see(c + 1, "2024");
-                ws.write_with_format(r, c + 2, &cell.source, &Format::new().set_indent(1))?;
-                widths.see(c + 2, &cell.source);
-            }
+        Ok(())
+    };
+    // A city's value, year and source from column `c`.
+    let figure = |ws: &mut Worksheet, widths: &mut Widths, r: u32, c: u16, cell: &BookCell| -> Result<(), AppError> {
+        let n = &cell.value;
+        // The qualifier shows as in print (`>1 200`) and the cell stays a number.
+        let prefix = match n.qualifier {
+            Some(crate::model::Qualifier::Over) => "\">\"",
+            Some(crate::model::Qualifier::AtLeast) => "\"≥\"",
+            Some(crate::model::Qualifier::About) => "\"≈\"",
+            Some(crate::model::Qualifier::Nearly) => "\"<\"",
+            None => "",
+        };
+        let year = cell.other_year.map(|y| format!("\" / {y}\"")).unwrap_or_default();
+        let digits = digits_pattern(n);
+        let mut f = Format::new().set_num_format(format!("{prefix}{digits}{year};{prefix}\"\u{2212}\"{digits}{year}"));
+        if n.derived {
+            f = f.set_italic();
         }
-        r += 1;
+        ws.write_number_with_format(r, c, n.raw, &f)?;
+        let shown = match cell.other_year {
+            Some(y) => format!("{} / {y}", n.text()),
+            None => n.text(),
+        };
+        widths.see(c, &shown);
+        ws.write_number_with_format(r, c + 1, cell.other_year.unwrap_or(edition) as f64, &label_number())?;
+        widths.see(c + 1, "2024");
+        ws.write_with_format(r, c + 2, &cell.source, &padded)?;
+        widths.see(c + 2, &cell.source);
+        Ok(())
+    };
+    let mut r = HEADER_ROWS;
+    for row in table.groups.iter().flat_map(|g| &g.rows) {
+        if long {
+            for (city, i) in &cities {
+                let Some(Some(cell)) = row.cells.get(*i) else { continue };
+                indicator(ws, &mut widths, r, row)?;
+                let name = format!("{} {}", city.zh, city.en);
+                ws.write(r, COMPARISON_FIXED, &name)?;
+                widths.see(COMPARISON_FIXED, &name);
+                figure(ws, &mut widths, r, first_value, cell)?;
+                r += 1;
+            }
+        } else {
+            indicator(ws, &mut widths, r, row)?;
+            for (k, (_, i)) in cities.iter().enumerate() {
+                if let Some(Some(cell)) = row.cells.get(*i) {
+                    figure(ws, &mut widths, r, first_value + PER_CITY * k as u16, cell)?;
+                }
+            }
+            r += 1;
+        }
     }
     widths.cap(1, ITEM_ZH_WIDTH);
     widths.cap(2, ITEM_EN_WIDTH);

@@ -372,3 +372,51 @@ fn a_department_workbook_names_its_department_and_edition() {
     let last = sheets.last().unwrap();
     assert_eq!(last.name, "资料来源 Sources");
 }
+
+/// Past the cities the book prints side by side, a comparison sheet lists them as rows under
+/// each indicator, as the book does: one row per indicator and city with its value, year and
+/// source, so that the sheet prints on two pages wide and a City filter picks one city.
+#[test]
+fn a_comparison_of_many_cities_lists_them_as_rows() {
+    let p = crate::common::project_of_cities(8);
+    let o = run(&["build", "--pdf-standard", "plain"], p.path());
+    assert!(o.status.success(), "build failed:\n{}", text(&o.stderr));
+    let xlsx = p.path().join("dist/2025/yearbook-2025.xlsx");
+    let sheets = sheets(&xlsx);
+    let contents = rows(&xlsx, "目录 Contents");
+    let (mut compared, mut long) = (0, 0);
+    for s in sheets.iter().filter(|s| s.name.ends_with("对比")) {
+        let cells = rows(&xlsx, &s.name);
+        let header: Vec<String> = cells[1].iter().map(|c| c.to_string()).collect();
+        let cities = header.iter().filter(|h| h.ends_with(": year")).count();
+        if cities > 0 {
+            // The cities that report this sector's compared figures fit side by side.
+            assert!(cities <= yearbook::book::COMPARISON_CITY_COLUMNS, "{}: {cities} cities as columns", s.name);
+            continue;
+        }
+        long += 1;
+        assert_eq!(
+            header[5..],
+            ["City", "Value", "Reference year", "Source", "Indicator id"].map(String::from),
+            "{}",
+            s.name
+        );
+        let mut seen = std::collections::HashSet::new();
+        for r in &cells[2..] {
+            assert!(matches!(&r[5], Data::String(c) if !c.is_empty()), "{}: {r:?}", s.name);
+            assert!(matches!(r[6], Data::Float(_)) && matches!(r[7], Data::Float(_)), "{}: {r:?}", s.name);
+            assert!(matches!(&r[8], Data::String(c) if c.starts_with('S')), "{}: {r:?}", s.name);
+            assert!(seen.insert((r[9].to_string(), r[5].to_string())), "{}: a figure twice: {r:?}", s.name);
+        }
+        // The contents count the sheet's rows.
+        let line = contents.iter().find(|l| l.get(3) == Some(&Data::String(s.name.clone()))).unwrap();
+        assert_eq!(line[9], Data::Float((cells.len() - 2) as f64), "{}", s.name);
+        let xml = part(&xlsx, &s.part);
+        let doc = parse(&xml);
+        let setup = doc.descendants().find(|n| n.has_tag_name("pageSetup")).unwrap();
+        let wide: u16 = setup.attribute("fitToWidth").unwrap_or("1").parse().unwrap();
+        assert!(wide <= 2, "{}", s.name);
+        compared += cells.len() - 2;
+    }
+    assert!(long > 0 && compared > 20, "{long} long sheets, {compared} figures compared");
+}
