@@ -15,6 +15,10 @@ pub struct Column {
     pub width: Option<f64>,
     /// For a city column of a comparison: its position in each row's `cells`.
     pub cell: Option<usize>,
+    /// For an indicator's column of a comparison by city (cities as rows): the indicator's id,
+    /// which the index points to this table by.
+    #[serde(skip)]
+    pub indicator: Option<String>,
 }
 
 /// What a column holds. The one list both writers follow: the Typst table draws a cell per
@@ -145,6 +149,12 @@ impl Col {
 
     pub(crate) fn column(self) -> Column {
         let (zh, en) = self.print_header();
-        Column { key: self, header: Text { zh: zh.into(), en: en.into() }, width: self.print_width(), cell: None }
+        Column {
+            key: self,
+            header: Text { zh: zh.into(), en: en.into() },
+            width: self.print_width(),
+            cell: None,
+            indicator: None,
+        }
     }
 }

@@ -167,6 +167,10 @@ pub struct Chapter {
     pub comparison: Option<Table>,
     /// Table N-2 as printed when there are more cities: one band per indicator, a row per city.
     pub comparison_by_rows: Option<Table>,
+    /// The comparison as the book prints it when there are more cities than columns: cities as
+    /// rows in province order, a few indicators as columns, as the China City Statistical
+    /// Yearbook's by-region (分地区) tables; one table per block of indicators (N-2, N-3 …).
+    pub comparison_by_city: Vec<Table>,
     /// Completion rates of this chapter's indicators, when a chart of them says something the
     /// table does not.
     pub completion_chart: Option<Chart>,
@@ -566,6 +570,9 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Opti
         let detail = detail_table(number, &sector.name, groups, notes);
         let (comparison, comparison_by_rows) = comparison(&detail, number, &sector.name).unzip();
         let comparison_by_rows = comparison_by_rows.flatten();
+        let comparison_by_city = comparison_by_city(&detail, number, &sector.name, &|id: &str| {
+            cities.iter().find(|c| c.id == id).and_then(|c| c.province.clone())
+        });
         if comparison.iter().flat_map(|t| &t.groups).flat_map(|g| &g.rows).any(|r| r.cells.iter().any(Option::is_none))
         {
             symbols.insert(SymbolKind::NotReported);
@@ -583,6 +590,7 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Opti
             detail,
             comparison,
             comparison_by_rows,
+            comparison_by_city,
             completion_summary: chart.as_ref().and_then(|c| ChartSummary::of(c, national)),
             completion_chart: chart,
         });
@@ -612,9 +620,22 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Opti
 
     let mut tables_of: HashMap<&str, Vec<&str>> = HashMap::new();
     for c in &chapters {
-        for t in std::iter::once(&c.detail).chain(&c.comparison).chain(&c.comparison_by_rows) {
-            for r in t.groups.iter().flat_map(|g| &g.rows) {
-                let list = tables_of.entry(r.indicator_id.as_str()).or_default();
+        // The comparison by city, where the book prints one, numbers the comparison's tables.
+        let compared: Vec<&Table> = if c.comparison_by_city.is_empty() {
+            c.comparison.iter().chain(&c.comparison_by_rows).collect()
+        } else {
+            c.comparison_by_city.iter().collect()
+        };
+        for t in std::iter::once(&c.detail).chain(compared) {
+            let ids = t
+                .groups
+                .iter()
+                .flat_map(|g| &g.rows)
+                .map(|r| r.indicator_id.as_str())
+                .chain(t.columns.iter().filter_map(|c| c.indicator.as_deref()))
+                .filter(|id| !id.is_empty());
+            for id in ids {
+                let list = tables_of.entry(id).or_default();
                 if !list.contains(&t.number.as_str()) {
                     list.push(t.number.as_str());
                 }
@@ -1089,6 +1110,123 @@ fn comparison(detail: &Table, chapter: usize, sector: &Text) -> Option<(Table, O
         sources,
     };
     Some((wide, by_rows))
+}
+
+/// The most indicators a comparison by city sets side by side: with the city column, six equal
+/// columns of an A4 page, each wide enough for a bilingual indicator name in a few lines.
+pub const COMPARISON_BY_CITY_COLUMNS: usize = 5;
+
+/// The comparison with cities as rows, for more cities than a page has columns: the indicators
+/// two or more cities share, a block of [`COMPARISON_BY_CITY_COLUMNS`] per table (N-2, N-3 …);
+/// under each, the cities that report one of them, in the book's order (province, then code),
+/// a band over each province's first when the edition spans more than one; "…" where a city
+/// does not report an indicator.
+fn comparison_by_city(
+    detail: &Table,
+    chapter: usize,
+    sector: &Text,
+    province_of: &dyn Fn(&str) -> Option<Text>,
+) -> Vec<Table> {
+    let Some((wide, _)) = comparison(detail, chapter, sector) else { return Vec::new() };
+    let cities: Vec<(&str, &Text)> =
+        detail.groups.iter().filter_map(|g| g.rows.first().map(|r| (r.city_id.as_str(), &r.city))).collect();
+    if cities.len() <= COMPARISON_CITY_COLUMNS {
+        return Vec::new();
+    }
+    // The indicators most cities report first: the first table is the fullest.
+    let mut indicators: Vec<&Row> = wide.groups.iter().flat_map(|g| &g.rows).collect();
+    indicators.sort_by_key(|r| std::cmp::Reverse(r.cells.iter().flatten().count()));
+    // Each indicator's rows by city, from the detail table (the wide table's cells follow only
+    // its reporting cities).
+    let first_rows: HashMap<(&str, &str, Status), HashMap<&str, &Row>> = {
+        let mut out: HashMap<(&str, &str, Status), HashMap<&str, &Row>> = HashMap::new();
+        for r in detail.groups.iter().flat_map(|g| &g.rows).filter(|r| r.level == 0) {
+            out.entry((r.indicator_id.as_str(), r.unit.zh.as_str(), r.status))
+                .or_default()
+                .entry(&r.city_id)
+                .or_insert(r);
+        }
+        out
+    };
+    let provinces: Vec<Option<Text>> = cities.iter().map(|(id, _)| province_of(id)).collect();
+    let many_provinces = provinces.iter().flatten().map(|p| &p.zh).collect::<HashSet<_>>().len() > 1;
+    let blocks = indicators.chunks(COMPARISON_BY_CITY_COLUMNS).count();
+    indicators
+        .chunks(COMPARISON_BY_CITY_COLUMNS)
+        .enumerate()
+        .map(|(b, block)| {
+            let by_city: Vec<&HashMap<&str, &Row>> =
+                block.iter().map(|i| &first_rows[&(i.indicator_id.as_str(), i.unit.zh.as_str(), i.status)]).collect();
+            let mut columns =
+                vec![Column { header: Text { zh: "城市".into(), en: "City".into() }, ..Col::Item.column() }];
+            columns.extend(block.iter().enumerate().map(|(k, i)| {
+                let planned = i.status == Status::Planned;
+                Column {
+                    header: Text {
+                        zh: format!("{}（{}）{}", i.name.zh, i.unit.zh, if planned { "（计划）" } else { "" }),
+                        en: format!("{} ({}){}", i.name.en, i.unit.en, if planned { " (planned)" } else { "" }),
+                    },
+                    width: None,
+                    cell: Some(k),
+                    indicator: Some(i.indicator_id.clone()),
+                    ..Col::CityValue.column()
+                }
+            }));
+            let mut groups: Vec<Group> = Vec::new();
+            for ((id, name), province) in cities.iter().zip(&provinces) {
+                let cells: Vec<Option<Cell>> = by_city
+                    .iter()
+                    .map(|m| {
+                        m.get(id).and_then(|r| {
+                            // A plan is compared by its target.
+                            let value = r.value.clone().or_else(|| r.target.clone())?;
+                            Some(Cell { value, other_year: r.other_year })
+                        })
+                    })
+                    .collect();
+                let Some(sample) = by_city.iter().find_map(|m| m.get(id)) else { continue };
+                let mut row = (*sample).clone();
+                row.indicator_id = String::new();
+                row.name = (*name).clone();
+                row.level = 0;
+                row.status = Status::Result;
+                row.note_refs.clear();
+                row.cells = cells;
+                let heading = if many_provinces { province.clone() } else { None };
+                match groups.last_mut() {
+                    Some(g) if g.heading.as_ref().map(|h| &h.zh) == heading.as_ref().map(|h| &h.zh) => g.rows.push(row),
+                    _ => groups.push(Group { heading, rows: vec![row] }),
+                }
+            }
+            let compared: HashSet<&str> =
+                groups.iter().flat_map(|g| &g.rows).map(|r| r.city_id.as_str()).collect::<HashSet<_>>();
+            let sources: Vec<String> = detail
+                .sources
+                .iter()
+                .filter(|s| {
+                    by_city
+                        .iter()
+                        .flat_map(|m| m.values())
+                        .any(|r| compared.contains(r.city_id.as_str()) && r.source == **s)
+                })
+                .cloned()
+                .collect();
+            let part = if blocks > 1 { format!("（{}）", b + 1) } else { String::new() };
+            let part_en = if blocks > 1 { format!(" ({})", b + 1) } else { String::new() };
+            Table {
+                number: format!("{chapter}-{}", b + 2),
+                title: Text {
+                    zh: format!("{}可比指标分城市对比{part}", sector.zh),
+                    en: format!("{}: Comparable Indicators by City{part_en}", sector.en),
+                },
+                kind: TableKind::Comparison,
+                columns,
+                groups,
+                notes: Vec::new(),
+                sources,
+            }
+        })
+        .collect()
 }
 
 fn row_symbols(r: &Row, year: i64) -> Vec<SymbolKind> {

@@ -105,3 +105,37 @@ fn forty_cities_in_the_other_standards_and_languages() {
 fn three_hundred_cities_in_the_default_standard() {
     builds_within_the_page(300, &[], "yearbook-2025.pdf");
 }
+
+/// A national edition compares its cities as national yearbooks' by-region (分地区) tables do
+/// (proof L-6): cities as rows under their province's band, a few indicators as columns, where
+/// it printed a block per indicator with a row per city (about 30 a page, half the width blank).
+/// With `YEARBOOK_PROOF_OUT` set, the PDF is copied there for a proof-reader to look at.
+#[test]
+fn a_national_edition_compares_its_cities_in_wide_tables_by_province() {
+    let cities = national_cities(40);
+    let refs: Vec<(&str, &str)> = cities.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let dir = project(&refs);
+    let o = run(&["build", "-q", "--pdf-standard", "plain"], dir.path());
+    assert!(o.status.success(), "build: {}", text(&o.stderr));
+    let pdf = dir.path().join("dist/2025/yearbook-2025.pdf");
+    if let Some(out) = std::env::var_os("YEARBOOK_PROOF_OUT") {
+        std::fs::copy(&pdf, std::path::Path::new(&out).join("national-40.pdf")).unwrap();
+    }
+    let Some(layout) = pdftotext(&pdf, &["-layout"]) else { return };
+    let pages: Vec<&str> = layout.split('\u{c}').collect();
+    let by_city: Vec<&&str> = pages.iter().filter(|p| p.contains("分城市对比")).collect();
+    assert!(!by_city.is_empty(), "no comparison by city");
+    // A city's row holds several indicators' figures ("…" where it does not report one).
+    let is_figure =
+        |w: &str| w == "…" || w.trim_start_matches(['>', '<', '≥', '≈']).replace(',', "").parse::<f64>().is_ok();
+    let wide_rows = by_city
+        .iter()
+        .flat_map(|p| p.lines())
+        .filter(|l| l.split_whitespace().filter(|w| is_figure(w)).count() >= 3)
+        .count();
+    assert!(wide_rows >= 40, "only {wide_rows} rows with three or more figures in the comparisons by city");
+    // The cities stand under their provinces' bands.
+    let bands =
+        by_city.iter().flat_map(|p| p.lines()).filter(|l| l.contains("Province") || l.contains("Region")).count();
+    assert!(bands >= 10, "only {bands} province bands in the comparisons by city");
+}
