@@ -1180,7 +1180,7 @@ fn comparison_by_city(
                         m.get(id).and_then(|r| {
                             // A plan is compared by its target.
                             let value = r.value.clone().or_else(|| r.target.clone())?;
-                            Some(Cell { value, other_year: r.other_year })
+                            Some(Cell { value, other_year: r.other_year, source: r.source.clone() })
                         })
                     })
                     .collect();
