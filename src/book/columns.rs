@@ -109,7 +109,8 @@ impl Col {
     /// Headers in the workbook: text columns split into a Chinese and an English column.
     pub fn workbook_headers(self) -> &'static [(&'static str, &'static str)] {
         match self {
-            Col::City | Col::CityValue => &[("城市", "City")],
+            // Two columns, as the indicator's: a filter or a sort by city in one language.
+            Col::City | Col::CityValue => &[("城市", "City"), ("城市（英文）", "City (English)")],
             Col::Item => &[("指标", "Indicator"), ("指标（英文）", "Indicator (English)")],
             Col::Unit => &[("单位", "Unit"), ("单位（英文）", "Unit (English)")],
             Col::Value => &[("数值", "Value")],

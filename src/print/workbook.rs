@@ -514,8 +514,8 @@ fn sector_sheet(
     widths.apply(ws, 48.0)?;
     let last_row = r.saturating_sub(1).max(HEADER_ROWS - 1);
     let last_col = (headers.len() - 1) as u16;
-    // City and both indicator names stay in view while scrolling right.
-    ws.set_freeze_panes(HEADER_ROWS, 3)?;
+    // City and indicator names stay in view while scrolling right.
+    ws.set_freeze_panes(HEADER_ROWS, item + 2)?;
     ws.autofilter(HEADER_ROWS - 1, 0, last_row, last_col)?;
     // Printed up to the notes: the table number, id, level and parent id after them are for
     // sorting and filtering on screen.
@@ -663,8 +663,8 @@ fn comparison_shape(table: &Table) -> (usize, u16) {
     if long_comparison(cities.len()) {
         let figures =
             indicators().map(|r| cities.iter().filter(|(_, i)| matches!(r.cells.get(*i), Some(Some(_)))).count());
-        // City, then value, year and source, then the id.
-        (figures.sum(), COMPARISON_FIXED + 1 + PER_CITY + 1)
+        // City (zh, en), then value, year and source, then the id.
+        (figures.sum(), COMPARISON_FIXED + 2 + PER_CITY + 1)
     } else {
         (indicators().count(), COMPARISON_FIXED + PER_CITY * cities.len() as u16 + 1)
     }
@@ -704,12 +704,12 @@ fn comparison_sheet(wb: &mut Workbook, book: &Book, sheet: &TableSheet, header: 
         ("单位（英文）", "Unit (English)"),
     ];
     if long {
-        cols.push(("城市", "City"));
+        cols.extend([("城市", "City"), ("城市（英文）", "City (English)")]);
     }
     cols.extend(city_headers.iter().flatten().map(|(zh, en)| (zh.as_str(), en.as_str())));
     cols.push(("指标代码", "Indicator id"));
     let id_col = (cols.len() - 1) as u16;
-    let first_value = if long { COMPARISON_FIXED + 1 } else { COMPARISON_FIXED };
+    let first_value = if long { COMPARISON_FIXED + 2 } else { COMPARISON_FIXED };
     let (ws, mut widths) = sheet_with_headers(wb, &sheet.name, &cols, header, 0)?;
     let number = format!("表{}", table.number);
     let edition = i64::from(book.year);
@@ -767,9 +767,10 @@ fn comparison_sheet(wb: &mut Workbook, book: &Book, sheet: &TableSheet, header: 
             for (city, i) in &cities {
                 let Some(Some(cell)) = row.cells.get(*i) else { continue };
                 indicator(ws, &mut widths, r, row)?;
-                let name = format!("{} {}", city.zh, city.en);
-                ws.write(r, COMPARISON_FIXED, &name)?;
-                widths.see(COMPARISON_FIXED, &name);
+                for (c, name) in [(COMPARISON_FIXED, &city.zh), (COMPARISON_FIXED + 1, &city.en)] {
+                    ws.write(r, c, name)?;
+                    widths.see(c, name);
+                }
                 figure(ws, &mut widths, r, first_value, cell)?;
                 r += 1;
             }
@@ -812,7 +813,10 @@ fn write_cell(ws: &mut Worksheet, r: u32, c: u16, col: Col, cell: &Cell, widths:
     };
     match col {
         // A comparison's city columns have a sheet of their own; here the city is the row's.
-        Col::City | Col::CityValue => text(ws, widths, c, &format!("{} {}", row.city.zh, row.city.en), None)?,
+        Col::City | Col::CityValue => {
+            text(ws, widths, c, &row.city.zh, None)?;
+            text(ws, widths, c + 1, &row.city.en, None)?;
+        }
         Col::Item => {
             // Parts are indented; the indent is counted in the width. A name longer than the
             // column wraps rather than being cut off by the next cell.

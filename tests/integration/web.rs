@@ -96,7 +96,8 @@ fn figures_equal_the_workbooks(site: &Path, workbook: &Path, least: usize) {
         let columns: Vec<&str> = table["columns"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
         for band in table["bands"].as_array().unwrap() {
             let city = band["heading"].as_str().unwrap();
-            let sheet_rows: Vec<&&[Data]> = rows.iter().filter(|r| r[0] == city).collect();
+            // The city in two columns (Chinese, English); the band's heading gives both.
+            let sheet_rows: Vec<&&[Data]> = rows.iter().filter(|r| format!("{} {}", r[0], r[1]) == city).collect();
             let html_rows = band["rows"].as_array().unwrap();
             assert_eq!(html_rows.len(), sheet_rows.len(), "{}: rows of {city} in {id}", table["page"]);
             for (html, sheet) in html_rows.iter().zip(sheet_rows) {
