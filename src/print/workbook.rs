@@ -71,6 +71,29 @@ fn label_number() -> Format {
     Format::new().set_num_format("0").set_align(FormatAlign::Center)
 }
 
+/// The formats a sector sheet's cells share, made once per sheet rather than once per cell.
+struct Looks {
+    /// Text set off from a number on its left: "2 400 是 yes", never "2400是 yes".
+    padded: Format,
+    label: Format,
+    /// Names (and parts' names, indented) and notes, wrapped.
+    name: Format,
+    part: Format,
+    note: Format,
+}
+
+impl Looks {
+    fn new() -> Looks {
+        Looks {
+            padded: Format::new().set_indent(1),
+            label: label_number(),
+            name: Format::new().set_text_wrap(),
+            part: Format::new().set_indent(2).set_text_wrap(),
+            note: Format::new().set_text_wrap(),
+        }
+    }
+}
+
 /// The contents sheet's name.
 const CONTENTS: &str = "目录 Contents";
 
@@ -489,6 +512,7 @@ fn sector_sheet(
     let headers: Vec<(&str, &str)> = Col::WORKBOOK.iter().flat_map(|c| c.workbook_headers().iter().copied()).collect();
     let (ws, mut widths) = sheet_with_headers(wb, &sheet.name, &headers, header, 0)?;
     let table = format!("表{}", chapter.detail.number);
+    let looks = Looks::new();
     let mut r = HEADER_ROWS;
     // The ids of the rows above at each level, for the parent column.
     let mut ancestors: Vec<&str> = Vec::new();
@@ -497,7 +521,7 @@ fn sector_sheet(
         let cell = Cell { row, table: &table, parent: ancestors.last().copied() };
         let mut c = 0u16;
         for col in Col::WORKBOOK {
-            write_cell(ws, r, c, col, &cell, &mut widths)?;
+            write_cell(ws, r, c, col, &cell, &mut widths, &looks)?;
             c += col.workbook_headers().len() as u16;
         }
         ancestors.push(&row.indicator_id);
@@ -715,6 +739,7 @@ fn comparison_sheet(wb: &mut Workbook, book: &Book, sheet: &TableSheet, header: 
     let edition = i64::from(book.year);
     let wrap = Format::new().set_text_wrap();
     let padded = Format::new().set_indent(1);
+    let label = label_number();
     // The indicator's cells of row `r`.
     let indicator = |ws: &mut Worksheet, widths: &mut Widths, r: u32, row: &Row| -> Result<(), AppError> {
         let texts = [&number, &row.name.zh, &row.name.en, &row.unit.zh, &row.unit.en];
@@ -755,7 +780,7 @@ fn comparison_sheet(wb: &mut Workbook, book: &Book, sheet: &TableSheet, header: 
             None => n.text(),
         };
         widths.see(c, &shown);
-        ws.write_number_with_format(r, c + 1, cell.other_year.unwrap_or(edition) as f64, &label_number())?;
+        ws.write_number_with_format(r, c + 1, cell.other_year.unwrap_or(edition) as f64, &label)?;
         widths.see(c + 1, "2024");
         ws.write_with_format(r, c + 2, &cell.source, &padded)?;
         widths.see(c + 2, &cell.source);
@@ -804,12 +829,18 @@ fn comparison_sheet(wb: &mut Workbook, book: &Book, sheet: &TableSheet, header: 
 }
 
 /// The cell(s) of one workbook column for one row, starting at column `c`.
-fn write_cell(ws: &mut Worksheet, r: u32, c: u16, col: Col, cell: &Cell, widths: &mut Widths) -> Result<(), AppError> {
+fn write_cell(
+    ws: &mut Worksheet,
+    r: u32,
+    c: u16,
+    col: Col,
+    cell: &Cell,
+    widths: &mut Widths,
+    looks: &Looks,
+) -> Result<(), AppError> {
     let row = cell.row;
-    // Text is set off from a number on its left by an indent: "2 400 是 yes", never "2400是 yes".
-    let padded = Format::new().set_indent(1);
     let text = |ws: &mut Worksheet, widths: &mut Widths, c: u16, s: &str, format: Option<&Format>| {
-        ws.write_with_format(r, c, s, format.unwrap_or(&padded)).map(|_| widths.see(c, s))
+        ws.write_with_format(r, c, s, format.unwrap_or(&looks.padded)).map(|_| widths.see(c, s))
     };
     match col {
         // A comparison's city columns have a sheet of their own; here the city is the row's.
@@ -820,10 +851,10 @@ fn write_cell(ws: &mut Worksheet, r: u32, c: u16, col: Col, cell: &Cell, widths:
         Col::Item => {
             // Parts are indented; the indent is counted in the width. A name longer than the
             // column wraps rather than being cut off by the next cell.
-            let f = if row.level > 0 { Format::new().set_indent(2) } else { Format::new() }.set_text_wrap();
+            let f = if row.level > 0 { &looks.part } else { &looks.name };
             let indent = if row.level > 0 { "    " } else { "" };
             for (c, name) in [(c, &row.name.zh), (c + 1, &row.name.en)] {
-                ws.write_with_format(r, c, name, &f)?;
+                ws.write_with_format(r, c, name, f)?;
                 widths.see_wrapped(r, c, &format!("{indent}{name}"));
             }
         }
@@ -894,20 +925,20 @@ fn write_cell(ws: &mut Worksheet, r: u32, c: u16, col: Col, cell: &Cell, widths:
         }
         // A year is a label, not a quantity: no digit grouping.
         Col::Year => {
-            ws.write_number_with_format(r, c, row.reference_year as f64, &label_number())?;
+            ws.write_number_with_format(r, c, row.reference_year as f64, &looks.label)?;
         }
         Col::Source => text(ws, widths, c, &row.source, None)?,
         Col::Note => {
             if let Some(n) = &row.note {
                 let note = format!("{} / {}", n.zh, n.en);
-                ws.write_with_format(r, c, &note, &Format::new().set_text_wrap())?;
+                ws.write_with_format(r, c, &note, &looks.note)?;
                 widths.see_wrapped(r, c, &note);
             }
         }
         Col::Table => text(ws, widths, c, cell.table, None)?,
         Col::Id => text(ws, widths, c, &row.indicator_id, None)?,
         Col::Level => {
-            ws.write_number_with_format(r, c, row.level as f64, &label_number())?;
+            ws.write_number_with_format(r, c, row.level as f64, &looks.label)?;
         }
         Col::Parent => {
             if let Some(p) = cell.parent {
