@@ -394,6 +394,9 @@ pub struct Cell {
     pub other_year: Option<i64>,
     /// The code of the source the figure comes from (S1 …), as its detail row gives it.
     pub source: String,
+    /// The city the figure is of: a reader of the cells alone (the web's records) needs no
+    /// column order to know it.
+    pub city_id: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -1093,7 +1096,12 @@ fn comparison(detail: &Table, chapter: usize, sector: &Text) -> Option<(Table, O
                     rows.iter().find(|r| r.city_id == *id).and_then(|r| {
                         // A plan is compared by its target.
                         let value = r.value.clone().or_else(|| r.target.clone())?;
-                        Some(Cell { value, other_year: r.other_year, source: r.source.clone() })
+                        Some(Cell {
+                            value,
+                            other_year: r.other_year,
+                            source: r.source.clone(),
+                            city_id: r.city_id.clone(),
+                        })
                     })
                 })
                 .collect();
@@ -1180,7 +1188,12 @@ fn comparison_by_city(
                         m.get(id).and_then(|r| {
                             // A plan is compared by its target.
                             let value = r.value.clone().or_else(|| r.target.clone())?;
-                            Some(Cell { value, other_year: r.other_year, source: r.source.clone() })
+                            Some(Cell {
+                                value,
+                                other_year: r.other_year,
+                                source: r.source.clone(),
+                                city_id: r.city_id.clone(),
+                            })
                         })
                     })
                     .collect();

@@ -137,12 +137,16 @@ pub(super) fn comparison(book: &Book, chapter: &Chapter) -> Result<(Vec<u8>, Vec
     let Some(table) = &chapter.comparison else {
         return Err(AppError::Internal(format!("chapter {} has no comparison table", chapter.number)));
     };
-    // The city columns follow the detail table's city groups.
+    // Each cell names its city: the table's city columns are the cities that report a compared
+    // figure, not every city of the detail table (zipped with those, a city's figures went to
+    // the city before it).
     let cities: Vec<&Row> = chapter.detail.groups.iter().filter_map(|g| g.rows.first()).collect();
     let mut records = Vec::new();
     for row in table.groups.iter().flat_map(|g| &g.rows) {
-        for (cell, city) in row.cells.iter().zip(&cities) {
-            let Some(cell) = cell else { continue };
+        for cell in row.cells.iter().flatten() {
+            let city = cities.iter().find(|c| c.city_id == cell.city_id).ok_or_else(|| {
+                AppError::Internal(format!("table {}: a figure of city {} with no rows", table.number, cell.city_id))
+            })?;
             records.push(vec![
                 text(&table.number),
                 text(&row.indicator_id),
