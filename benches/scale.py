@@ -26,7 +26,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
-def make_edition(dest: pathlib.Path, copies: int, source: pathlib.Path) -> int:
+def make_edition(dest: pathlib.Path, copies: int, source: pathlib.Path, root: pathlib.Path = ROOT) -> int:
     data = dest / "data"
     shutil.copytree(source / "catalogue", data / "catalogue")
     (data / "2025").mkdir(parents=True)
@@ -43,14 +43,17 @@ def make_edition(dest: pathlib.Path, copies: int, source: pathlib.Path) -> int:
             (data / "2025" / f"{cid}.toml").write_text(body, encoding="utf-8")
             cities += 1
     (dest / "yearbook.toml").write_text(
-        (ROOT / "yearbook.toml").read_text(encoding="utf-8")
-        .replace('templates = "templates"', f'templates = "{ROOT / "templates"}"')
-        .replace('fonts = "fonts"', f'fonts = "{ROOT / "fonts"}"'),
+        (root / "yearbook.toml").read_text(encoding="utf-8")
+        .replace('templates = "templates"', f'templates = "{root / "templates"}"')
+        .replace('fonts = "fonts"', f'fonts = "{root / "fonts"}"'),
         encoding="utf-8")
     return cities
 
 
 def run_once(binary: str, cwd: pathlib.Path, standard: str):
+    """One cold build: the layout cache an earlier run left is removed first (benches/watch.py
+    --build measures the build that takes from it)."""
+    shutil.rmtree(cwd / "dist" / ".yearbook-cache", ignore_errors=True)
     start = time.perf_counter()
     proc = subprocess.Popen([binary, "build", "--pdf-standard", standard], cwd=cwd,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -58,7 +61,8 @@ def run_once(binary: str, cwd: pathlib.Path, standard: str):
     elapsed = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"build failed in {cwd}:\n{proc.stderr.read().decode()}")
-    return elapsed, usage.ru_maxrss / 1024  # ru_maxrss is KiB on Linux
+    # ru_maxrss is KiB on Linux; CPU-seconds of both cores, user and system
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def typst_once(dest: pathlib.Path, standard: str):
@@ -78,7 +82,7 @@ def typst_once(dest: pathlib.Path, standard: str):
     elapsed = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"typst failed:\n{proc.stderr.read().decode()}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def keep_source(binary: str, dest: pathlib.Path, standard: str):
@@ -112,7 +116,8 @@ def main():
     subprocess.run(["cargo", "build", "-q", *flag], cwd=ROOT, check=True)
     binary = str(ROOT / "target" / ("release" if a.profile == "release" else "debug") / "yearbook")
     print(f"profile={a.profile} standard={a.standard} runs={a.runs} (median)")
-    print(f"{'cities':>7} {'pages':>6} {'seconds':>8} {'peak MiB':>9} {'PDF MiB':>8} {'typst s':>8} {'typst MiB':>10} {'ratio':>6}")
+    print(f"{'cities':>7} {'pages':>6} {'seconds':>8} {'CPU s':>6} {'peak MiB':>9} {'PDF MiB':>8} "
+          f"{'typst s':>8} {'CPU s':>6} {'typst MiB':>10} {'ratio':>6}")
     for copies in [int(c) for c in a.copies.split(",")]:
         with tempfile.TemporaryDirectory() as tmp:
             dest = pathlib.Path(tmp)
@@ -126,11 +131,13 @@ def main():
                     theirs.append(typst_once(dest, a.standard))
             pdf = next((dest / "dist" / "2025").glob("yearbook-*.pdf"))
             secs = statistics.median(r[0] for r in ours)
+            cpu = statistics.median(r[2] for r in ours)
             mem = statistics.median(r[1] for r in ours)
-            line = f"{cities:>7} {pages(pdf):>6} {secs:>8.2f} {mem:>9.0f} {pdf.stat().st_size / 2**20:>8.2f}"
+            line = f"{cities:>7} {pages(pdf):>6} {secs:>8.2f} {cpu:>6.1f} {mem:>9.0f} {pdf.stat().st_size / 2**20:>8.2f}"
             if theirs:
                 ratio = statistics.median(o[0] / t[0] for o, t in zip(ours, theirs))
-                line += f" {statistics.median(t[0] for t in theirs):>8.2f} {statistics.median(t[1] for t in theirs):>10.0f} {ratio:>6.2f}"
+                line += (f" {statistics.median(t[0] for t in theirs):>8.2f} {statistics.median(t[2] for t in theirs):>6.1f}"
+                         f" {statistics.median(t[1] for t in theirs):>10.0f} {ratio:>6.2f}")
             print(line)
 
 

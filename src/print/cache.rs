@@ -38,7 +38,7 @@ use typst_layout::Page;
 
 /// The first bytes of an entry, and the version of its form: an entry of another form is stale.
 const MAGIC: &[u8; 8] = b"YBPAGES\0";
-const FORM: u32 = 1;
+const FORM: u32 = 2;
 const HEADER: usize = 8 + 4 + 16 + 16 + 8 + 32;
 
 /// What a body part's layout gives the rest of the book: its pages, the contents' and the
@@ -330,13 +330,26 @@ impl Cache {
                 write_label(w, text.region.map(|r| r.as_str().to_string()));
                 w.str(&text.text);
                 w.usize(text.glyphs.len());
+                // A glyph is most of an entry (300 cities: some three million): its offsets and
+                // vertical advance, nearly always zero, are written only where they are not.
                 for g in &text.glyphs {
                     w.u16(g.id);
-                    for em in [g.x_advance, g.x_offset, g.y_advance, g.y_offset] {
-                        w.f64(em.get());
+                    let rest = [g.x_offset, g.y_advance, g.y_offset];
+                    let mut flags = 0u8;
+                    for (bit, em) in rest.iter().enumerate() {
+                        if em.get().to_bits() != 0 {
+                            flags |= 1 << bit;
+                        }
                     }
-                    w.u16(g.range.start);
-                    w.u16(g.range.end);
+                    w.u8(flags);
+                    w.f64(g.x_advance.get());
+                    for (bit, em) in rest.iter().enumerate() {
+                        if flags & (1 << bit) != 0 {
+                            w.f64(em.get());
+                        }
+                    }
+                    w.usize(usize::from(g.range.start));
+                    w.usize(usize::from(g.range.end - g.range.start));
                 }
             }
             FrameItem::Shape(shape, _) => {
@@ -528,8 +541,18 @@ impl Cache {
                 let mut glyphs = Vec::new();
                 for _ in 0..r.count()? {
                     let id = r.u16()?;
-                    let (xa, xo, ya, yo) = (r.f64()?, r.f64()?, r.f64()?, r.f64()?);
-                    let range = r.u16()?..r.u16()?;
+                    let flags = r.u8()?;
+                    let xa = r.f64()?;
+                    let mut rest = [0.0; 3];
+                    for (bit, value) in rest.iter_mut().enumerate() {
+                        if flags & (1 << bit) != 0 {
+                            *value = r.f64()?;
+                        }
+                    }
+                    let [xo, ya, yo] = rest;
+                    let start = u16::try_from(r.usize()?).map_err(|e| e.to_string())?;
+                    let length = u16::try_from(r.usize()?).map_err(|e| e.to_string())?;
+                    let range = start..start.checked_add(length).ok_or("a glyph range past its end")?;
                     glyphs.push(Glyph {
                         id,
                         x_advance: Em::new(xa),
@@ -857,8 +880,14 @@ impl Writer {
     fn u128(&mut self, v: u128) {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
+    /// Counts, lengths and small numbers, seven bits a byte (LEB128): most take one byte.
     fn usize(&mut self, v: usize) {
-        self.u64(v as u64);
+        let mut v = v as u64;
+        while v >= 0x80 {
+            self.0.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.0.push(v as u8);
     }
     fn f32(&mut self, v: f32) {
         self.0.extend_from_slice(&v.to_bits().to_le_bytes());
@@ -910,7 +939,15 @@ impl<'a> Reader<'a> {
         Ok(u128::from_le_bytes(self.array()?))
     }
     fn usize(&mut self) -> Result<usize, String> {
-        usize::try_from(self.u64()?).map_err(|e| e.to_string())
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = self.u8()?;
+            v |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return usize::try_from(v).map_err(|e| e.to_string());
+            }
+        }
+        Err("a number too long".into())
     }
     /// A count of things that follow, each at least a byte: never more than the bytes left, so
     /// that a damaged count cannot ask for more memory than the file has.
@@ -936,5 +973,33 @@ impl<'a> Reader<'a> {
     fn str(&mut self) -> Result<String, String> {
         let n = self.count()?;
         String::from_utf8(self.take(n)?.to_vec()).map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Reader, Writer};
+
+    #[test]
+    fn numbers_read_back_as_written_and_a_damaged_count_is_refused() {
+        let values = [0usize, 1, 127, 128, 300, 65_535, 1 << 40, usize::MAX];
+        let mut w = Writer::default();
+        for v in values {
+            w.usize(v);
+        }
+        w.str("长城 cháng");
+        let mut r = Reader { bytes: &w.0, at: 0 };
+        for v in values {
+            assert_eq!(r.usize().unwrap(), v);
+        }
+        assert_eq!(r.str().unwrap(), "长城 cháng");
+        assert_eq!(r.at, w.0.len());
+        // A count larger than the bytes that follow (a flipped bit) is an error, not an
+        // allocation of that size.
+        let mut w = Writer::default();
+        w.usize(1 << 40);
+        w.u8(0);
+        assert!(Reader { bytes: &w.0, at: 0 }.count().is_err());
+        assert!(Reader { bytes: &[0x80, 0x80], at: 0 }.usize().is_err(), "cut short");
     }
 }
