@@ -266,7 +266,7 @@ fn t17_an_of_which_part_swapped_for_its_sibling() {
 fn t18_t19_a_scaled_figure_in_another_unit_and_a_year_as_a_value() {
     let dir = shipped();
     tamper(dir.path(), "jinchang", "jobs-offered", "value = 4.7", "value = 47000");
-    tamper(dir.path(), "jinchang", "jobs-offered", "unit = \"ge-10k\"", "unit = \"person\"");
+    tamper(dir.path(), "jinchang", "jobs-offered", "unit = \"job-10k\"", "unit = \"person\"");
     let got = findings(dir.path());
     assert!(
         got.iter().any(|f| f.contains("[trace-context]: `47000` stands in") && f.contains("without its unit 人")),
