@@ -104,3 +104,18 @@ fn a_figure_of_another_year_is_marked_in_the_comparison() {
     let after = &page[page.find("41234").expect("the 2024 figure is compared")..];
     assert!(after.lines().take(3).any(|l| l.contains("2024")), "the 2024 figure carries its year:\n{page}");
 }
+
+/// The editor's notes count only the kinds of figure the book has: a book without plans or
+/// progress figures says nothing of "0 plans" (proof review 3, NICE 1), and the figures of
+/// another year are named with where to see them.
+#[test]
+fn the_editors_notes_count_only_the_kinds_of_figure_the_book_has() {
+    let dir = project(&[("testcity", &mini_city().replace("status = \"progress\"", "status = \"result\""))]);
+    let o = run(&["build", "--quiet"], dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let all = pdf_text(&dir.path().join("dist/2025/yearbook-2025.pdf"));
+    assert!(all.contains("项数据中，完成数"), "{all}");
+    for nothing in ["计划数", "进度数", "0 are plans", "0 report progress", "are plans", "report progress"] {
+        assert!(!all.contains(nothing), "`{nothing}` in a book without plans or progress figures");
+    }
+}
