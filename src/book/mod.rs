@@ -1092,18 +1092,7 @@ fn comparison(detail: &Table, chapter: usize, sector: &Text) -> Option<(Table, O
             row.note_refs.clear();
             row.cells = cities
                 .iter()
-                .map(|(id, _)| {
-                    rows.iter().find(|r| r.city_id == *id).and_then(|r| {
-                        // A plan is compared by its target.
-                        let value = r.value.clone().or_else(|| r.target.clone())?;
-                        Some(Cell {
-                            value,
-                            other_year: r.other_year,
-                            source: r.source.clone(),
-                            city_id: r.city_id.clone(),
-                        })
-                    })
-                })
+                .map(|(id, _)| rows.iter().find(|r| r.city_id == *id).and_then(|r| compared_cell(r)))
                 .collect();
             row
         })
@@ -1182,21 +1171,8 @@ fn comparison_by_city(
             }));
             let mut groups: Vec<Group> = Vec::new();
             for ((id, name), province) in cities.iter().zip(&provinces) {
-                let cells: Vec<Option<Cell>> = by_city
-                    .iter()
-                    .map(|m| {
-                        m.get(id).and_then(|r| {
-                            // A plan is compared by its target.
-                            let value = r.value.clone().or_else(|| r.target.clone())?;
-                            Some(Cell {
-                                value,
-                                other_year: r.other_year,
-                                source: r.source.clone(),
-                                city_id: r.city_id.clone(),
-                            })
-                        })
-                    })
-                    .collect();
+                let cells: Vec<Option<Cell>> =
+                    by_city.iter().map(|m| m.get(id).and_then(|r| compared_cell(r))).collect();
                 let Some(sample) = by_city.iter().find_map(|m| m.get(id)) else { continue };
                 let mut row = (*sample).clone();
                 row.indicator_id = String::new();
@@ -1267,6 +1243,12 @@ fn row_symbols(r: &Row, year: i64) -> Vec<SymbolKind> {
         out.push(SymbolKind::Notes);
     }
     out
+}
+
+/// A row's figure as a comparison shows it: a plan is compared by its target.
+fn compared_cell(r: &Row) -> Option<Cell> {
+    let value = r.value.clone().or_else(|| r.target.clone())?;
+    Some(Cell { value, other_year: r.other_year, source: r.source.clone(), city_id: r.city_id.clone() })
 }
 
 #[cfg(test)]

@@ -383,6 +383,11 @@ const ONE_PAGE_WIDE: f64 = 165.0;
 /// "Page 3 of 7", in both languages (`&P` the page, `&N` the count).
 const FOOTER: &str = "&C第 &P 页 共 &N 页 / Page &P of &N";
 
+/// A printed page's header: the sheet's title on the left, the edition on the right.
+fn page_header(title: &Text, book: &Book) -> String {
+    format!("&L{} {}&R{} {}", header_text(&title.zh), header_text(&title.en), header_text(&book.title.zh), book.year)
+}
+
 /// A text for a page header or footer: `&` starts a code there, `&&` is the character.
 fn header_text(s: &str) -> String {
     s.replace('&', "&&")
@@ -546,13 +551,7 @@ fn sector_sheet(
     print_setup(ws, &widths, 48.0, 0, last_row, note)?;
     // The second printed page of a row names its city and indicator again.
     ws.set_repeat_columns(0, item + 1)?;
-    ws.set_header(format!(
-        "&L{} {}&R{} {}",
-        header_text(&chapter.name.zh),
-        header_text(&chapter.name.en),
-        header_text(&book.title.zh),
-        book.year
-    ));
+    ws.set_header(page_header(&chapter.name, book));
     completion_chart(ws, charts, chapter, selection, last_col + 2)?;
     Ok(())
 }
@@ -818,13 +817,7 @@ fn comparison_sheet(wb: &mut Workbook, book: &Book, sheet: &TableSheet, header: 
     // Printed without the indicator id, the last column.
     print_setup(ws, &widths, 48.0, 0, last_row, id_col - 1)?;
     ws.set_repeat_columns(1, 2)?;
-    ws.set_header(format!(
-        "&L{} {}&R{} {}",
-        header_text(&table.title.zh),
-        header_text(&table.title.en),
-        header_text(&book.title.zh),
-        book.year
-    ));
+    ws.set_header(page_header(&table.title, book));
     Ok(())
 }
 
