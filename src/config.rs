@@ -117,12 +117,50 @@ pub struct CollectConfig {
 /// Each cut starts a new page. `parts = "auto"` typesets in parts from about 45 cities on
 /// (smaller books are faster whole), `"always"` at any size (a machine with little memory, with
 /// smaller parts), `"never"` whole. The archive edition, tagged, follows the same setting.
+///
+/// `national_from` is how many cities make a national edition: from it, the book takes the
+/// forms national yearbooks use (see `book::Book::national`), and the web edition with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Typeset {
     pub parts: PartsMode,
     pub part_rows: std::num::NonZeroUsize,
     pub part_cities: std::num::NonZeroUsize,
+    #[serde(deserialize_with = "cities_threshold")]
+    pub national_from: usize,
+}
+
+/// The default of `[typeset] national_from`: an edition of about ten cities is a province's
+/// or the country's, where a reader looks for the count and the provinces, not ten paragraphs.
+pub const NATIONAL_FROM: usize = 10;
+
+/// `[typeset] national_from`: a whole number of cities, at least 1. The reader of the file
+/// places the error at the value (line and column); the message says what to write.
+fn cities_threshold<'de, D: serde::Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    struct Cities;
+    impl serde::de::Visitor<'_> for Cities {
+        type Value = usize;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(
+                f,
+                "a positive whole number of cities (at least 1), from which the book takes a national \
+                 yearbook's forms; write e.g. `national_from = {NATIONAL_FROM}` (the default)"
+            )
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<usize, E> {
+            match usize::try_from(v) {
+                Ok(n) if n > 0 => Ok(n),
+                _ => Err(E::invalid_value(serde::de::Unexpected::Signed(v), &self)),
+            }
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<usize, E> {
+            match usize::try_from(v) {
+                Ok(n) if n > 0 => Ok(n),
+                _ => Err(E::invalid_value(serde::de::Unexpected::Unsigned(v), &self)),
+            }
+        }
+    }
+    d.deserialize_i64(Cities)
 }
 
 /// `[typeset] parts`.
@@ -141,6 +179,7 @@ impl Default for Typeset {
             parts: PartsMode::Auto,
             part_rows: std::num::NonZeroUsize::new(500).expect("not zero"),
             part_cities: std::num::NonZeroUsize::new(60).expect("not zero"),
+            national_from: NATIONAL_FROM,
         }
     }
 }
@@ -585,6 +624,27 @@ mod tests {
         assert_eq!(Config::load(&path).unwrap().print, Print { bleed_mm: 3.0 });
         std::fs::write(&path, edition).unwrap();
         assert_eq!(Config::load(&path).unwrap().print, Print { bleed_mm: 0.0 });
+    }
+
+    #[test]
+    fn a_bad_national_threshold_is_reported_at_its_line_with_the_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE);
+        let edition = "[edition]\nyear = 2025\ntitle = { zh = \"书\", en = \"Book\" }\npublisher = { zh = \"社\", en = \"House\" }\ndate = \"2026-03-31\"\n";
+        for value in ["0", "-3", "\"10\"", "10.5", "true"] {
+            std::fs::write(&path, format!("{edition}\n[typeset]\nnational_from = {value}\n")).unwrap();
+            let err = Config::load(&path).unwrap_err().to_string();
+            assert!(
+                err.contains("line 8, column 17")
+                    && err.contains("positive whole number")
+                    && err.contains("national_from = 10"),
+                "{value}: {err}"
+            );
+        }
+        std::fs::write(&path, format!("{edition}\n[typeset]\nnational_from = 20\n")).unwrap();
+        assert_eq!(Config::load(&path).unwrap().typeset.national_from, 20);
+        std::fs::write(&path, edition).unwrap();
+        assert_eq!(Config::load(&path).unwrap().typeset.national_from, NATIONAL_FROM);
     }
 
     /// `docs/configuration.md` lists every key of every table, no more, and its example loads.

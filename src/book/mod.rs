@@ -42,7 +42,7 @@ pub struct Book {
     /// themselves (the cover line and the imprint), never typed.
     pub coverage: Coverage,
     pub indicator_count: usize,
-    /// A national edition (from [`NATIONAL_FROM`] cities): the editor's notes give the count and
+    /// A national edition (from `[typeset] national_from` cities, 10 by default): the editor's notes give the count and
     /// the provinces and list the cities in an appendix, and chapter openers leave the city
     /// summaries to the profiles.
     pub national: bool,
@@ -268,9 +268,6 @@ pub struct Chart {
 
 /// Fewer indicators than this shared by two cities make no comparison table.
 pub const COMPARISON_MIN_ROWS: usize = 2;
-
-/// From this many cities a book takes the forms of a national yearbook (see [`Book::national`]).
-pub const NATIONAL_FROM: usize = 10;
 
 /// Fewer bars than this repeat the table beside them.
 pub const CHART_MIN_BARS: usize = 6;
@@ -535,8 +532,8 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Opti
 
     let mut symbols: BTreeSet<SymbolKind> = BTreeSet::new();
     let mut other_years: BTreeSet<i64> = BTreeSet::new();
-    // From NATIONAL_FROM cities the book takes a national yearbook's forms.
-    let national = cities.len() >= NATIONAL_FROM;
+    // From `[typeset] national_from` cities the book takes a national yearbook's forms.
+    let national = cities.len() >= config.typeset.national_from;
     let mut chapters = Vec::new();
     for sector in &edition.sectors {
         let number = chapters.len() + 1;

@@ -508,7 +508,7 @@ fn an_unknown_configuration_key_is_named_with_the_keys_there_are() {
         .status(2)
         .stderr(
             "error: invalid configuration `{dir}/yearbook.toml`: line 13, column 1: unknown field `part_row`, \
-             expected one of `parts`, `part_rows`, `part_cities`\n",
+             expected one of `parts`, `part_rows`, `part_cities`, `national_from`\n",
         )
         .run();
 }

@@ -43,7 +43,7 @@ fn builds_within_the_page(n: usize, flags: &[&str], pdf_name: &str) {
     // national editions numbered them into the hundreds.
     assert!(most <= 40, "{n} cities {flags:?}: a table's notes are numbered up to ({most})");
     // A national edition's index points to tables (表6-1), not to runs of pages.
-    if n >= yearbook::book::NATIONAL_FROM {
+    if n >= yearbook::config::NATIONAL_FROM {
         let last: String =
             all.split('\u{c}').rev().find(|p| !p.trim().is_empty()).unwrap_or("").split_whitespace().collect();
         let word = if en { "Table" } else { "表" };
@@ -138,4 +138,66 @@ fn a_national_edition_compares_its_cities_in_wide_tables_by_province() {
     let bands =
         by_city.iter().flat_map(|p| p.lines()).filter(|l| l.contains("Province") || l.contains("Region")).count();
     assert!(bands >= 10, "only {bands} province bands in the comparisons by city");
+}
+
+/// `[typeset] national_from` sets where the national forms begin: 12 cities read as a national
+/// edition by default (the editor's notes give the count and the provinces, and the cities are
+/// listed in an appendix), and as a group of named cities with the threshold at 20.
+#[test]
+fn the_national_forms_begin_at_the_configured_number_of_cities() {
+    let cities = national_cities(12);
+    let refs: Vec<(&str, &str)> = cities.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let names: Vec<String> = cities
+        .iter()
+        .map(|(_, body)| {
+            let name = body.lines().find(|l| l.starts_with("name = ")).unwrap();
+            name.split("zh = \"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_string()
+        })
+        .collect();
+    for threshold in [None, Some(20)] {
+        let dir = project(&refs);
+        if let Some(n) = threshold {
+            let config = dir.path().join("yearbook.toml");
+            let text = std::fs::read_to_string(&config).unwrap() + &format!("\n[typeset]\nnational_from = {n}\n");
+            std::fs::write(&config, text).unwrap();
+        }
+        let o = run(&["build", "-q", "--pdf-standard", "plain"], dir.path());
+        assert!(o.status.success(), "{threshold:?}: {}", text(&o.stderr));
+        let Some(all) = pdftotext(&dir.path().join("dist/2025/yearbook-2025.pdf"), &[]) else { return };
+        let pages: Vec<String> = all.split('\u{c}').map(|p| p.split_whitespace().collect()).collect();
+        let notes = pages.iter().find(|p| p.contains("本书汇编")).expect("the editor's notes");
+        let appendix = pages.iter().any(|p| p.contains("附录城市名单"));
+        let listed = names.iter().filter(|n| notes.contains(n.as_str())).count();
+        if threshold.is_none() {
+            assert!(notes.contains("个省（自治区、直辖市）12个城市"), "default: the notes give no count:\n{notes}");
+            assert_eq!(listed, 0, "default: the editor's notes name the cities:\n{notes}");
+            assert!(appendix, "default: no list of cities in an appendix");
+        } else {
+            assert_eq!(listed, 12, "national_from = 20: the notes do not name the 12 cities:\n{notes}");
+            assert!(!notes.contains("名单见附录") && !appendix, "national_from = 20: a national edition's appendix");
+        }
+    }
+}
+
+/// A threshold that is not a positive whole number stops `check` at its line and column, and
+/// says what to write.
+#[test]
+fn a_bad_national_threshold_stops_check_at_its_line() {
+    for value in ["0", "\"ten\""] {
+        let dir = project(&[]);
+        let config = dir.path().join("yearbook.toml");
+        let before = std::fs::read_to_string(&config).unwrap();
+        let line = before.lines().count() + 3;
+        std::fs::write(&config, format!("{before}\n[typeset]\nnational_from = {value}\n")).unwrap();
+        let o = run(&["check"], dir.path());
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{value}: {err}");
+        assert!(
+            err.contains("yearbook.toml")
+                && err.contains(&format!("line {line}, column 17"))
+                && err.contains("positive whole number of cities")
+                && err.contains("national_from = 10"),
+            "{value}: {err}"
+        );
+    }
 }
