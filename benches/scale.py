@@ -3,8 +3,15 @@
 wall time, peak memory, pages and PDF size, and the ratio to an independent Typst (the PyPI
 package `typst`, a fresh process per run) compiling the very source our build generates.
 
-    python3 benches/scale.py [--copies 1,10,50] [--runs 3] [--profile release] [--standard a-2b]
-                             [--no-typst]
+    python3 benches/scale.py [--copies 1,10,50] [--generated 300] [--runs 3] [--profile release]
+                             [--standard a-2b] [--no-typst]
+
+`--generated N` builds the generated national edition of N cities (examples/national_edition.rs,
+the generator the layout tests use: 31 provinces, each city its own subset of figures, results,
+progress and plans, notes on a few) instead of, or beside, the copies. With both, every edition
+is built in turn in each round (A B A B ...), so they are measured side by side on the same
+binary, and an edition of the same size as another gets a ratio line (generated / copied: time
+pair by pair, memory and pages of the medians). Example: `--copies 75 --generated 300 --no-typst`.
 
 Our build and the independent Typst run in turn (A B A B ...), and the ratio is taken pair by
 pair, so that a noisy machine's drift does not favour either. Our time includes the workbook and
@@ -48,6 +55,18 @@ def make_edition(dest: pathlib.Path, copies: int, source: pathlib.Path, root: pa
         .replace('fonts = "fonts"', f'fonts = "{root / "fonts"}"'),
         encoding="utf-8")
     return cities
+
+
+def target_dir() -> pathlib.Path:
+    return pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+
+
+def make_generated(dest: pathlib.Path, cities: int, profile: str) -> int:
+    """The generated national edition of `cities` cities, written by the example of the same
+    profile as the binary."""
+    exe = target_dir() / profile / "examples" / "national_edition"
+    subprocess.run([str(exe), str(cities), str(dest), str(ROOT)], check=True, stdout=subprocess.DEVNULL)
+    return len(list((dest / "data" / "2025").glob("*.toml")))
 
 
 def run_once(binary: str, cwd: pathlib.Path, standard: str):
@@ -111,40 +130,66 @@ def pages(pdf: pathlib.Path) -> str:
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--copies", default="1,10,50")
+    ap.add_argument("--copies", default=None, help="copies of the shipped cities, e.g. 1,10,50 (the default without --generated)")
+    ap.add_argument("--generated", default="", help="generated national editions of these many cities, e.g. 300")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--profile", default="release")
     ap.add_argument("--standard", default="a-2b")
     ap.add_argument("--data", default=str(ROOT / "data"), help="data folder to multiply")
     ap.add_argument("--no-typst", action="store_true", help="skip the independent Typst")
     a = ap.parse_args()
+    copies = [int(c) for c in (a.copies or ("" if a.generated else "1,10,50")).split(",") if c]
+    generated = [int(c) for c in a.generated.split(",") if c]
     flag = ["--release"] if a.profile == "release" else []
     subprocess.run(["cargo", "build", "-q", *flag], cwd=ROOT, check=True)
-    binary = str(ROOT / "target" / ("release" if a.profile == "release" else "debug") / "yearbook")
+    if generated:
+        subprocess.run(["cargo", "build", "-q", *flag, "--example", "national_edition"], cwd=ROOT, check=True)
+    profile_dir = "release" if a.profile == "release" else "debug"
+    binary = str(target_dir() / profile_dir / "yearbook")
     print(f"profile={a.profile} standard={a.standard} runs={a.runs} (median)")
-    print(f"{'cities':>7} {'pages':>6} {'seconds':>8} {'CPU s':>6} {'peak MiB':>9} {'PDF MiB':>8} "
+    print(f"{'edition':>14} {'cities':>7} {'pages':>6} {'seconds':>8} {'CPU s':>6} {'peak MiB':>9} {'PDF MiB':>8} "
           f"{'typst s':>8} {'CPU s':>6} {'typst MiB':>10} {'ratio':>6}")
-    for copies in [int(c) for c in a.copies.split(",")]:
-        with tempfile.TemporaryDirectory() as tmp:
-            dest = pathlib.Path(tmp)
-            cities = make_edition(dest, copies, pathlib.Path(a.data))
-            if not a.no_typst:
-                keep_source(binary, dest, a.standard)
-            ours, theirs = [], []
-            for _ in range(a.runs):
-                ours.append(run_once(binary, dest, a.standard))
+    with tempfile.TemporaryDirectory() as tmp:
+        editions = []
+        for kind, sizes in (("copies", copies), ("generated", generated)):
+            for size in sizes:
+                dest = pathlib.Path(tmp) / f"{kind}-{size}"
+                dest.mkdir()
+                if kind == "copies":
+                    cities = make_edition(dest, size, pathlib.Path(a.data))
+                else:
+                    cities = make_generated(dest, size, profile_dir)
                 if not a.no_typst:
-                    theirs.append(typst_once(dest, a.standard))
+                    keep_source(binary, dest, a.standard)
+                editions.append({"label": f"{kind} {size}", "dest": dest, "cities": cities, "ours": [], "theirs": []})
+        # Round by round, every edition in turn: a drift of the machine's speed falls on all.
+        for _ in range(a.runs):
+            for e in editions:
+                e["ours"].append(run_once(binary, e["dest"], a.standard))
+                if not a.no_typst:
+                    e["theirs"].append(typst_once(e["dest"], a.standard))
+        for e in editions:
+            ours, theirs, dest = e["ours"], e["theirs"], e["dest"]
             pdf = next((dest / "dist" / "2025").glob("yearbook-*.pdf"))
+            e["pages"] = pages(pdf)
+            e["mem"] = statistics.median(r[1] for r in ours)
             secs = statistics.median(r[0] for r in ours)
             cpu = statistics.median(r[2] for r in ours)
-            mem = statistics.median(r[1] for r in ours)
-            line = f"{cities:>7} {pages(pdf):>6} {secs:>8.2f} {cpu:>6.1f} {mem:>9.0f} {pdf.stat().st_size / 2**20:>8.2f}"
+            line = (f"{e['label']:>14} {e['cities']:>7} {e['pages']:>6} {secs:>8.2f} {cpu:>6.1f} {e['mem']:>9.0f} "
+                    f"{pdf.stat().st_size / 2**20:>8.2f}")
             if theirs:
                 ratio = statistics.median(o[0] / t[0] for o, t in zip(ours, theirs))
                 line += (f" {statistics.median(t[0] for t in theirs):>8.2f} {statistics.median(t[2] for t in theirs):>6.1f}"
                          f" {statistics.median(t[1] for t in theirs):>10.0f} {ratio:>6.2f}")
             print(line)
+        # The generated edition against the copied one of the same size.
+        for g in (e for e in editions if e["label"].startswith("generated")):
+            for c in (e for e in editions if e["label"].startswith("copies") and e["cities"] == g["cities"]):
+                time_ratio = statistics.median(x[0] / y[0] for x, y in zip(g["ours"], c["ours"]))
+                page_ratio = (f"{int(g['pages']) / int(c['pages']):.2f}"
+                              if g["pages"].isdigit() and c["pages"].isdigit() else "?")
+                print(f"{g['label']} / {c['label']}: time {time_ratio:.2f} (pair by pair), "
+                      f"peak memory {g['mem'] / c['mem']:.2f}, pages {page_ratio}")
 
 
 if __name__ == "__main__":
