@@ -449,9 +449,11 @@ impl SymbolKind {
                 "超过所列数值（原文作“超”“余”“多”等）",
                 "more than the figure shown (source: “over”, “-odd”)",
             ),
-            SymbolKind::AtLeast => {
-                (("≥", "≥"), "不少于所列数值（原文作“以上”）", "at least the figure shown (source: “or more”)")
-            }
+            SymbolKind::AtLeast => (
+                ("≥", "≥"),
+                "不少于所列数值（原文作“以上”“至少”“不少于”）",
+                "at least the figure shown (source: “or more”, “at least”)",
+            ),
             SymbolKind::About => (("≈", "≈"), "约数", "approximate figure"),
             SymbolKind::Nearly => {
                 (("<", "<"), "接近但不足所列数值（原文作“近”）", "nearly, just under the figure shown")

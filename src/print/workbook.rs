@@ -874,7 +874,7 @@ fn write_cell(
             if let Some(q) = row.value.as_ref().or(row.target.as_ref()).and_then(|n| n.qualifier) {
                 let label = match q {
                     crate::model::Qualifier::Over => "超过 over",
-                    crate::model::Qualifier::AtLeast => "以上 at least",
+                    crate::model::Qualifier::AtLeast => "不少于 at least",
                     crate::model::Qualifier::About => "约 about",
                     crate::model::Qualifier::Nearly => "近 nearly",
                 };

@@ -1017,7 +1017,7 @@ fn qualifier_key(q: Qualifier) -> &'static str {
 fn qualifier_word(q: Qualifier) -> &'static str {
     match q {
         Qualifier::Over => "超/余/多",
-        Qualifier::AtLeast => "以上",
+        Qualifier::AtLeast => "以上/至少/不少于",
         Qualifier::About => "约/左右",
         Qualifier::Nearly => "近",
     }

@@ -24,6 +24,9 @@ pub(crate) const NUMERALS: &str = "〇零一二两三四五六七八九十百千
 pub(crate) const BEFORE: &[(&str, Qualifier)] = &[
     ("超过", Qualifier::Over),
     ("超", Qualifier::Over),
+    // 至少, 不少于: this figure or more, as 以上 after it; never "more than" (>).
+    ("不少于", Qualifier::AtLeast),
+    ("至少", Qualifier::AtLeast),
     ("将近", Qualifier::Nearly),
     ("近", Qualifier::Nearly),
     ("约", Qualifier::About),
@@ -153,6 +156,8 @@ mod tests {
         assert_eq!(p("三十元"), (30.0, None, "元".into()));
         assert_eq!(p("1.3万余人次"), (13000.0, Some(Qualifier::Over), "人次".into()));
         assert_eq!(p("85%以上"), (85.0, Some(Qualifier::AtLeast), "%".into()));
+        assert_eq!(p("至少20公里"), (20.0, Some(Qualifier::AtLeast), "公里".into()));
+        assert_eq!(p("不少于3所"), (3.0, Some(Qualifier::AtLeast), "所".into()));
         assert_eq!(p("近4000万元"), (4.0e7, Some(Qualifier::Nearly), "元".into()));
         assert_eq!(p("7家"), (7.0, None, "家".into()));
         assert!(parse("所").is_none());

@@ -119,3 +119,70 @@ fn the_editors_notes_count_only_the_kinds_of_figure_the_book_has() {
         assert!(!all.contains(nothing), "`{nothing}` in a book without plans or progress figures");
     }
 }
+
+/// "至少20" is at least 20: ≥ in the book, the workbook and the web edition, and the legend says
+/// so; ">" stays "more than" (proof review 3, NICE 9). A printed 至少 typed as `over` is refused.
+#[test]
+fn at_least_is_printed_as_at_least_everywhere_never_as_more_than() {
+    let city = PLAN_CITY.replace(
+        "target = 120\nqualifier = \"over\"\n",
+        "target = 20\nqualifier = \"at-least\"\nas_printed = \"至少20公里\"\n",
+    );
+    assert!(city.contains("至少20公里"));
+    let dir = project(&[("plancity", &city)]);
+    let o = run(&["check", "--deny-warnings"], dir.path());
+    assert!(o.status.success(), "至少 typed as at-least checks: {}{}", text(&o.stdout), text(&o.stderr));
+    let o = run(&["build", "-q"], dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let all = pdf_text(&dir.path().join("dist/2025/yearbook-2025.pdf"));
+    assert!(all.contains("≥20") && !all.contains(">20"), "the table and the card print ≥20");
+    assert!(all.contains("≥不少于所列数值（原文作“以上”“至少”“不少于”）"), "the legend defines ≥ as at least");
+    assert!(!all.contains("超过所列数值"), "no > in the book, so no > in the legend");
+
+    let path = dir.path().join("dist/2025/yearbook-2025.xlsx");
+    let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+    let sheet = wb.sheet_names().into_iter().find(|n| n.contains("就业")).unwrap();
+    let rows: Vec<Vec<Data>> = wb.worksheet_range(&sheet).unwrap().rows().map(<[Data]>::to_vec).collect();
+    let roads = rows.iter().find(|r| r[at(Col::Item)] == Data::String("新（改）建农村公路".into())).unwrap();
+    assert_eq!(roads[at(Col::Qualifier)], Data::String("不少于 at least".into()));
+
+    let o = run(&["web", "-q"], dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let html: String = walk(&dir.path().join("dist"))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "html"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    assert!(
+        html.contains("title=\"不少于 at least\" aria-hidden=\"true\">≥</abbr>"),
+        "the web edition reads ≥ out as at least"
+    );
+    assert!(html.contains("不少于所列数值（原文作“以上”“至少”“不少于”）"), "the web legend defines ≥ as at least");
+    assert!(!html.contains("title=\"超过 more than\""), "no more-than mark on the web");
+
+    // Traced to its article, 至少 typed as `at-least` passes, and said to be "more than" is
+    // refused at its line, with the fix.
+    let seeds = dir.path().join("seeds");
+    std::fs::create_dir_all(&seeds).unwrap();
+    std::fs::write(seeds.join("004_f4078543608c889c.txt"), "今年计划开展技能培训50000人，新改建农村公路至少20公里。")
+        .unwrap();
+    let o = run(&["check", "--sources", "seeds"], dir.path());
+    assert!(o.status.success(), "{}{}", text(&o.stdout), text(&o.stderr));
+    let wrong = city.replace("qualifier = \"at-least\"", "qualifier = \"over\"");
+    std::fs::write(dir.path().join("data/2025/plancity.toml"), wrong).unwrap();
+    let o = run(&["check", "--sources", "seeds"], dir.path());
+    let out = format!("{}{}", text(&o.stdout), text(&o.stderr));
+    assert!(
+        !o.status.success() && out.contains("`至少20公里` (as_printed) says `at-least`, but the qualifier is `over`"),
+        "{out}"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
+}
