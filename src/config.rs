@@ -230,6 +230,12 @@ struct RawImprint {
     serial: Option<Spanned<String>>,
     /// A line for the printer or the distribution (内部资料 / for internal use).
     note: Option<Bilingual>,
+    /// The print shop (印刷).
+    printer: Option<Bilingual>,
+    /// How many copies are printed (印数).
+    copies: Option<Spanned<i64>>,
+    /// The permit an internal publication prints under (准印证号).
+    permit: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -370,9 +376,13 @@ impl serde::Serialize for Date {
 /// What the imprint page prints besides the title, publisher and date.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Imprint {
+    /// Only when it is not the publisher, which the page names already.
     pub board: Option<Text>,
     pub serial: Option<String>,
     pub note: Option<Text>,
+    pub printer: Option<Text>,
+    pub copies: Option<u32>,
+    pub permit: Option<String>,
 }
 
 /// The resolved configuration every command works from.
@@ -469,14 +479,34 @@ impl Config {
         let (title, publisher) = (&raw.edition.title, &raw.edition.publisher);
         let mut printed = vec![title.zh.clone(), title.en.clone(), publisher.zh.clone(), publisher.en.clone()];
         let imprint = &raw.imprint;
-        for b in [&imprint.board, &imprint.note].into_iter().flatten() {
+        for b in [&imprint.board, &imprint.note, &imprint.printer].into_iter().flatten() {
             printed.extend([b.zh.clone(), b.en.clone()]);
         }
-        printed.extend(imprint.serial.iter().cloned());
+        printed.extend(imprint.serial.iter().chain(&imprint.permit).cloned());
+        let copies = match &imprint.copies {
+            None => None,
+            Some(c) => Some(u32::try_from(*c.get_ref()).ok().filter(|n| *n > 0).ok_or_else(|| AppError::Config {
+                path: path.to_path_buf(),
+                message: format!(
+                    "{}: imprint.copies `{}` is not a number of copies; write how many are printed, a whole \
+                     number from 1, e.g. `copies = 500`",
+                    line_col(&text, c.span().start),
+                    c.get_ref()
+                ),
+            })?),
+        };
         let imprint = Imprint {
-            board: imprint.board.as_ref().map(Into::into),
+            // The page names the publisher already; a board that is the publisher is said once.
+            board: imprint
+                .board
+                .as_ref()
+                .filter(|b| b.zh() != publisher.zh() || b.en() != publisher.en())
+                .map(Into::into),
             serial: imprint.serial.as_ref().map(|s| s.get_ref().clone()),
             note: imprint.note.as_ref().map(Into::into),
+            printer: imprint.printer.as_ref().map(Into::into),
+            copies,
+            permit: imprint.permit.as_ref().map(|s| s.get_ref().clone()),
         };
         let collect = resolve_collect(raw.collect.as_ref(), &text, path, &templates_dir)?;
         let print = resolve_print(&raw.print, &text, path)?;

@@ -153,6 +153,9 @@ pub struct Source {
     pub lines: Option<Spanned<[usize; 2]>>,
     /// The byline as the article prints it (记者 …).
     pub authors: Option<Spanned<String>>,
+    /// The byline in English, ours: the names in pinyin, the role translated ("Jiao Xuyu,
+    /// reporter"). Without it an English page gives the Chinese byline.
+    pub authors_en: Option<Spanned<String>>,
     /// Date of publication, `YYYY-MM-DD` (or `YYYY-MM`).
     pub date: Option<Spanned<String>>,
     /// Where the article can be read, if it is online.

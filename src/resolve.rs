@@ -94,7 +94,8 @@ pub struct Source {
     pub publication: Option<Text>,
     pub period: String,
     pub seed: String,
-    pub authors: Option<String>,
+    /// The byline: as printed, and in English where the catalogue gives it.
+    pub authors: Option<Text>,
     /// Date of publication as each language writes it.
     pub date: Option<Text>,
     pub url: Option<String>,
@@ -274,7 +275,10 @@ pub fn resolve(files: &SourceFiles, catalogue: &Catalogue, edition: &Edition) ->
             publication: s.publication.as_ref().map(Into::into),
             period: s.period.get_ref().clone(),
             seed: s.seed.clone(),
-            authors: s.authors.as_ref().map(|a| a.get_ref().clone()),
+            authors: s
+                .authors
+                .as_ref()
+                .map(|a| Text { zh: a.get_ref().clone(), en: s.authors_en.as_ref().unwrap_or(a).get_ref().clone() }),
             date: s.date.as_ref().and_then(|d| crate::config::written_date(d.get_ref())),
             url: s.url.as_ref().map(|u| u.get_ref().clone()),
         })

@@ -405,7 +405,7 @@ pub struct SourceEntry {
     pub publication: Option<Text>,
     pub period: String,
     pub seed: String,
-    pub authors: Option<String>,
+    pub authors: Option<Text>,
     pub date: Option<Text>,
     pub url: Option<String>,
 }

@@ -969,7 +969,10 @@ fn sources_sheet(wb: &mut Workbook, book: &Book, selection: &Selection, header: 
             s.title.zh.clone(),
             s.title.en.clone(),
             s.period.clone(),
-            s.authors.clone().unwrap_or_default(),
+            s.authors
+                .as_ref()
+                .map(|a| if a.zh == a.en { a.zh.clone() } else { format!("{} / {}", a.zh, a.en) })
+                .unwrap_or_default(),
             s.date.as_ref().map(|d| d.zh.clone()).unwrap_or_default(),
             s.url.clone().unwrap_or_default(),
             s.seed.clone(),

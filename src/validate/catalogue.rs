@@ -91,8 +91,34 @@ impl Validator<'_> {
             self.unique_ids(*file, f.source.iter().map(|s| &s.id), "source");
             for s in &f.source {
                 self.bilingual(*file, &s.title);
-                for t in [&s.authors, &s.url].into_iter().flatten() {
+                for t in [&s.authors, &s.authors_en, &s.url].into_iter().flatten() {
                     self.text(*file, t);
+                }
+                if let Some(en) = &s.authors_en {
+                    if s.authors.is_none() {
+                        self.push(
+                            Diagnostic::new(
+                                *file,
+                                span(en),
+                                Rule::MissingKey,
+                                "`authors_en` is given without `authors`",
+                            )
+                            .with_hint("give the byline as the article prints it in `authors`, or remove `authors_en`"),
+                        );
+                    }
+                    if en.get_ref().chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {
+                        self.push(
+                            Diagnostic::new(
+                                *file,
+                                span(en),
+                                Rule::Untranslated,
+                                "the English byline contains Chinese characters",
+                            )
+                            .with_hint(
+                                "write the names in pinyin, family name first (\"Jiao Xuyu\"), and the role in English",
+                            ),
+                        );
+                    }
                 }
                 if let Some(d) = &s.date
                     && crate::config::written_date(d.get_ref()).is_none()

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use crate::common::{project, repo, run, text};
+use crate::common::{Test, project, repo, run, text};
 
 /// The shipped four cities built once per language into a temporary project: (dir, pdf paths).
 fn books() -> &'static (tempfile::TempDir, Vec<(String, PathBuf)>) {
@@ -489,5 +489,67 @@ fn editorial_notes_are_never_printed_and_table_6_1_keeps_only_the_readers_notes(
     assert!(count <= 15, "表6-1 prints {count} notes; its readers' notes are 15");
     for reasoning in ["本书以", "两篇报道", "缺“中心”", "差额"] {
         assert!(!notes.contains(reasoning), "表6-1 still explains the editors' reasoning: {reasoning}");
+    }
+}
+
+/// Review 3, NICE 2: the imprint says the publisher once (a board that is the publisher is not
+/// said again), gives the trimmed format, and the print order's lines when the office gives them.
+#[test]
+fn the_imprint_says_who_once_and_gives_the_print_orders_lines() {
+    let wuwei = std::fs::read_to_string(repo().join("data/2025/wuwei.toml")).unwrap();
+    let page = |config: &str| {
+        let (dir, _) = Test::project().city("wuwei", &wuwei).config(config).args(["build", "-q"]).run();
+        poppler("pdftotext", &["-f", "2", "-l", "2", "-layout"], &dir.path().join("dist/2025/yearbook-2025.pdf"))
+    };
+    let same = page("[imprint]\nboard = { zh = \"测试\", en = \"Test\" }\n");
+    assert!(!same.contains("编辑委员会") && !same.contains("Editorial board"), "{same}");
+    assert!(same.contains("开本") && same.contains("210 mm × 297 mm"), "{same}");
+    assert!(!same.contains("印数") && !same.contains("准印证号"), "{same}");
+    let full = page(
+        "[imprint]\nboard = { zh = \"编委会\", en = \"The Board\" }\nprinter = { zh = \"测试印刷厂\", en = \"Test Print Works\" }\ncopies = 500\npermit = \"甘内资准字2026-001\"\n",
+    );
+    // pdftotext puts a space where a Chinese character meets a Latin one.
+    let tight: String = full.split_whitespace().collect();
+    for want in [
+        "编辑委员会",
+        "编委会",
+        "印刷",
+        "测试印刷厂",
+        "TestPrintWorks",
+        "印数",
+        "500册",
+        "准印证号",
+        "甘内资准字2026-001",
+    ] {
+        assert!(tight.contains(want), "the imprint lacks “{want}”:\n{full}");
+    }
+    let (_, o) =
+        Test::project().city("wuwei", &wuwei).config("[imprint]\ncopies = 0\n").args(["check"]).status(2).run();
+    let err = text(&o.stderr);
+    assert!(err.contains("line 13, column 10") && err.contains("copies = 500"), "{err}");
+}
+
+/// Review 3, NICE 8: an English page gives the byline in English (names in pinyin), a Chinese
+/// page as the article prints it, and the bilingual page both; and NICE 5: a unit is written
+/// one way on both lines.
+#[test]
+fn bylines_are_in_each_editions_language_and_units_one_way() {
+    let (_, pdfs) = books();
+    for (lang, pdf) in pdfs {
+        let all = pages(pdf).concat();
+        let flat: String = all.split_whitespace().collect::<Vec<_>>().join(" ");
+        let (want, never): (&[&str], &[&str]) = match lang.as_str() {
+            "en" => (&["by Jiao Xuyu, reporter", "by Zhang Di, staff reporter"], &["记者", "焦旭玉"]),
+            "zh" => (&["作者 记者 焦旭玉", "作者 本报记者 张迪"], &["Jiao Xuyu"]),
+            _ => (&["作者 记者 焦旭玉 / by Jiao Xuyu, reporter"], &[]),
+        };
+        for w in want {
+            assert!(flat.contains(w), "{lang}: no “{w}” in the list of sources");
+        }
+        for n in never {
+            assert!(!flat.contains(n), "{lang}: “{n}” printed");
+        }
+        assert!(!all.contains("Mbps"), "{lang}: “Mbps” where the English line says Mbit/s");
+        assert!(all.contains("Mbit/s"), "{lang}: the book has a network speed");
     }
 }
