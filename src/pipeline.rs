@@ -163,8 +163,9 @@ pub struct Artifacts {
     pub book: Book,
     pub pdf: Vec<u8>,
     pub xlsx: Vec<u8>,
-    /// The rendered Typst source the PDF was compiled from.
-    pub typ: String,
+    /// The rendered Typst source the PDF was compiled from; `None` when it was freed part by
+    /// part during the layout (a book typeset in parts, without `--keep-typ`).
+    pub typ: Option<String>,
     pub timings: Timings,
     /// Where each table starts in the PDF, read from the typeset document.
     pub pages: TablePages,
@@ -176,8 +177,8 @@ impl Artifacts {
     /// The files of the edition folder, named as the plan says.
     pub fn files(self, plan: &Plan) -> Vec<(String, Vec<u8>)> {
         let mut files = vec![(plan.output.pdf.clone(), self.pdf), (plan.output.xlsx.clone(), self.xlsx)];
-        if plan.keep_typ {
-            files.push((plan.output.typ.clone(), self.typ.into_bytes()));
+        if let Some(typ) = self.typ.filter(|_| plan.keep_typ) {
+            files.push((plan.output.typ.clone(), typ.into_bytes()));
         }
         files
     }
@@ -239,6 +240,22 @@ fn laid_out(plan: &Plan, checked: &Checked, timings: &mut Stopwatch<'_>) -> Resu
 
 /// Turns checked inputs into the edition: book, workbook, Typst source and PDF.
 pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Artifacts, AppError> {
+    let prepared = prepare(plan, engine, checked)?;
+    typeset(plan, engine, prepared)
+}
+
+/// A book ready to be typeset: all the rest of a build needs of the checked inputs, so that a
+/// caller that has no further use for them frees them before the layout (at 2,000 cities the
+/// data are about 0.3 GiB).
+pub struct Prepared {
+    book: Book,
+    attachments: Vec<Attachment>,
+    attached: Vec<Vec<u8>>,
+    timings: Timings,
+}
+
+/// The book of checked inputs, and the archive edition's attachments.
+pub fn prepare(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Prepared, AppError> {
     let mut timings = Stopwatch::new(engine);
     let book = laid_out(plan, checked, &mut timings)?;
 
@@ -269,6 +286,14 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
         // Filled in once the tables' pages are known (an attachment takes no room on a page).
         attached.push(Vec::new());
     }
+    Ok(Prepared { book, attachments, attached, timings: timings.timings })
+}
+
+/// Typesets a prepared book: its Typst source, PDF and workbook.
+pub fn typeset(plan: &Plan, engine: &Engine, prepared: Prepared) -> Result<Artifacts, AppError> {
+    let Prepared { book, attachments, attached, timings: before } = prepared;
+    let mut timings = Stopwatch::new(engine);
+    timings.timings = before;
 
     let in_parts = parts::in_parts(plan.config.typeset.parts, book.indicator_count);
     let cuts = if in_parts {
@@ -276,7 +301,7 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
     } else {
         render::Cuts::NONE
     };
-    let source = timings.time("render", || {
+    let render = || {
         render::render(
             &engine.templates,
             &plan.config.templates_dir,
@@ -286,7 +311,8 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
             cuts,
             plan.config.print,
         )
-    })?;
+    };
+    let source = timings.time("render", render)?;
     if in_parts && !engine.keep_caches {
         // The template's copy of the book is freed now, on this thread; the parts are laid out
         // on others, which would not reuse that memory. It goes back to the system.
@@ -311,19 +337,25 @@ pub fn build_once(plan: &Plan, engine: &Engine, checked: &Checked) -> Result<Art
         own = if twice { parts::Laidout::keeping() } else { parts::Laidout::default() };
         &own
     };
-    let options = parts::Options { evict: !engine.keep_caches, in_parts, tagged: plan.pdf.tagged() };
+    // The source is freed part by part as the layout goes, unless it is kept or laid out again;
+    // a failure's message points into it, so it is then rendered again (the same text).
+    let free_source = in_parts && !twice && !plan.keep_typ;
+    let options = parts::Options { evict: !engine.keep_caches, in_parts, tagged: plan.pdf.tagged(), free_source };
     laid.use_disk(engine.layout_cache.then(|| plan.output.layout_cache()));
     let typeset = typeset_with_workbook(plan, &book, &mut world, workbook_path, options, laid, &mut timings);
     laid.prune();
     let layout_cache = laid.disk_report();
-    let typ = parts::kept_source(world.into_main_text(), laid);
-    let (pdf, workbook, pages) = typeset.map_err(|e| match e {
-        AppError::Typeset(mut failure) => {
-            failure.rendered = Some(typ.clone());
-            AppError::Typeset(failure)
+    let rendered = world.into_main_text();
+    let (pdf, workbook, pages) = match typeset {
+        Ok(done) => done,
+        Err(AppError::Typeset(mut failure)) => {
+            let rendered = if free_source { render()? } else { rendered };
+            failure.rendered = Some(parts::kept_source(rendered, laid));
+            return Err(AppError::Typeset(failure));
         }
-        other => other,
-    })?;
+        Err(other) => return Err(other),
+    };
+    let typ = (!free_source).then(|| parts::kept_source(rendered, laid));
     Ok(Artifacts { book, pdf, xlsx: workbook, typ, timings: timings.timings, pages, layout_cache })
 }
 

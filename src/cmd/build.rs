@@ -23,7 +23,12 @@ pub(super) fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
         super::print_human(&checked.files, &checked.diagnostics);
     }
     let (parent, folder, dir) = (&plan.output.parent, &plan.output.folder, plan.output.dir());
-    let artifacts = match pipeline::build_once(&plan, &engine, &checked) {
+    let prepared = pipeline::prepare(&plan, &engine, &checked)?;
+    // The data are in the book now: what is left of them to say is kept, the rest freed before
+    // the layout.
+    let (check_timings, warnings) = (checked.timings.clone(), checked.warnings());
+    drop(checked);
+    let artifacts = match pipeline::typeset(&plan, &engine, prepared) {
         Ok(a) => a,
         Err(AppError::Typeset(failure)) => {
             // The reported lines point into the rendered source: keep it to be looked at.
@@ -68,11 +73,10 @@ pub(super) fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
         eprintln!("note: {note}");
     }
     if args.timings {
-        for line in checked.timings.lines().chain(timings.lines()) {
+        for line in check_timings.lines().chain(timings.lines()) {
             eprintln!("{line}");
         }
     }
-    let warnings = checked.warnings();
     if warnings > 0 {
         eprintln!("{warnings} warning(s) in the data; run `yearbook check` to list them");
     }

@@ -217,6 +217,12 @@ impl<'a> YearbookWorld<'a> {
         &self.main_text
     }
 
+    /// Takes the main source out, leaving it empty (a book laid out in parts holds each part's
+    /// source on its own; see `parts::Options::free_source`).
+    pub fn take_main_text(&mut self) -> String {
+        std::mem::take(&mut self.main_text)
+    }
+
     /// The rendered main source, given back once compilation is done.
     pub fn into_main_text(self) -> String {
         self.main_text

@@ -291,6 +291,37 @@ fn typst_errors_and_warnings_stop_the_build_with_a_location() {
     assert!(!dir.path().join("dist/2025/yearbook-2025.pdf").exists());
 }
 
+/// A book typeset in parts frees each part's source once it is laid out; a failure in a part
+/// still names the line of the whole rendered source, and `--keep-typ` keeps that very source.
+#[test]
+fn a_typst_error_in_a_part_names_the_line_of_the_kept_source() {
+    let dir = project_with_template(|t| {
+        t.replace(
+            "#key-figures({{ city.key_figures|typst }})",
+            "#key-figures({{ city.key_figures|typst }})\n#text(font: \"No Such Font\")[x]",
+        )
+    });
+    let config = dir.path().join("yearbook.toml");
+    let settings = std::fs::read_to_string(&config).unwrap() + "\n[typeset]\nparts = \"always\"\n";
+    std::fs::write(&config, settings).unwrap();
+    let o = run(&["build"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("hint: `--keep-typ`"), "{err}");
+    let o = run(&["build", "--keep-typ"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    let kept_err = text(&o.stderr);
+    let at = |err: &str| {
+        let rest = err.split("main.typ (rendered):").nth(1).unwrap_or_else(|| panic!("no location in:\n{err}"));
+        rest.split(':').next().unwrap().parse::<usize>().unwrap()
+    };
+    assert_eq!(at(&err), at(&kept_err), "the same line with and without --keep-typ");
+    let kept = std::fs::read_to_string(dir.path().join("dist/2025/yearbook-2025.typ")).unwrap();
+    let line = kept.lines().nth(at(&err) - 1).unwrap();
+    assert!(line.contains("No Such Font"), "line {} of the kept source is `{line}`", at(&err));
+    assert!(!dir.path().join("dist/2025/yearbook-2025.pdf").exists());
+}
+
 #[test]
 fn city_selection_builds_only_those_cities_and_rejects_unknown_ids() {
     let out = tempfile::tempdir().unwrap();

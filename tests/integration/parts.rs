@@ -103,9 +103,11 @@ fn parts_then_whole(
     tagged: bool,
     earlier: &yearbook::print::parts::Laidout,
 ) -> (PagedDocument, PagedDocument, String) {
-    let options = yearbook::print::parts::Options { evict: true, in_parts: true, tagged };
-    let world = world_of(source.to_string(), fonts, lang);
-    let parts = yearbook::print::parts::layout(&world, options, earlier, None).expect("the parts compile");
+    // Each part's source freed once it is laid out, as `build` does.
+    let options = yearbook::print::parts::Options { evict: true, in_parts: true, tagged, free_source: true };
+    let mut world = world_of(source.to_string(), fonts, lang);
+    let parts = yearbook::print::parts::layout(&mut world, options, earlier, None).expect("the parts compile");
+    assert_eq!(world.main_text(), "", "the whole source is freed once it is cut into parts");
     let kept = yearbook::print::parts::kept_source(source.to_string(), earlier);
     let whole = typeset::compile(&world_of(kept.clone(), fonts, lang)).expect("the whole source compiles on its own");
     (whole, parts, kept)
@@ -377,12 +379,12 @@ fn a_second_layout_reusing_the_parts_gives_the_same_pages() {
     cut_small(dir.path());
     let source = rendered(&kept_source(dir.path(), "bilingual"));
     let fonts = Fonts::load(&repo().join("fonts")).unwrap();
-    let world = world_of(source, &fonts, "bilingual");
-    let options = Options { evict: true, in_parts: true, tagged: true };
+    let mut world = world_of(source, &fonts, "bilingual");
+    let options = Options { evict: true, in_parts: true, tagged: true, free_source: false };
     let earlier = Laidout::keeping();
-    let first = yearbook::print::parts::layout(&world, options, &earlier, None).unwrap();
-    let second = yearbook::print::parts::layout(&world, options, &earlier, None).unwrap();
-    let fresh = yearbook::print::parts::layout(&world, options, &Laidout::default(), None).unwrap();
+    let first = yearbook::print::parts::layout(&mut world, options, &earlier, None).unwrap();
+    let second = yearbook::print::parts::layout(&mut world, options, &earlier, None).unwrap();
+    let fresh = yearbook::print::parts::layout(&mut world, options, &Laidout::default(), None).unwrap();
     assert_same_pages(&first, &second);
     assert_same_pages(&fresh, &second);
     // The rows a reused part gave to the next are given again.
