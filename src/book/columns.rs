@@ -15,10 +15,20 @@ pub struct Column {
     pub width: Option<f64>,
     /// For a city column of a comparison: its position in each row's `cells`.
     pub cell: Option<usize>,
-    /// For an indicator's column of a comparison by city (cities as rows): the indicator's id,
-    /// which the index points to this table by.
+    /// For an indicator's column of a comparison by city (cities as rows): the indicator it
+    /// holds, which the index points to this table by and the web's records name.
     #[serde(skip)]
-    pub indicator: Option<String>,
+    pub indicator: Option<Compared>,
+}
+
+/// The indicator of a comparison-by-city column, whole: the header joins its name, unit and
+/// status into one label, and a record of the column's figures needs each apart.
+#[derive(Debug, Clone)]
+pub struct Compared {
+    pub id: String,
+    pub name: Text,
+    pub unit: Text,
+    pub status: crate::resolve::Status,
 }
 
 /// What a column holds. The one list both writers follow: the Typst table draws a cell per

@@ -20,7 +20,7 @@ pub mod num;
 use crate::book::num::decimals_of;
 pub use crate::book::num::{Num, implied_target, qualifier_mark};
 use crate::year::Year;
-pub use columns::{Col, Column};
+pub use columns::{Col, Column, Compared};
 
 #[derive(Debug, Serialize)]
 pub struct Book {
@@ -634,7 +634,7 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Opti
                 .iter()
                 .flat_map(|g| &g.rows)
                 .map(|r| r.indicator_id.as_str())
-                .chain(t.columns.iter().filter_map(|c| c.indicator.as_deref()))
+                .chain(t.columns.iter().filter_map(|c| c.indicator.as_ref().map(|i| i.id.as_str())))
                 .filter(|id| !id.is_empty());
             for id in ids {
                 let list = tables_of.entry(id).or_default();
@@ -1164,7 +1164,12 @@ fn comparison_by_city(
                     },
                     width: None,
                     cell: Some(k),
-                    indicator: Some(i.indicator_id.clone()),
+                    indicator: Some(Compared {
+                        id: i.indicator_id.clone(),
+                        name: i.name.clone(),
+                        unit: i.unit.clone(),
+                        status: i.status,
+                    }),
                     ..Col::CityValue.column()
                 }
             }));

@@ -54,7 +54,7 @@ const DETAIL: [&str; 26] = [
     "note_en",
 ];
 
-const COMPARISON: [&str; 12] = [
+const COMPARISON: [&str; 15] = [
     "table",
     "indicator_id",
     "indicator_zh",
@@ -62,11 +62,14 @@ const COMPARISON: [&str; 12] = [
     "unit_zh",
     "unit_en",
     "status",
+    "province_zh",
+    "province_en",
     "city_id",
     "city_zh",
     "city_en",
     "value",
     "reference_year",
+    "source",
 ];
 
 fn status(s: Status) -> &'static str {
@@ -131,40 +134,61 @@ fn detail_record(table: &str, r: &Row) -> Vec<Field> {
     ]
 }
 
-/// The comparison's records: one per indicator and city that reports it (a plan by its target),
-/// from the cities-as-columns form the workbook's comparison sheet has.
-pub(super) fn comparison(book: &Book, chapter: &Chapter) -> Result<(Vec<u8>, Vec<u8>), AppError> {
-    let Some(table) = &chapter.comparison else {
-        return Err(AppError::Internal(format!("chapter {} has no comparison table", chapter.number)));
+/// A comparison table's records: one per figure it shows, an indicator of a city (a plan by its
+/// target), in the table's reading order, each credited to the city its cell names. The table is
+/// the one the page shows: cities as columns (a few cities: the row is the indicator), or a
+/// comparison by city (the row is a city, under its province; each column an indicator).
+pub(super) fn comparison(book: &Book, chapter: &Chapter, table: &Table) -> Result<(Vec<u8>, Vec<u8>), AppError> {
+    // The city of a cell is its own id, never a column's or a row's position: the columns of a
+    // few cities are the cities that report a compared figure, not every city of the detail
+    // table (zipped with those, a city's figures once went to the city before it).
+    let city = |id: &str| {
+        book.cities.iter().find(|c| c.id == id).ok_or_else(|| {
+            AppError::Internal(format!("table {}: a figure of city {id}, which the book does not have", table.number))
+        })
     };
-    // Each cell names its city: the table's city columns are the cities that report a compared
-    // figure, not every city of the detail table (zipped with those, a city's figures went to
-    // the city before it).
-    let cities: Vec<&Row> = chapter.detail.groups.iter().filter_map(|g| g.rows.first()).collect();
     let mut records = Vec::new();
     for row in table.groups.iter().flat_map(|g| &g.rows) {
-        for cell in row.cells.iter().flatten() {
-            let city = cities.iter().find(|c| c.city_id == cell.city_id).ok_or_else(|| {
-                AppError::Internal(format!("table {}: a figure of city {} with no rows", table.number, cell.city_id))
-            })?;
+        for col in &table.columns {
+            let Some(cell) = col.cell.and_then(|i| row.cells.get(i)).and_then(Option::as_ref) else { continue };
+            let (id, name, unit, state) = match &col.indicator {
+                // A comparison by city: the row is the city, and must be the cell's.
+                Some(i) => {
+                    if row.city_id != cell.city_id {
+                        return Err(AppError::Internal(format!(
+                            "table {}: a figure of {} in the row of {}",
+                            table.number, cell.city_id, row.city_id
+                        )));
+                    }
+                    (&i.id, &i.name, &i.unit, i.status)
+                }
+                None => (&row.indicator_id, &row.name, &row.unit, row.status),
+            };
+            let c = city(&cell.city_id)?;
+            let (province_zh, province_en) = c.province.as_ref().map_or(("", ""), |p| (p.zh.as_str(), p.en.as_str()));
             records.push(vec![
                 text(&table.number),
-                text(&row.indicator_id),
-                text(&row.name.zh),
-                text(&row.name.en),
-                text(&row.unit.zh),
-                text(&row.unit.en),
-                text(status(row.status)),
-                text(&city.city_id),
-                text(&city.city.zh),
-                text(&city.city.en),
+                text(id),
+                text(&name.zh),
+                text(&name.en),
+                text(&unit.zh),
+                text(&unit.en),
+                text(status(state)),
+                text(province_zh),
+                text(province_en),
+                text(&c.id),
+                text(&c.name.zh),
+                text(&c.name.en),
                 num(Some(&cell.value)),
                 Field::Number(Some((cell.other_year.unwrap_or(i64::from(book.year)) as f64, 0))),
+                text(&cell.source),
             ]);
         }
     }
-    let shown = chapter.comparison_by_rows.as_ref().unwrap_or(table);
-    write(book, shown, &COMPARISON, &records)
+    if records.is_empty() {
+        return Err(AppError::Internal(format!("chapter {}: table {} compares nothing", chapter.number, table.number)));
+    }
+    write(book, table, &COMPARISON, &records)
 }
 
 /// A text that a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, or a tab or carriage

@@ -224,8 +224,8 @@ pub fn site(
             let stem = format!("data/table-{}", table.number);
             let (csv, xlsx) = match table.kind {
                 TableKind::Detail => data::detail(book, table)?,
-                // The comparison's data are the cities-as-columns form, whichever form is shown.
-                TableKind::Comparison => data::comparison(book, chapter)?,
+                // Each comparison's data are the figures it shows, credited to their cities.
+                TableKind::Comparison => data::comparison(book, chapter, table)?,
             };
             files.push((format!("{stem}.csv"), csv));
             files.push((format!("{stem}.xlsx"), xlsx));
@@ -378,14 +378,23 @@ pub fn city_file(id: &str) -> String {
     format!("city-{id}.html")
 }
 
-/// The tables a chapter page shows: the detail table, and the comparison in its printed form
-/// (cities as rows when there are many of them, as columns otherwise).
+/// The tables a chapter page shows, as the book prints them: the detail table, then the
+/// comparison: with more cities than columns, by city (cities as rows under their provinces, a
+/// few indicators as columns, N-2, N-3 …, as national yearbooks' by-region tables), otherwise
+/// with the cities as columns.
 fn chapter_tables(chapter: &Chapter) -> Vec<&Table> {
     let mut out = vec![&chapter.detail];
-    if let Some(t) = chapter.comparison_by_rows.as_ref().or(chapter.comparison.as_ref()) {
-        out.push(t);
+    if chapter.comparison_by_city.is_empty() {
+        out.extend(chapter.comparison_by_rows.as_ref().or(chapter.comparison.as_ref()));
+    } else {
+        out.extend(&chapter.comparison_by_city);
     }
     out
+}
+
+/// A comparison by city: its rows are cities, its columns indicators.
+fn by_city(table: &Table) -> bool {
+    table.kind == TableKind::Comparison && table.columns.iter().any(|c| c.indicator.is_some())
 }
 
 #[derive(Serialize)]
@@ -415,8 +424,9 @@ struct Part<'a> {
 }
 
 /// The pages of a table too long for its chapter's page (none when it fits): the detail table
-/// one page per province, as the book orders cities (a province of more rows than a page holds
-/// goes on several); a comparison in runs of whole indicators.
+/// and a comparison by city one page per province, as the book orders cities (a province of
+/// more rows than a page holds goes on several); a comparison of a few cities in runs of whole
+/// indicators.
 fn parts<'a>(table: &'a Table, book: &'a Book) -> Vec<Part<'a>> {
     let lines = |g: &Group| g.rows.len() + usize::from(g.heading.is_some());
     if table.groups.iter().map(lines).sum::<usize>() <= PAGE_LINES {
@@ -429,10 +439,15 @@ fn parts<'a>(table: &'a Table, book: &'a Book) -> Vec<Part<'a>> {
     // The key of the part being filled, and how many pages its province has had so far.
     let mut key: Option<String> = None;
     let mut pages_of_key = 0usize;
+    // A detail table's groups are cities, a comparison by city's provinces: both go by province.
+    let by_province = table.kind == TableKind::Detail || by_city(table);
+    let mut rows_before = 0usize;
     for (g, group) in table.groups.iter().enumerate() {
         let city = group.rows.first().and_then(|r| by_id.get(r.city_id.as_str()).copied());
-        let (this_key, label) = match (table.kind, city) {
-            (TableKind::Detail, Some(c)) => {
+        let first_row = rows_before;
+        rows_before += group.rows.len();
+        let (this_key, label) = match (by_province, city) {
+            (true, Some(c)) => {
                 let province =
                     crate::division::province_for(c.code.as_deref(), c.province.as_ref().map(|p| p.zh.as_str()));
                 let code = province.map_or("99", |p| p.0).to_string();
@@ -451,11 +466,9 @@ fn parts<'a>(table: &'a Table, book: &'a Book) -> Vec<Part<'a>> {
             pages_of_key = if new_key { 1 } else { pages_of_key + 1 };
             let stem = format!("table-{}-{this_key}", table.number);
             let file = if pages_of_key == 1 { format!("{stem}.html") } else { format!("{stem}-{pages_of_key}.html") };
-            let label = match (table.kind, pages_of_key) {
-                (TableKind::Detail, 1) => label.clone(),
-                (TableKind::Detail, n) => {
-                    Text { zh: format!("{}（{n}）", label.zh), en: format!("{} ({n})", label.en) }
-                }
+            let label = match (by_province, pages_of_key) {
+                (true, 1) => label.clone(),
+                (true, n) => Text { zh: format!("{}（{n}）", label.zh), en: format!("{} ({n})", label.en) },
                 _ => label.clone(),
             };
             out.push(Part { file, groups: g..g, label, cities: Vec::new() });
@@ -465,7 +478,14 @@ fn parts<'a>(table: &'a Table, book: &'a Book) -> Vec<Part<'a>> {
         let part = out.last_mut().expect("a part was just pushed");
         part.groups.end = g + 1;
         in_part += lines(group);
-        if table.kind == TableKind::Comparison {
+        if by_city(table) {
+            // Each city's row, where the page lists the cities of a part.
+            for (i, r) in group.rows.iter().enumerate() {
+                if let Some(c) = by_id.get(r.city_id.as_str()) {
+                    part.cities.push((c.id.as_str(), c.name.clone(), format!("{p}r{}", first_row + i)));
+                }
+            }
+        } else if table.kind == TableKind::Comparison {
             // A run of indicators is named by its first and last.
             if let Some(last) = &group.heading
                 && part.groups.len() > 1

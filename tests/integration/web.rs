@@ -331,7 +331,7 @@ fn a_long_table_goes_on_pages_by_province_and_every_link_and_figure_holds() {
     // The table's address still leads to it: the chapter page lists its pages and cities there.
     let chapter = std::fs::read_to_string(site.join("chapter-06.html")).unwrap();
     assert!(page_ids(&site.join("chapter-06.html")).contains("table-6-1"));
-    assert!(!chapter.contains("<table"), "table 6-1 is not repeated on the chapter page");
+    assert!(!chapter.contains("id=\"t6-1-r"), "table 6-1's rows are not repeated on the chapter page");
     // Sixty cities' summaries are folded, so that the table's pages stay in reach.
     assert!(chapter.contains("<details class=\"summaries\"><summary>"), "the summaries are folded");
     assert!(
@@ -358,6 +358,13 @@ fn a_long_table_goes_on_pages_by_province_and_every_link_and_figure_holds() {
     );
     links_resolve(&site);
     figures_equal_the_workbooks(&site, &dir.path().join("dist/2025/yearbook-2025.xlsx"), 1000);
+    // The comparisons are the book's wide tables by province, their data the figures they show.
+    let chapter_ids = page_ids(&site.join("chapter-06.html"));
+    assert!(chapter_ids.contains("table-6-2") && chapter_ids.contains("table-6-3"), "{chapter_ids:?}");
+    if let Some(tables) = html5lib_tables(&site) {
+        assert!(comparisons_by_city_hold(&site, &tables) >= 300);
+    }
+    assert!(compared_figures_are_their_own_citys(&site) >= 300);
     axe_finds_nothing(&site, &["chapter-06.html", &parts[0]]);
 }
 
@@ -392,28 +399,100 @@ fn at_300_cities_no_page_is_over_a_megabyte_and_every_link_holds() {
 /// its figures were once given to the cities before them).
 #[test]
 fn every_compared_figure_is_its_own_citys() {
-    let data = site().join("data");
-    let read = |name: &str| -> Vec<BTreeMap<String, String>> {
-        let mut r = csv::Reader::from_path(data.join(name)).unwrap();
-        let header: Vec<String> =
-            r.headers().unwrap().iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect();
-        r.records().map(|rec| header.iter().cloned().zip(rec.unwrap().iter().map(str::to_string)).collect()).collect()
-    };
+    assert!(compared_figures_are_their_own_citys(&site()) >= 6);
+}
+
+/// A data file of `site` as records by header.
+fn records(site: &Path, name: &str) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(site.join("data").join(name)).unwrap();
+    let header: Vec<String> =
+        r.headers().unwrap().iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect();
+    r.records().map(|rec| header.iter().cloned().zip(rec.unwrap().iter().map(str::to_string)).collect()).collect()
+}
+
+/// Every record of every comparison's data (table-N-2, N-3 …) is its city's figure in the
+/// chapter's detail table, with its city's name and province; how many were checked.
+fn compared_figures_are_their_own_citys(site: &Path) -> usize {
     let mut checked = 0;
-    for entry in std::fs::read_dir(&data).unwrap() {
+    for entry in std::fs::read_dir(site.join("data")).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        let Some(chapter) = name.strip_prefix("table-").and_then(|n| n.strip_suffix("-2.csv")) else { continue };
-        let detail = read(&format!("table-{chapter}-1.csv"));
-        for record in read(&name) {
+        let Some((chapter, table)) =
+            name.strip_prefix("table-").and_then(|n| n.strip_suffix(".csv")).and_then(|n| n.split_once('-'))
+        else {
+            continue;
+        };
+        if table == "1" {
+            continue;
+        }
+        let detail = records(site, &format!("table-{chapter}-1.csv"));
+        for record in records(site, &name) {
+            assert_eq!(record["table"], format!("{chapter}-{table}"), "{name}");
             let mine = detail
                 .iter()
-                .find(|d| d["city_id"] == record["city_id"] && d["indicator_id"] == record["indicator_id"])
+                .find(|d| {
+                    d["city_id"] == record["city_id"]
+                        && d["indicator_id"] == record["indicator_id"]
+                        && d["level"] == "0"
+                        && d["status"] == record["status"]
+                        && d["unit_zh"] == record["unit_zh"]
+                })
                 .unwrap_or_else(|| panic!("{name}: {} does not report {}", record["city_id"], record["indicator_id"]));
             let figure = if mine["value"].is_empty() { &mine["target"] } else { &mine["value"] };
             assert_eq!(&record["value"], figure, "{name}: {}'s {}", record["city_id"], record["indicator_id"]);
             assert_eq!(record["city_zh"], mine["city_zh"]);
+            assert_eq!(record["source"], mine["source"]);
             checked += 1;
         }
     }
-    assert!(checked >= 6, "{checked} compared figures checked");
+    checked
+}
+
+/// A national edition's comparisons on the web are the book's: by-region (分地区) tables with
+/// the cities as row headers under their provinces' bands and a few indicators as columns
+/// (N-2, N-3 …), and each table's CSV holds exactly the figures it shows, in its reading order,
+/// each credited to the city of its row and the province of its band.
+fn comparisons_by_city_hold(site: &Path, tables: &serde_json::Value) -> usize {
+    let mut shown = 0;
+    let mut wide_tables = 0;
+    for table in tables.as_array().unwrap() {
+        let id = table["id"].as_str().unwrap();
+        let Some(number) = id.strip_prefix("table-").filter(|n| !n.ends_with("-1")) else { continue };
+        let columns: Vec<&str> = table["columns"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+        assert_eq!(columns[0], "item", "{id}: the city is the row header");
+        assert!(columns[1..].iter().all(|c| *c == "city-value"), "{id}: {columns:?}");
+        // Five indicators a table; the last of a chapter holds the rest.
+        wide_tables += usize::from(columns.len() == 6);
+        let mut records = records(site, &format!("table-{number}.csv")).into_iter();
+        for band in table["bands"].as_array().unwrap() {
+            let province = band["heading"].as_str().unwrap_or_else(|| panic!("{id}: a band with no province"));
+            for row in band["rows"].as_array().unwrap() {
+                let row: Vec<&str> = row.as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+                for cell in &row[1..] {
+                    // "…", not reported: the reader of the page text skips the mark (an abbr).
+                    if cell.is_empty() || *cell == "…" {
+                        continue;
+                    }
+                    let record = records.next().unwrap_or_else(|| panic!("{id}: `{cell}` is not in its CSV"));
+                    assert!(
+                        row[0].contains(&record["city_zh"]),
+                        "{id}: `{cell}` of {} is {}'s",
+                        row[0],
+                        record["city_zh"]
+                    );
+                    assert!(
+                        province.contains(&record["province_zh"]),
+                        "{id}: {} is not in {province}",
+                        record["city_zh"]
+                    );
+                    let digits: String = cell.chars().filter(|c| c.is_ascii_digit() || *c == '.').collect();
+                    let plain: String = record["value"].chars().filter(|c| c.is_ascii_digit() || *c == '.').collect();
+                    assert_eq!(digits, plain, "{id}: {}'s {}", record["city_zh"], record["indicator_id"]);
+                    shown += 1;
+                }
+            }
+        }
+        assert!(records.next().is_none(), "{id}: its CSV has figures the table does not show");
+    }
+    assert!(wide_tables >= 10, "only {wide_tables} comparisons by city of five indicators");
+    shown
 }
