@@ -314,8 +314,26 @@ pub struct Table {
     pub columns: Vec<Column>,
     pub groups: Vec<Group>,
     pub notes: Vec<Text>,
+    /// The notes as printed under the table, with their marks: one list numbered through, or
+    /// (see [`mark_notes`]) the notes common to several cities, then each city's own.
+    pub note_lists: Vec<NoteList>,
     /// Source codes (S1, S2 …) the table draws on.
     pub sources: Vec<String>,
+}
+
+/// Notes printed under one heading: a city's name, or none (the table's, or those common to
+/// several cities).
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteList {
+    pub city: Option<Text>,
+    pub notes: Vec<MarkedNote>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MarkedNote {
+    /// ①, or Ⓐ for a note common to several cities.
+    pub mark: String,
+    pub text: Text,
 }
 
 /// Rows under one heading (a city in detail tables; a single unnamed group in comparisons).
@@ -366,6 +384,8 @@ pub struct Row {
     pub source: String,
     /// Note numbers (1-based, within the table) attached to this row.
     pub note_refs: Vec<usize>,
+    /// The marks the printed table sets after the row's name (①, Ⓐ), per [`mark_notes`].
+    pub marks: Vec<String>,
     pub note: Option<Text>,
     pub derived: bool,
     /// A rank as a reader says it ("第1位" / "1st"), for a figure in a rank unit: the profile's
@@ -569,7 +589,7 @@ pub fn build(config: &Config, edition: &Resolved, only: &[String], changes: Opti
             continue;
         }
         let chart = Chart::of(chart);
-        let detail = detail_table(number, &sector.name, groups, notes);
+        let detail = detail_table(number, &sector.name, groups, notes, national);
         let (comparison, comparison_by_rows) = comparison(&detail, number, &sector.name).unzip();
         let comparison_by_rows = comparison_by_rows.flatten();
         let comparison_by_city = comparison_by_city(&detail, number, &sector.name, &|id: &str| {
@@ -859,6 +879,7 @@ impl Rows<'_> {
             as_of: f.as_of.clone(),
             source: self.code(&f.source),
             note_refs: Vec::new(),
+            marks: Vec::new(),
             note: f.note.clone(),
             derived: f.derived,
             reading: parent.map(figure_reading).unwrap_or_default() + &figure_reading(f),
@@ -967,7 +988,90 @@ fn written_date(date: &str) -> (String, String) {
     }
 }
 
-fn detail_table(number: usize, sector: &Text, groups: Vec<Group>, notes: Vec<Text>) -> Table {
+/// Note marks as a table prints them: ① to ⑳, then (21) ….
+fn circled(n: usize) -> String {
+    char::from_u32(0x2460 + n as u32 - 1).filter(|_| (1..=20).contains(&n)).map_or(format!("({n})"), String::from)
+}
+
+/// The mark of the `n`th note common to several cities: Ⓐ to Ⓩ, then (A27) ….
+fn lettered(n: usize) -> String {
+    char::from_u32(0x24b6 + n as u32 - 1).filter(|_| (1..=26).contains(&n)).map_or(format!("(A{n})"), String::from)
+}
+
+/// The longest run of note marks a table numbers through before its notes restart per city.
+const SERIAL_NOTES: usize = 20;
+
+/// Sets the marks of a detail table's notes. A table with few notes numbers them through, ① on
+/// (a reader finds ⑬ under the table). A national edition, or a table whose notes would run past
+/// ⑳, restarts them at ① for each city block, as national yearbooks do, and lists them under the
+/// city's name: a run into the hundreds, (718), sent a reader 18 pages down for a mark. A note
+/// the rows of several cities share is said once, before the cities' own, marked Ⓐ, Ⓑ ….
+fn mark_notes(groups: &mut [Group], notes: &[Text], per_city: bool) -> Vec<NoteList> {
+    if notes.is_empty() {
+        return Vec::new();
+    }
+    let per_city = (per_city || notes.len() > SERIAL_NOTES) && groups.iter().all(|g| g.heading.is_some());
+    if !per_city {
+        for r in groups.iter_mut().flat_map(|g| &mut g.rows) {
+            r.marks = r.note_refs.iter().map(|&n| circled(n)).collect();
+        }
+        let notes = notes.iter().enumerate().map(|(i, t)| MarkedNote { mark: circled(i + 1), text: t.clone() });
+        return vec![NoteList { city: None, notes: notes.collect() }];
+    }
+    // How many city blocks refer to each note.
+    let mut blocks = vec![0usize; notes.len()];
+    for g in groups.iter() {
+        let mut used: Vec<usize> = g.rows.iter().flat_map(|r| r.note_refs.iter().copied()).collect();
+        used.sort_unstable();
+        used.dedup();
+        for n in used {
+            blocks[n - 1] += 1;
+        }
+    }
+    // The common notes, in their order in the table.
+    let mut common: Vec<usize> = Vec::new();
+    for g in groups.iter() {
+        for &n in g.rows.iter().flat_map(|r| &r.note_refs) {
+            if blocks[n - 1] > 1 && !common.contains(&n) {
+                common.push(n);
+            }
+        }
+    }
+    let mut lists = Vec::new();
+    if !common.is_empty() {
+        let notes =
+            common.iter().enumerate().map(|(i, &n)| MarkedNote { mark: lettered(i + 1), text: notes[n - 1].clone() });
+        lists.push(NoteList { city: None, notes: notes.collect() });
+    }
+    for g in groups.iter_mut() {
+        let mut own: Vec<usize> = Vec::new();
+        for r in &mut g.rows {
+            r.marks = r
+                .note_refs
+                .iter()
+                .map(|&n| match common.iter().position(|&c| c == n) {
+                    Some(i) => lettered(i + 1),
+                    None => {
+                        let i = own.iter().position(|&o| o == n).unwrap_or_else(|| {
+                            own.push(n);
+                            own.len() - 1
+                        });
+                        circled(i + 1)
+                    }
+                })
+                .collect();
+        }
+        if !own.is_empty() {
+            let notes =
+                own.iter().enumerate().map(|(i, &n)| MarkedNote { mark: circled(i + 1), text: notes[n - 1].clone() });
+            lists.push(NoteList { city: g.heading.clone(), notes: notes.collect() });
+        }
+    }
+    lists
+}
+
+fn detail_table(number: usize, sector: &Text, mut groups: Vec<Group>, notes: Vec<Text>, national: bool) -> Table {
+    let note_lists = mark_notes(&mut groups, &notes, national);
     let rows = || groups.iter().flat_map(|g| &g.rows);
     let sources: BTreeSet<String> = rows().map(|r| r.source.clone()).collect();
     let mut columns = vec![Col::Item.column(), Col::Unit.column(), Col::Value.column()];
@@ -993,6 +1097,7 @@ fn detail_table(number: usize, sector: &Text, groups: Vec<Group>, notes: Vec<Tex
         columns,
         sources: sources.into_iter().collect(),
         notes,
+        note_lists,
         groups,
     }
 }
@@ -1017,6 +1122,7 @@ fn comparison_by_rows(shared: Vec<Vec<&Row>>, chapter: usize, title: Text, sourc
                 .map(|r| {
                     let mut row = r.clone();
                     row.note_refs.clear();
+                    row.marks.clear();
                     row.name = r.city.clone();
                     row
                 })
@@ -1038,6 +1144,7 @@ fn comparison_by_rows(shared: Vec<Vec<&Row>>, chapter: usize, title: Text, sourc
         columns,
         groups,
         notes: Vec::new(),
+        note_lists: Vec::new(),
         sources: sources.to_vec(),
     }
 }
@@ -1089,6 +1196,7 @@ fn comparison(detail: &Table, chapter: usize, sector: &Text) -> Option<(Table, O
         .map(|rows| {
             let mut row = rows[0].clone();
             row.note_refs.clear();
+            row.marks.clear();
             row.cells = cities
                 .iter()
                 .map(|(id, _)| rows.iter().find(|r| r.city_id == *id).and_then(|r| compared_cell(r)))
@@ -1103,6 +1211,7 @@ fn comparison(detail: &Table, chapter: usize, sector: &Text) -> Option<(Table, O
         columns,
         groups: vec![Group { heading: None, rows }],
         notes: Vec::new(),
+        note_lists: Vec::new(),
         sources,
     };
     Some((wide, by_rows))
@@ -1184,6 +1293,7 @@ fn comparison_by_city(
                 row.level = 0;
                 row.status = Status::Result;
                 row.note_refs.clear();
+                row.marks.clear();
                 row.cells = cells;
                 let heading = if many_provinces { province.clone() } else { None };
                 match groups.last_mut() {
@@ -1216,6 +1326,7 @@ fn comparison_by_city(
                 columns,
                 groups,
                 notes: Vec::new(),
+                note_lists: Vec::new(),
                 sources,
             }
         })

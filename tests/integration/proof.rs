@@ -140,23 +140,31 @@ fn the_first_row_under_every_repeated_header_is_a_whole_row() {
     assert!(continued >= 3, "the shipped book continues tables on several pages; found {continued}");
 }
 
+/// A table's continuation label ("续表", "Table 6-1 continued") stands only over rows; notes and
+/// a source line open a page only under "注（续）" / "Notes to Table 6-1 (continued)", with notes
+/// under it (a notes-only continuation, as proof review 3 allows, N2).
 #[test]
 fn no_page_holds_only_a_continuation_label_notes_or_a_source_line() {
     let (_, pdfs) = books();
+    let mut continued_notes = 0;
     for (lang, pdf) in pdfs {
         for (n, page) in pages(pdf).iter().enumerate() {
             let lines: Vec<&str> = page.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
             if lines.len() < 2 {
                 continue;
             }
+            let notes_label = |l: &str| l.contains("注（续）") || l.contains("Notes to Table");
+            let table_label = |l: &str| !notes_label(l) && (l.contains("续表") || l.contains("continued"));
             // Below the running head: the first line of content, past the column header.
-            let body: Vec<&str> = lines[1..lines.len() - 1]
-                .iter()
-                .copied()
-                .filter(|l| !l.starts_with("续表") && !l.contains("continued"))
-                .collect();
-            let label = lines.iter().take(3).any(|l| l.contains("续表") || l.contains("continued"));
-            let notes = |l: &str| ["注：", "Notes:", "资料来源：", "Sources:"].iter().any(|p| l.starts_with(p));
+            let body: Vec<&str> =
+                lines[1..lines.len() - 1].iter().copied().filter(|l| !table_label(l) && !notes_label(l)).collect();
+            let label = lines.iter().take(3).any(|l| table_label(l));
+            let notes_continued = lines.iter().take(3).any(|l| notes_label(l));
+            // A note line: its lead, or a mark (① …, Ⓐ …) when it goes on a language's notes.
+            let notes = |l: &str| {
+                ["注：", "Notes:", "资料来源：", "Sources:"].iter().any(|p| l.starts_with(p))
+                    || l.starts_with(|c: char| ('①'..='⑳').contains(&c) || ('Ⓐ'..='Ⓩ').contains(&c))
+            };
             if label {
                 let header = body.iter().position(|l| l.contains("Item") || l.starts_with("指标"));
                 let after: Vec<&&str> = match header {
@@ -170,11 +178,58 @@ fn no_page_holds_only_a_continuation_label_notes_or_a_source_line() {
                     after.first()
                 );
             }
-            assert!(
-                !body.first().is_some_and(|l| notes(l)),
-                "{lang} page {}: the page opens with a table's notes or source line, away from its rows",
-                n + 1
-            );
+            if notes_continued {
+                continued_notes += 1;
+                assert!(
+                    body.first().is_some_and(|l| notes(l)),
+                    "{lang} page {}: \"notes continued\" over no notes ({:?})",
+                    n + 1,
+                    body.first()
+                );
+                assert!(
+                    !body.first().is_some_and(|l| l.starts_with("资料来源：") || l.starts_with("Sources:")),
+                    "{lang} page {}: a source line alone under \"notes continued\"",
+                    n + 1
+                );
+            } else {
+                assert!(
+                    !body.first().is_some_and(|l| notes(l)),
+                    "{lang} page {}: the page opens with a table's notes or source line, away from its rows",
+                    n + 1
+                );
+            }
+        }
+    }
+    assert!(continued_notes >= 1, "表6-1's notes run on to the next page in the shipped book");
+}
+
+/// Rows fill the page before their notes run on: 表6-1's last rows are no longer carried to the
+/// next page with its 15 notes, which left p. 15 about 40 % empty. The page before a "notes
+/// continued" page is full to its foot.
+#[test]
+fn rows_fill_the_page_before_their_notes_run_on() {
+    let (_, pdfs) = books();
+    for (lang, pdf) in pdfs {
+        let pages = words(pdf);
+        let mut seen = 0;
+        for n in 1..pages.len() {
+            let top: Vec<String> = lines_of(&pages[n])
+                .iter()
+                .take(3)
+                .map(|l| l.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" "))
+                .collect();
+            if !top.iter().any(|l| l.contains("注（续）") || l.contains("Notes to Table")) {
+                continue;
+            }
+            seen += 1;
+            // The lowest line of text above the folio of the page before.
+            let lines = lines_of(&pages[n - 1]);
+            let lowest = lines[..lines.len() - 1].last().map_or(0.0, |l| l[0].y0);
+            // A4 is 842 pt high; the text block ends about 62 pt above the page's foot.
+            assert!(lowest > 700.0, "{lang} page {n}: the page before the notes' continuation ends at {lowest:.0} pt");
+        }
+        if lang == "bilingual" {
+            assert!(seen >= 1, "{lang}: 表6-1's notes run on to the next page");
         }
     }
 }

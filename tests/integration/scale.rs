@@ -37,11 +37,32 @@ fn builds_within_the_page(n: usize, flags: &[&str], pdf_name: &str) {
         let keys = flat.matches(if en { "Thedashedlinemarks100%" } else { "虚线为100%" }).count();
         assert!(keys <= titles, "{n} cities {flags:?}: page {} holds the end of a chart begun before", i + 1);
     }
-    // A note said for many cities is said once: the marks of a table's notes stay few.
+    // A note said for many cities is said once, and a national edition's notes restart at ①
+    // for each city (proof L-2): no mark past ⑳, where the generated editions reached (30) at 40
+    // cities and (35) at 300, and the national editions once (718).
     let most = all.split(['(', ')']).filter_map(|s| s.parse::<usize>().ok()).filter(|n| *n < 2000).max().unwrap_or(0);
-    // Generated editions reach (30) at 40 cities and (35) at 300; before notes were shared, the
-    // national editions numbered them into the hundreds.
-    assert!(most <= 40, "{n} cities {flags:?}: a table's notes are numbered up to ({most})");
+    assert!(most <= 20 && !all.contains("(A2"), "{n} cities {flags:?}: a table's notes are marked up to ({most})");
+    let names: std::collections::HashSet<String> = cities
+        .iter()
+        .filter_map(|(_, body)| {
+            let name = body.lines().find(|l| l.starts_with("name = "))?;
+            let part = if en { "en = \"" } else { "zh = \"" };
+            name.split(part).nth(1).and_then(|r| r.split('"').next()).map(str::to_string)
+        })
+        .collect();
+    let lines: Vec<&str> = all.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let mut city_lists = 0;
+    for w in lines.windows(2) {
+        let city = w[0].trim_start_matches("注：").trim_start_matches("Notes:").trim();
+        let mark = w[1].chars().next().filter(|c| ('①'..='⑳').contains(c));
+        if let (true, Some(mark)) = (names.contains(city), mark) {
+            city_lists += 1;
+            assert_eq!(mark, '①', "{n} cities {flags:?}: {city}'s notes start at {mark}");
+        }
+    }
+    if n >= yearbook::config::NATIONAL_FROM {
+        assert!(city_lists > 0, "{n} cities {flags:?}: no table lists notes under a city's name");
+    }
     // A national edition's index points to tables (表6-1), not to runs of pages.
     if n >= yearbook::config::NATIONAL_FROM {
         let last: String =
