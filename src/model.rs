@@ -40,7 +40,7 @@ impl From<&Bilingual> for Text {
 }
 
 /// `data/catalogue/sectors.toml`
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SectorFile {
     #[serde(default)]
@@ -48,7 +48,7 @@ pub struct SectorFile {
 }
 
 /// A livelihood sector: a chapter of the book and a sheet of the workbook.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sector {
     pub id: Spanned<String>,
@@ -61,14 +61,14 @@ pub struct Sector {
 }
 
 /// `data/catalogue/departments.toml`
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DepartmentFile {
     #[serde(default)]
     pub department: Vec<Department>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Department {
     pub id: Spanned<String>,
@@ -86,7 +86,7 @@ pub struct Department {
 }
 
 /// The addresses one workbook is mailed to.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Recipients {
     #[serde(default)]
@@ -96,14 +96,14 @@ pub struct Recipients {
 }
 
 /// `data/catalogue/units.toml`
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UnitFile {
     #[serde(default)]
     pub unit: Vec<Unit>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Unit {
     pub id: Spanned<String>,
@@ -127,7 +127,7 @@ pub enum UnitKind {
 }
 
 /// `data/catalogue/sources.toml`
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceFile {
     #[serde(default)]
@@ -135,7 +135,7 @@ pub struct SourceFile {
 }
 
 /// A published article that figures are taken from.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
     pub id: Spanned<String>,
@@ -167,7 +167,7 @@ pub struct Source {
 }
 
 /// A department's returned collection workbook, as `yearbook import` received it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Returned {
     /// Department id in departments.toml.
@@ -181,14 +181,14 @@ pub struct Returned {
 }
 
 /// `data/catalogue/terms.toml`
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TermFile {
     #[serde(default)]
     pub term: Vec<Term>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Term {
     pub id: Spanned<String>,
@@ -198,7 +198,7 @@ pub struct Term {
 }
 
 /// `data/<year>/<city>.toml`
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct City {
     /// Must equal the file name.
@@ -238,7 +238,7 @@ pub enum Qualifier {
 }
 
 /// One figure of a city, possibly with "of which" parts.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Indicator {
     pub id: Spanned<String>,
@@ -302,7 +302,7 @@ pub struct Indicator {
 }
 
 /// A figure for the same thing reported elsewhere, kept for the record.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Alternative {
     pub value: Spanned<f64>,

@@ -34,6 +34,9 @@ pub struct Engine {
     /// Keep the body parts' pages on disk, in the output folder's hidden `.yearbook-cache`, for
     /// the next build (`build` and `watch`; never a rebuild that checks an archive).
     pub layout_cache: bool,
+    /// The city files the last check parsed (a watcher keeps them: an edit to one city parses
+    /// that file alone); `None` parses every file.
+    pub cities: std::sync::Mutex<Option<crate::load::CityMemo>>,
 }
 
 impl Engine {
@@ -49,6 +52,7 @@ impl Engine {
             keep_caches: false,
             parts: parts::Laidout::default(),
             layout_cache: false,
+            cities: std::sync::Mutex::new(None),
         })
     }
 }
@@ -114,13 +118,21 @@ impl Checked {
 pub fn check(plan: &Plan, engine: &Engine) -> Result<Checked, AppError> {
     let mut timings = Stopwatch::new(engine);
     let mut loader = Loader::new(&plan.config.root);
-    let (catalogue, edition, previous) = timings.time("load", || {
+    let memo = || engine.cities.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    loader.memo = memo().take();
+    let loaded = timings.time("load", || {
         let catalogue = loader.catalogue(&plan.data_dir)?;
         let edition = loader.edition(&plan.data_dir, plan.year)?;
         // The previous edition is printed from too (last year's figures), so it is checked as well.
         let previous = plan.previous.map(|year| loader.edition(&plan.data_dir, year)).transpose()?;
         Ok::<_, AppError>((catalogue, edition, previous))
-    })?;
+    });
+    // Kept whatever the outcome: a folder that could not be listed this time may be back next.
+    if let Some(mut kept) = loader.memo.take() {
+        kept.end_load();
+        *memo() = Some(kept);
+    }
+    let (catalogue, edition, previous) = loaded?;
     let covered = |c| engine.fonts.covers(c);
     let found = timings.time("validate", || {
         let mut found = validate::validate(&loader, &catalogue, &edition, &covered);

@@ -328,8 +328,15 @@ pub fn rebuild(bag: &Path, fonts: Option<&Path>, progress: Option<Box<Progress>>
     // The articles were checked when the edition was made; they are not part of the bag.
     config.sources_dir = None;
     let templates = crate::print::render::environment(&config.templates_dir)?;
-    let engine =
-        Engine { fonts, templates, progress, keep_caches: false, parts: Default::default(), layout_cache: false };
+    let engine = Engine {
+        fonts,
+        templates,
+        progress,
+        keep_caches: false,
+        parts: Default::default(),
+        layout_cache: false,
+        cities: Default::default(),
+    };
     let options = PlanOptions { year: Some(info.edition), ..PlanOptions::default() };
     let print = Plan::new(config.clone(), PlanOptions { pdf: PdfPreset::A2b, ..options.clone() })?;
     let archival = Plan::new(config, PlanOptions { pdf: PdfPreset::A3bUa, ..options })?;

@@ -18,6 +18,7 @@ pub(super) fn run(cli: &Cli, args: &BuildArgs) -> Result<u8, AppError> {
     engine.keep_caches = true;
     engine.parts = crate::print::parts::Laidout::keeping();
     engine.layout_cache = true;
+    engine.cities = std::sync::Mutex::new(Some(crate::load::CityMemo::default()));
     let mut changes = Changes::new().map_err(|e| AppError::Usage(format!("cannot watch files: {e}")))?;
     let mut announced = false;
     loop {
