@@ -608,3 +608,55 @@ fn bylines_are_in_each_editions_language_and_units_one_way() {
         assert!(all.contains("Mbit/s"), "{lang}: the book has a network speed");
     }
 }
+
+/// No paragraph, stub, note or card label ends with one or two Chinese characters alone on its
+/// last line ("…纳入住房 / 保障。", "…就餐老 / 人⑬": proof review 3, NICE 4). A short last line is
+/// a run of text at the left edge of the line above it, holding one or two CJK characters (and
+/// punctuation or note marks), under a line of six or more.
+#[test]
+fn no_chinese_paragraph_or_stub_ends_on_one_or_two_characters() {
+    let (_, pdfs) = books();
+    let (_, pdf) = pdfs.iter().find(|(l, _)| l == "bilingual").unwrap();
+    let han = |c: char| ('\u{3400}'..='\u{9fff}').contains(&c);
+    let mark =
+        |c: char| "。，；、：！？）”…\u{2060}".contains(c) || ('①'..='⑳').contains(&c) || ('Ⓐ'..='Ⓩ').contains(&c);
+    let mut short = Vec::new();
+    for (n, page) in words(pdf).iter().enumerate() {
+        // Runs of words on a line, split where a gap of a column's width parts them.
+        let mut runs: Vec<Vec<Word>> = Vec::new();
+        for line in lines_of(page) {
+            let mut line = line;
+            line.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+            let mut run: Vec<Word> = Vec::new();
+            for w in line {
+                if run.last().is_some_and(|p: &Word| w.x0 - p.x1 > 12.0) {
+                    runs.push(std::mem::take(&mut run));
+                }
+                run.push(w);
+            }
+            runs.push(run);
+        }
+        for r in &runs {
+            let text: String = r.iter().map(|w| w.text.as_str()).collect();
+            let core: Vec<char> = text.chars().filter(|c| !mark(*c)).collect();
+            if core.is_empty() || core.len() > 2 || !core.iter().all(|c| han(*c)) {
+                continue;
+            }
+            let (x0, y0) = (r[0].x0, r[0].y0);
+            let above = runs
+                .iter()
+                .filter(|q| y0 - q[0].y0 > 3.0 && y0 - q[0].y0 < 16.0 && q[0].x0 - x0 > -6.0 && q[0].x0 - x0 < 26.0)
+                .max_by(|a, b| a[0].y0.total_cmp(&b[0].y0));
+            let Some(above) = above else { continue };
+            let above: String = above.iter().map(|w| w.text.as_str()).collect();
+            if above.chars().filter(|c| han(*c)).count() >= 6 {
+                short.push(format!(
+                    "page {}: …{} / {text}",
+                    n + 1,
+                    above.chars().rev().take(10).collect::<Vec<_>>().into_iter().rev().collect::<String>()
+                ));
+            }
+        }
+    }
+    assert!(short.is_empty(), "last lines of one or two characters:\n{}", short.join("\n"));
+}
