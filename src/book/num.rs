@@ -69,6 +69,14 @@ fn text_is_nonzero(int: &str, frac: &str) -> bool {
     int.chars().chain(frac.chars()).any(|c| c.is_ascii_digit() && c != '0')
 }
 
+/// A count as prose prints it, grouped as the tables group figures (GB/T 15835: four digits
+/// ungrouped, 19 500), with a no-break thin space (U+202F): in justified prose a breakable one
+/// could part "19" from "500" at a line's end.
+pub fn prose_count(n: u64) -> String {
+    let int = n.to_string();
+    if int.len() >= 5 { group_digits(&int).replace(THIN_SPACE, "\u{202f}") } else { int }
+}
+
 fn group_digits(int: &str) -> String {
     let digits: Vec<char> = int.chars().collect();
     let mut out = String::new();
@@ -131,6 +139,12 @@ pub(crate) fn decimals_of(x: f64) -> u8 {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_count_in_prose_is_grouped_from_five_digits_with_a_no_break_thin_space() {
+        assert_eq!(prose_count(3217), "3217");
+        assert_eq!(prose_count(19500), "19\u{202f}500");
+        assert_eq!(prose_count(1234567), "1\u{202f}234\u{202f}567");
+    }
     #[test]
     fn numbers_group_from_ten_thousand_and_keep_decimals() {
         assert_eq!(Num::new(59178.0, 0).int, "59\u{2009}178");

@@ -147,6 +147,8 @@ fn environment_unchecked(dir: &Path) -> Result<Environment<'static>, AppError> {
     });
     env.add_filter("typst", |v: Value| typst_literal(&v).map(Value::from_safe_string));
     env.add_filter("pieces", pieces);
+    // A count in a generated sentence, grouped as the tables group figures ("19 500项数据").
+    env.add_filter("grouped", |n: u64| crate::book::num::prose_count(n));
     Ok(env)
 }
 

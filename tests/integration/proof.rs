@@ -660,3 +660,46 @@ fn no_chinese_paragraph_or_stub_ends_on_one_or_two_characters() {
     }
     assert!(short.is_empty(), "last lines of one or two characters:\n{}", short.join("\n"));
 }
+
+/// Figures in prose are grouped as the tables group them (GB/T 15835, proof review 3, NICE 3):
+/// four digits ungrouped ("3217 places", not "3 217"), five and more with a thin space. The
+/// one run of five digits left whole is the 12345 hotline, a name and not a quantity.
+#[test]
+fn numbers_in_prose_are_grouped_as_in_the_tables() {
+    let (_, pdfs) = books();
+    for (lang, pdf) in pdfs {
+        let text = poppler("pdftotext", &[], pdf);
+        let chars: Vec<char> = text.chars().collect();
+        let digit = |i: usize| chars.get(i).is_some_and(char::is_ascii_digit);
+        let space = |i: usize| chars.get(i).is_some_and(|c| [' ', '\u{2009}', '\u{202f}'].contains(c));
+        let mut i = 0;
+        while i < chars.len() {
+            if !digit(i) || (i > 0 && (digit(i - 1) || chars[i - 1] == '.' || space(i - 1) && digit(i.wrapping_sub(2))))
+            {
+                i += 1;
+                continue;
+            }
+            // A number and the groups of three that follow it across a space.
+            let mut j = i;
+            while digit(j) {
+                j += 1;
+            }
+            let lead = j - i;
+            let mut groups = 0;
+            while space(j) && (1..=3).all(|k| digit(j + k)) && !digit(j + 4) {
+                j += 4;
+                groups += 1;
+            }
+            let number: String = chars[i..j].iter().collect();
+            let context: String = chars[i.saturating_sub(12)..(j + 8).min(chars.len())].iter().collect();
+            let digits = lead + 3 * groups;
+            if groups > 0 && lead <= 3 {
+                assert!(digits >= 5, "{lang}: a four-digit number grouped: {number:?} in {context:?}");
+            }
+            if groups == 0 && lead >= 5 {
+                assert!(number == "12345", "{lang}: {number} ungrouped in {context:?}");
+            }
+            i = j;
+        }
+    }
+}
