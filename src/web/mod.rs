@@ -167,7 +167,12 @@ pub fn site(
             department: chapter.department.clone(),
             summaries: chapter.summaries.iter().map(|s| (s.city.clone(), s.text.clone())).collect(),
         };
-        for table in chapter_tables(chapter) {
+        let tables_shown = chapter_tables(chapter);
+        // A national edition's comparisons by city are each about as long as the edition has
+        // cities: together past a page's lines, each goes on a page of its own (or several, by
+        // province), so that the chapter page stays small.
+        let compared: usize = tables_shown.iter().filter(|t| by_city(t)).map(|t| table_lines(t)).sum();
+        for table in tables_shown {
             let mut record_rows = |view: &TableView, page: &str| {
                 if table.kind == TableKind::Detail {
                     rows.extend(
@@ -178,7 +183,7 @@ pub fn site(
                     );
                 }
             };
-            let parts = parts(table, book);
+            let parts = parts(table, book, compared > PAGE_LINES && by_city(table));
             if parts.is_empty() {
                 let view = TableView::of(table, chapter, &sources, Select::All);
                 record_rows(&view, &chapter_file(chapter.number));
@@ -219,6 +224,12 @@ pub fn site(
                 }
                 let mut view = TableView::of(table, chapter, &sources, Select::Groups(0..0));
                 view.parts = links;
+                view.parts_by = match (parts.len(), table.kind) {
+                    (1, _) => "whole",
+                    (_, TableKind::Detail) => "province",
+                    _ if by_city(table) => "province",
+                    _ => "indicator",
+                };
                 tables.push(view);
             }
             let stem = format!("data/table-{}", table.number);
@@ -392,6 +403,11 @@ fn chapter_tables(chapter: &Chapter) -> Vec<&Table> {
     out
 }
 
+/// A table's lines on a page: its rows and band headings.
+fn table_lines(table: &Table) -> usize {
+    table.groups.iter().map(|g| g.rows.len() + usize::from(g.heading.is_some())).sum()
+}
+
 /// A comparison by city: its rows are cities, its columns indicators.
 fn by_city(table: &Table) -> bool {
     table.kind == TableKind::Comparison && table.columns.iter().any(|c| c.indicator.is_some())
@@ -427,10 +443,18 @@ struct Part<'a> {
 /// and a comparison by city one page per province, as the book orders cities (a province of
 /// more rows than a page holds goes on several); a comparison of a few cities in runs of whole
 /// indicators.
-fn parts<'a>(table: &'a Table, book: &'a Book) -> Vec<Part<'a>> {
+fn parts<'a>(table: &'a Table, book: &'a Book, own_page: bool) -> Vec<Part<'a>> {
     let lines = |g: &Group| g.rows.len() + usize::from(g.heading.is_some());
-    if table.groups.iter().map(lines).sum::<usize>() <= PAGE_LINES {
-        return Vec::new();
+    if table_lines(table) <= PAGE_LINES {
+        if !own_page {
+            return Vec::new();
+        }
+        return vec![Part {
+            file: format!("table-{}.html", table.number),
+            groups: 0..table.groups.len(),
+            label: Text { zh: "全表".into(), en: "whole table".into() },
+            cities: Vec::new(),
+        }];
     }
     let p = format!("t{}-", table.number);
     let by_id: std::collections::HashMap<&str, &CityEntry> = book.cities.iter().map(|c| (c.id.as_str(), c)).collect();
@@ -441,11 +465,8 @@ fn parts<'a>(table: &'a Table, book: &'a Book) -> Vec<Part<'a>> {
     let mut pages_of_key = 0usize;
     // A detail table's groups are cities, a comparison by city's provinces: both go by province.
     let by_province = table.kind == TableKind::Detail || by_city(table);
-    let mut rows_before = 0usize;
     for (g, group) in table.groups.iter().enumerate() {
         let city = group.rows.first().and_then(|r| by_id.get(r.city_id.as_str()).copied());
-        let first_row = rows_before;
-        rows_before += group.rows.len();
         let (this_key, label) = match (by_province, city) {
             (true, Some(c)) => {
                 let province =
@@ -479,12 +500,8 @@ fn parts<'a>(table: &'a Table, book: &'a Book) -> Vec<Part<'a>> {
         part.groups.end = g + 1;
         in_part += lines(group);
         if by_city(table) {
-            // Each city's row, where the page lists the cities of a part.
-            for (i, r) in group.rows.iter().enumerate() {
-                if let Some(c) = by_id.get(r.city_id.as_str()) {
-                    part.cities.push((c.id.as_str(), c.name.clone(), format!("{p}r{}", first_row + i)));
-                }
-            }
+            // Its pages are named by their provinces; a list of every city would make the
+            // chapter page as long as the table.
         } else if table.kind == TableKind::Comparison {
             // A run of indicators is named by its first and last.
             if let Some(last) = &group.heading
@@ -556,6 +573,8 @@ struct TableView {
     scope: Option<Text>,
     /// The pages of a table too long for its chapter's page; then the chapter page lists them.
     parts: Vec<PartLink>,
+    /// How those pages divide it: "province", "indicator", or "whole" (one page of its own).
+    parts_by: &'static str,
     columns: Vec<ColumnView>,
     bands: Vec<Band>,
     notes: Vec<NoteView>,
@@ -844,6 +863,7 @@ impl TableView {
             title: table.title.clone(),
             scope,
             parts: Vec::new(),
+            parts_by: "",
             columns,
             bands,
             notes,
