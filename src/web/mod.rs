@@ -207,7 +207,8 @@ pub fn site(
                     .collect();
                 for (i, part) in parts.iter().enumerate() {
                     let mut view = TableView::of(table, chapter, &sources, Select::Groups(part.groups.clone()));
-                    view.scope = Some(part.label.clone());
+                    // A table on one page of its own is the whole table: no part to name.
+                    view.scope = (parts.len() > 1).then(|| part.label.clone());
                     record_rows(&view, &part.file);
                     let page = render(
                         "part.html",
@@ -452,7 +453,7 @@ fn parts<'a>(table: &'a Table, book: &'a Book, own_page: bool) -> Vec<Part<'a>> 
         return vec![Part {
             file: format!("table-{}.html", table.number),
             groups: 0..table.groups.len(),
-            label: Text { zh: "全表".into(), en: "whole table".into() },
+            label: table.title.clone(),
             cities: Vec::new(),
         }];
     }

@@ -390,6 +390,9 @@ fn at_300_cities_no_page_is_over_a_megabyte_and_every_link_holds() {
     }
     assert!(pages > 300 + 15, "{pages} files");
     assert!(!province_parts(&site, "6-1").is_empty());
+    // Chapter 6's comparisons by city, some 300 lines each, are each on a page of their own.
+    let chapter = std::fs::read_to_string(site.join("chapter-06.html")).unwrap();
+    assert!(site.join("table-6-2.html").is_file() && chapter.contains("href=\"table-6-2.html\""));
     links_resolve(&site);
     assert!(html5lib_tables(&site).is_some_and(|t| t.as_array().is_some_and(|t| !t.is_empty())));
 }
