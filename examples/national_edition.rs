@@ -1,8 +1,10 @@
 //! Writes a generated national edition of N cities into a folder, for the benchmark
 //! (`benches/scale.py --generated N`) and for a proof-reader:
 //!
-//!     cargo run --release --example national_edition -- 300 /tmp/national [REPO]
+//!     cargo run --example national_edition -- 300 /tmp/national [REPO]
 //!
+//! (The dev profile: an example links the dev-dependencies, and in the release profile their
+//! features would rebuild the whole dependency tree; the edition is the same either way.)
 //! The folder gets `yearbook.toml` (the repository's templates and fonts, by absolute path),
 //! `data/catalogue/` (the shipped catalogue) and `data/2025/` (the cities). It must be empty or
 //! new. The cities come from the generator the layout tests use (`tests/integration/national.rs`),
