@@ -1028,7 +1028,9 @@ fn mark_notes(groups: &mut [Group], notes: &[Text], per_city: bool) -> Vec<NoteL
             blocks[n - 1] += 1;
         }
     }
-    // The common notes, in their order in the table.
+    // The common notes, in their order in the table: the most shared first chosen, up to ⓣ (a
+    // national edition may share more; the rest are said under each city that uses them, so
+    // that no run of marks passes about twenty).
     let mut common: Vec<usize> = Vec::new();
     for g in groups.iter() {
         for &n in g.rows.iter().flat_map(|r| &r.note_refs) {
@@ -1036,6 +1038,12 @@ fn mark_notes(groups: &mut [Group], notes: &[Text], per_city: bool) -> Vec<NoteL
                 common.push(n);
             }
         }
+    }
+    if common.len() > SERIAL_NOTES {
+        let mut most: Vec<usize> = common.clone();
+        most.sort_by_key(|n| std::cmp::Reverse(blocks[n - 1]));
+        most.truncate(SERIAL_NOTES);
+        common.retain(|n| most.contains(n));
     }
     let mut lists = Vec::new();
     if !common.is_empty() {
