@@ -703,3 +703,81 @@ fn numbers_in_prose_are_grouped_as_in_the_tables() {
         }
     }
 }
+
+/// Pages of `pdftohtml -xml`: each page's text runs as (body with <i>/<b> kept, font family).
+fn runs(pdf: &Path) -> Vec<Vec<(String, String)>> {
+    let xml = poppler("pdftohtml", &["-xml", "-i", "-stdout", "-q"], pdf);
+    let mut fonts = std::collections::HashMap::new();
+    for spec in xml.split("<fontspec ").skip(1) {
+        let id = spec.split("id=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_string();
+        let family = spec.split("family=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_string();
+        fonts.insert(id, family);
+    }
+    xml.split("<page ")
+        .skip(1)
+        .map(|page| {
+            page.split("<text ")
+                .skip(1)
+                .map(|t| {
+                    let font = t.split("font=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("");
+                    let body = t.split_once('>').map(|(_, r)| r.split("</text>").next().unwrap_or("")).unwrap_or("");
+                    (body.to_string(), fonts.get(font).cloned().unwrap_or_default())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The old list, "not fixed": the cover says how many cities in how many provinces, the legend's
+/// italic is shown in italics, and a glossary entry never runs from one page to the next.
+#[test]
+fn the_cover_gives_the_scope_the_legend_shows_italic_and_glossary_entries_stay_whole() {
+    let (_, pdfs) = books();
+    let terms: toml::Value =
+        toml::from_str(&std::fs::read_to_string(repo().join("data/catalogue/terms.toml")).unwrap()).unwrap();
+    let terms = terms["term"].as_array().unwrap();
+    for (lang, pdf) in pdfs {
+        let pages = pages(pdf);
+        let cover: String = pages[0].split_whitespace().collect();
+        let (zh, en) = ("收录2个省（自治区、直辖市）4个城市", "4citiesin2provinces");
+        match lang.as_str() {
+            "zh" => assert!(cover.contains(zh) && !cover.contains(en), "{lang} cover: {cover}"),
+            "en" => assert!(cover.contains(en) && !cover.contains(zh), "{lang} cover: {cover}"),
+            _ => assert!(cover.contains(zh) && cover.contains(en), "{lang} cover: {cover}"),
+        }
+        // The legend's sample figure for derived values is in an italic face.
+        let legend = runs(pdf)
+            .into_iter()
+            .find(|p| p.iter().any(|(b, _)| b.contains("推算数") || b.contains("derived by the editors")));
+        let legend = legend.unwrap_or_else(|| panic!("{lang}: no legend"));
+        assert!(
+            legend.iter().any(|(b, f)| b.contains("12.3") && (b.contains("<i>") || f.contains("Italic"))),
+            "{lang}: the legend's italic sample is not italic: {legend:?}"
+        );
+        // Each entry's name and the start and end of its definitions lie on one page.
+        let flat: Vec<String> = pages.iter().map(|p| p.split_whitespace().collect()).collect();
+        for t in terms {
+            let name: String = match lang.as_str() {
+                "en" => t["en"].as_str().unwrap().split_whitespace().collect(),
+                _ => t["zh"].as_str().unwrap().split_whitespace().collect(),
+            };
+            let langs: &[&str] = match lang.as_str() {
+                "bilingual" => &["zh", "en"],
+                "en" => &["en"],
+                _ => &["zh"],
+            };
+            let ends: Vec<String> = langs
+                .iter()
+                .flat_map(|l| {
+                    let def: Vec<char> =
+                        t["definition"][*l].as_str().unwrap().split_whitespace().collect::<String>().chars().collect();
+                    [def[..6].iter().collect::<String>(), def[def.len() - 6..].iter().collect::<String>()]
+                })
+                .collect();
+            assert!(
+                flat.iter().any(|p| p.contains(&name) && ends.iter().all(|e| p.contains(e.as_str()))),
+                "{lang}: the glossary entry {name} is split or missing"
+            );
+        }
+    }
+}
