@@ -796,16 +796,19 @@ fn figure_reading(f: &Figure) -> String {
 /// How many figures a city profile shows.
 pub const KEY_FIGURES: usize = 6;
 
-/// The figures that lead a city's profile: those the editor marked `key`, in file order; where
-/// none are marked, results measured against a target first (the clearest statements of what
-/// was done), then the rest, in file order.
+/// The figures that lead a city's profile: those the editor marked `key`, in file order; the
+/// places left are filled with results measured against a target (the clearest statements of
+/// what was done), then the rest, in file order, so that one marked figure does not leave a
+/// profile with a single card.
 fn key_figures(figures: &[Figure]) -> Vec<&Figure> {
-    let marked: Vec<&Figure> = figures.iter().filter(|f| f.key).collect();
-    if !marked.is_empty() {
-        return marked.into_iter().take(KEY_FIGURES).collect();
-    }
     let with_target = |f: &&Figure| f.target.is_some() || f.completion.is_some();
-    figures.iter().filter(with_target).chain(figures.iter().filter(|f| !with_target(f))).take(KEY_FIGURES).collect()
+    let marked = figures.iter().filter(|f| f.key);
+    let unmarked = figures.iter().filter(|f| !f.key);
+    marked
+        .chain(unmarked.clone().filter(with_target))
+        .chain(unmarked.filter(|f| !with_target(f)))
+        .take(KEY_FIGURES)
+        .collect()
 }
 
 /// Turns figures into rows: the source codes are all it needs.
