@@ -781,3 +781,205 @@ fn the_cover_gives_the_scope_the_legend_shows_italic_and_glossary_entries_stay_w
         }
     }
 }
+
+/// The PDF's bookmarks (outline) read as titles: one space between the Chinese and English names,
+/// none at either end, never two in a row, in every edition (proof review 3, old NICE list).
+#[test]
+fn bookmarks_part_chinese_from_english_by_one_space_and_have_no_stray_spaces() {
+    for (lang, pdf) in &books().1 {
+        let doc = lopdf::Document::load(pdf).expect("lopdf reads the PDF");
+        let toc = doc.get_toc().unwrap_or_else(|e| panic!("{lang}: the PDF has no readable outline: {e}"));
+        assert!(toc.errors.is_empty(), "{lang}: outline errors {:?}", toc.errors);
+        let titles: Vec<&str> = toc.toc.iter().map(|t| t.title.as_str()).collect();
+        // Chapters, profiles and tables are bookmarked: a book with few bookmarks lost them.
+        assert!(titles.len() >= 20, "{lang}: only {} bookmarks: {titles:?}", titles.len());
+        let mut bad = Vec::new();
+        for t in &titles {
+            let cs: Vec<char> = t.chars().collect();
+            let han_then_latin = cs.windows(2).any(|w| is_cjk(w[0]) && w[1].is_ascii_alphabetic());
+            if t.trim() != *t || t.contains("  ") || han_then_latin || t.is_empty() {
+                bad.push(*t);
+            }
+        }
+        assert!(bad.is_empty(), "{lang}: bookmarks with stray or missing spaces: {bad:?}");
+        let expected: &[&str] = match lang.as_str() {
+            "bilingual" => &[
+                "三门峡市 Sanmenxia",
+                "第一章 就业与劳动保障 Chapter 1 Employment and Labour Protection",
+                "表 1-1 就业与劳动保障主要指标 Table 1-1 Main Indicators of Employment and Labour Protection",
+            ],
+            "zh" => &["三门峡市", "第一章 就业与劳动保障", "表 1-1 就业与劳动保障主要指标"],
+            _ => &[
+                "Sanmenxia",
+                "Chapter 1 Employment and Labour Protection",
+                "Table 1-1 Main Indicators of Employment and Labour Protection",
+            ],
+        };
+        for e in expected {
+            assert!(titles.contains(e), "{lang}: no bookmark {e:?} among {titles:?}");
+        }
+    }
+}
+
+/// The shipped cities in administrative order (province code, then city code) from their data
+/// files: (code, zh name, en name).
+fn cities_in_code_order() -> Vec<(String, String, String)> {
+    let mut cities: Vec<(String, String, String)> = ["jiayuguan", "jinchang", "sanmenxia", "wuwei"]
+        .iter()
+        .map(|id| {
+            let data: toml::Table =
+                std::fs::read_to_string(repo().join(format!("data/2025/{id}.toml"))).unwrap().parse().unwrap();
+            let name = data["name"].as_table().unwrap();
+            let s = |v: &toml::Value| v.as_str().unwrap().to_string();
+            (s(&data["code"]), s(&name["zh"]), s(&name["en"]))
+        })
+        .collect();
+    cities.sort();
+    cities
+}
+
+/// Cities run in administrative order, province code then city code, as official yearbooks
+/// print them, never in English spelling (proof review 3, S-4 and L-4): the profiles, the
+/// chapters' city summaries and the city bands of every by-city table.
+#[test]
+fn cities_run_in_the_order_of_their_codes_in_profiles_and_every_table() {
+    let cities = cities_in_code_order();
+    let mut by_english = cities.clone();
+    by_english.sort_by(|a, b| a.2.cmp(&b.2));
+    assert_ne!(cities, by_english, "the shipped cities must tell the code order from the English one");
+    let (_, pdfs) = books();
+    let (_, pdf) = pdfs.iter().find(|(l, _)| l == "bilingual").unwrap();
+    let text = pages(pdf).join("\n");
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    // Profiles: each city's name alone on a line, above its English name.
+    let profiles: Vec<&str> = lines
+        .windows(2)
+        .filter_map(|w| cities.iter().find(|c| w[0] == c.1 && w[1] == c.2).map(|c| c.1.as_str()))
+        .collect();
+    let expected: Vec<&str> = cities.iter().map(|c| c.1.as_str()).collect();
+    assert_eq!(profiles, expected, "the city profiles");
+    // City bands ("三门峡市 Sanmenxia") between two table titles, source lines or chapter heads
+    // rise in code order; a band repeated on a continued table's page may stay level.
+    let rank = |l: &str| cities.iter().position(|c| l == format!("{} {}", c.1, c.2));
+    let (mut runs, mut run): (Vec<Vec<usize>>, Vec<usize>) = (Vec::new(), Vec::new());
+    for l in &lines {
+        if let Some(r) = rank(l) {
+            run.push(r);
+        } else if l.starts_with("表 ") || l.starts_with("资料来源") || l.starts_with("第") && l.contains('章') {
+            runs.push(std::mem::take(&mut run));
+        }
+    }
+    runs.push(run);
+    let mut table_1_1 = None;
+    for (i, l) in lines.iter().enumerate() {
+        if l.starts_with("表 1-1 ") && !l.contains(". .") {
+            let bands: Vec<usize> =
+                lines[i..].iter().take_while(|l| !l.starts_with("资料来源")).filter_map(|l| rank(l)).collect();
+            table_1_1 = Some(bands);
+            break;
+        }
+    }
+    let table_1_1 = table_1_1.expect("表1-1 in the book");
+    assert!(table_1_1.len() >= 3 && table_1_1[0] == 0, "表1-1 opens with {}: {table_1_1:?}", cities[0].1);
+    for run in runs.iter().filter(|r| r.len() > 1) {
+        let names: Vec<&str> = run.iter().map(|&r| cities[r].1.as_str()).collect();
+        assert!(run.windows(2).all(|w| w[0] <= w[1]), "cities out of code order: {names:?}");
+    }
+    assert!(runs.iter().filter(|r| r.len() > 1).count() >= 10, "too few runs of city bands: {runs:?}");
+}
+
+/// An "of which" part's English name goes on the stub's sentence in lower case ("of which: with
+/// a government subsidy"), unless it holds a proper name ("Jinchuan District") (review 3, S11).
+#[test]
+fn an_of_which_part_starts_in_lower_case_unless_it_is_a_proper_name() {
+    let (_, pdfs) = books();
+    for (lang, pdf) in pdfs.iter().filter(|(l, _)| l != "zh") {
+        let text = poppler("pdftotext", &[], pdf).split_whitespace().collect::<Vec<_>>().join(" ");
+        let parts: Vec<&str> = text.split("of which: ").skip(1).collect();
+        assert!(parts.len() >= 4, "{lang}: too few \"of which\" parts");
+        let mut lower = 0;
+        for part in parts {
+            let mut ws = part.split(' ');
+            let (first, next) = (ws.next().unwrap_or(""), ws.next().unwrap_or(""));
+            let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+            if capital(first) {
+                assert!(capital(next), "{lang}: \"of which: {first} {next}\" should start in lower case");
+            } else {
+                lower += 1;
+            }
+        }
+        assert!(lower >= 4, "{lang}: too few parts in lower case");
+    }
+}
+
+/// No space between a number and its per cent sign in the notes: "66.9%", never "66.9 %", in
+/// every language (review 3, S-9). The profile cards set the unit apart from the figure by
+/// design and are left out.
+#[test]
+fn a_per_cent_sign_follows_its_number_without_a_space() {
+    let (_, pdfs) = books();
+    for (lang, pdf) in pdfs {
+        let text = poppler("pdftotext", &[], pdf);
+        // Words on one line a space apart (table columns stand much further apart).
+        for page in words(pdf) {
+            let all: String = page.iter().map(|w| w.text.as_str()).collect();
+            if all.contains("城市概况") || all.contains("CityProfiles") {
+                continue;
+            }
+            for mut line in lines_of(&page) {
+                line.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+                for w in line.windows(2) {
+                    let spaced = (0.0..5.0).contains(&(w[1].x0 - w[0].x1));
+                    let number = w[0].text.chars().last().is_some_and(|c| c.is_ascii_digit())
+                        && w[0].text.chars().next().is_some_and(|c| c.is_ascii_digit());
+                    if spaced && number && w[1].text.starts_with('%') {
+                        panic!("{lang}: a space before % in \"{} {}\"", w[0].text, w[1].text);
+                    }
+                }
+            }
+        }
+        let notes = text.matches("66.9%").count();
+        assert!(notes >= 1, "{lang}: the note \"66.9%\" of another report is missing");
+    }
+}
+
+/// A comparison's source line names only the sources of the figures it prints (review 3, S-3):
+/// 表6-2 compares figures that 表6-1 gives with their source; the sources of those rows and no
+/// others are cited.
+#[test]
+fn a_comparisons_source_line_names_only_the_sources_of_its_figures() {
+    let (_, pdfs) = books();
+    let (_, pdf) = pdfs.iter().find(|(l, _)| l == "bilingual").unwrap();
+    let text = pages(pdf).join("\n");
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let start = |t: &str| lines.iter().position(|l| l.starts_with(t) && !l.contains(". .")).unwrap();
+    let source_line = |from: usize| lines[from..].iter().find(|l| l.starts_with("资料来源")).unwrap().to_string();
+    let codes = |l: &str| -> std::collections::BTreeSet<String> {
+        l.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| w.len() > 1 && w.starts_with('S') && w[1..].chars().all(|c| c.is_ascii_digit()))
+            .map(str::to_string)
+            .collect()
+    };
+    let (detail, compared) = (start("表 6-1 "), start("表 6-2 "));
+    let cited = codes(source_line(compared).split('（').next().unwrap());
+    // The Chinese names of the compared rows: lines of 表6-2 that end on a unit, no figure.
+    let end = compared + lines[compared..].iter().position(|l| l.starts_with("资料来源")).unwrap();
+    let names: Vec<&str> = lines[compared + 2..end]
+        .iter()
+        .filter_map(|l| l.split_whitespace().next().filter(|w| w.chars().next().is_some_and(is_cjk) && *w != "指标"))
+        .collect();
+    assert!(names.len() >= 2, "表6-2 compares too few rows: {names:?}");
+    let mut used = std::collections::BTreeSet::new();
+    // A row's source is on its name's line or on the figure's line under it.
+    for (k, l) in lines.iter().enumerate().take(compared).skip(detail) {
+        let Some(first) = l.split_whitespace().next() else { continue };
+        if names.iter().any(|n| first.trim_end_matches(|c: char| !is_cjk(c)) == *n) {
+            let source =
+                lines[k..k + 3].iter().filter_map(|l| l.split_whitespace().last()).map(codes).find(|c| !c.is_empty());
+            used.extend(source.expect("a compared row of 表6-1 without its source"));
+        }
+    }
+    assert!(!used.is_empty(), "no sources found for {names:?} in 表6-1");
+    assert_eq!(cited, used, "表6-2 cites {cited:?}, its figures come from {used:?}");
+    assert!(codes(&source_line(detail)).len() > cited.len(), "表6-1 should cite more sources than 表6-2");
+}
