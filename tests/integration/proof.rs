@@ -983,3 +983,50 @@ fn a_comparisons_source_line_names_only_the_sources_of_its_figures() {
     assert_eq!(cited, used, "表6-2 cites {cited:?}, its figures come from {used:?}");
     assert!(codes(&source_line(detail)).len() > cited.len(), "表6-1 should cite more sources than 表6-2");
 }
+
+/// A table's unit takes two lines at most, its Chinese over its English (review 3, S16): every
+/// English unit of the catalogue with words apart stands whole on one line wherever a table
+/// prints it ("元/人·月" over "yuan/person/month", never "yuan per person" over "per month").
+#[test]
+fn a_tables_unit_stands_in_two_lines_its_english_never_wrapped() {
+    let units: toml::Table =
+        std::fs::read_to_string(repo().join("data/catalogue/units.toml")).unwrap().parse().unwrap();
+    let units: Vec<(String, String)> = units["unit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["zh"].as_str().unwrap().to_string(), u["en"].as_str().unwrap().replace('\u{202f}', " ")))
+        .filter(|(zh, en)| zh != en && en.contains(' '))
+        .collect();
+    let (_, pdfs) = books();
+    let (_, pdf) = pdfs.iter().find(|(l, _)| l == "bilingual").unwrap();
+    let mut seen = 0;
+    for page in words(pdf) {
+        // Tables only: a page with a column header ("Unit") and without the profiles' cards.
+        if !page.iter().any(|w| w.text == "Unit") || page.iter().any(|w| w.text == "城市概况") {
+            continue;
+        }
+        for (zh, _) in &units {
+            for z in page.iter().filter(|w| &w.text == zh) {
+                // The unit's cell: the words in its column, on the first line under its Chinese.
+                let centre = (z.x0 + z.x1) / 2.0;
+                let column: Vec<&Word> =
+                    page.iter().filter(|w| w.x1 > centre - 32.0 && w.x0 < centre + 32.0 && w.y0 > z.y0 + 3.0).collect();
+                let Some(top) = column.iter().map(|w| w.y0).min_by(f64::total_cmp) else { continue };
+                let mut line: Vec<&Word> = column.into_iter().filter(|w| (w.y0 - top).abs() < 1.0).collect();
+                line.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+                let line = line.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ").replace('\u{202f}', " ");
+                // Units may share a Chinese form (万个: 10 000 units, 10 000 jobs).
+                let ens: Vec<&String> = units.iter().filter(|u| &u.0 == zh).map(|u| &u.1).collect();
+                if ens.iter().any(|e| line.split(' ').next() == e.split(' ').next()) {
+                    seen += 1;
+                    assert!(
+                        ens.contains(&&line),
+                        "\"{zh}\": its English wraps in a table, the line under it reads \"{line}\""
+                    );
+                }
+            }
+        }
+    }
+    assert!(seen >= 20, "too few units seen in the tables ({seen})");
+}
