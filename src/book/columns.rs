@@ -19,6 +19,9 @@ pub struct Column {
     /// holds, which the index points to this table by and the web's records name.
     #[serde(skip)]
     pub indicator: Option<Compared>,
+    /// The Change column of a table whose changes share one unit: the header says it ("增减（%）")
+    /// and the cells print the bare figure, as a statistical table does.
+    pub unit_in_header: bool,
 }
 
 /// The indicator of a comparison-by-city column, whole: the header joins its name, unit and
@@ -166,6 +169,7 @@ impl Col {
             width: self.print_width(),
             cell: None,
             indicator: None,
+            unit_in_header: false,
         }
     }
 }

@@ -808,7 +808,13 @@ impl TableView {
                         Col::LastYear => num_or_empty(row.last_year.as_ref()),
                         Col::Before => num_or_empty(row.before.as_ref()),
                         Col::Change => match (&row.change, row.change_unit) {
-                            (Some(c), Some(u)) => Content::Number { num: NumView::change(c, u) },
+                            (Some(c), Some(u)) => {
+                                let mut num = NumView::change(c, u);
+                                if col.unit_in_header {
+                                    num.suffix.clear();
+                                }
+                                Content::Number { num }
+                            }
                             _ => Content::Empty,
                         },
                         Col::Year => row.other_year.map_or(Content::Empty, |y| Content::Plain { text: y.to_string() }),

@@ -268,12 +268,7 @@ fn quotes_between_latin_letters_are_set_in_the_latin_face() {
     let (_, pdfs) = books();
     for (lang, pdf) in pdfs {
         let xml = poppler("pdftohtml", &["-xml", "-i", "-stdout", "-q"], pdf);
-        let mut fonts = std::collections::HashMap::new();
-        for spec in xml.split("<fontspec ").skip(1) {
-            let id = spec.split("id=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_string();
-            let family = spec.split("family=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_string();
-            fonts.insert(id, family);
-        }
+        let fonts = font_families(&xml);
         let (mut seen, mut wrong) = (0, Vec::new());
         for (n, page) in xml.split("<page ").skip(1).enumerate() {
             // The page's characters in reading order, each with its font; a new line breaks
@@ -704,15 +699,16 @@ fn numbers_in_prose_are_grouped_as_in_the_tables() {
     }
 }
 
+/// The font family of each font id of `pdftohtml -xml`'s output.
+fn font_families(xml: &str) -> std::collections::HashMap<String, String> {
+    let attr = |spec: &str, name: &str| spec.split(name).nth(1).and_then(|r| r.split('"').next()).unwrap().to_string();
+    xml.split("<fontspec ").skip(1).map(|spec| (attr(spec, "id=\""), attr(spec, "family=\""))).collect()
+}
+
 /// Pages of `pdftohtml -xml`: each page's text runs as (body with <i>/<b> kept, font family).
 fn runs(pdf: &Path) -> Vec<Vec<(String, String)>> {
     let xml = poppler("pdftohtml", &["-xml", "-i", "-stdout", "-q"], pdf);
-    let mut fonts = std::collections::HashMap::new();
-    for spec in xml.split("<fontspec ").skip(1) {
-        let id = spec.split("id=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_string();
-        let family = spec.split("family=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_string();
-        fonts.insert(id, family);
-    }
+    let fonts = font_families(&xml);
     xml.split("<page ")
         .skip(1)
         .map(|page| {
@@ -1029,4 +1025,65 @@ fn a_tables_unit_stands_in_two_lines_its_english_never_wrapped() {
         }
     }
     assert!(seen >= 20, "too few units seen in the tables ({seen})");
+}
+
+/// A Change column whose figures share a unit says it in its header, "增减（%） / Change (%)", and
+/// its cells print the signed figure alone, as the other figure columns do (review 3, S18).
+#[test]
+fn a_change_column_gives_its_unit_in_the_header() {
+    let (_, pdfs) = books();
+    for (lang, pdf) in pdfs {
+        // The English header wraps its unit under its word, and the layout text puts the other
+        // headers between them.
+        let header = if lang == "en" { "Change (%)" } else { "增减（%）" };
+        let has_header = |p: &String| match lang.as_str() {
+            "en" => p.lines().any(|l| l.trim_end().ends_with("Change")) && p.lines().any(|l| l.trim() == "(%)"),
+            _ => p.contains(header),
+        };
+        let pages: Vec<String> = pages(pdf).into_iter().filter(has_header).collect();
+        assert!(!pages.is_empty(), "{lang}: no table with \"{header}\"");
+        let mut signed = 0;
+        for page in &pages {
+            for w in page
+                .split_whitespace()
+                .filter(|w| w.starts_with('+') && w[1..].starts_with(|c: char| c.is_ascii_digit()))
+            {
+                signed += 1;
+                assert!(!w.ends_with('%') && !w.ends_with("pp"), "{lang}: \"{w}\" repeats the unit of its header");
+            }
+        }
+        assert!(signed >= 1, "{lang}: no signed change under \"{header}\"");
+    }
+}
+
+/// A comparison needs at least two indicators that two cities share (a single row is not a table
+/// of its own), and gives a column only to a city that reports a compared figure, so no column
+/// is "…" all the way down (review 3, S-2: 表9-2 held one row, 表6-2 two empty city columns).
+#[test]
+fn a_comparison_has_two_rows_at_least_and_no_empty_city_column() {
+    let (_, pdfs) = books();
+    let (_, pdf) = pdfs.iter().find(|(l, _)| l == "bilingual").unwrap();
+    let text = pages(pdf).join("\n");
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let titles: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| {
+            l.starts_with("表 ") && l.split(' ').nth(1).is_some_and(|n| n.ends_with("-2")) && !l.contains(". .")
+        })
+        .map(|(i, _)| i)
+        .collect();
+    assert!(!titles.is_empty(), "the shipped book has no comparison");
+    assert!(!text.contains("表 9-2"), "表9-2 compares a single indicator");
+    for start in titles {
+        let end = start + lines[start..].iter().position(|l| l.starts_with("资料来源")).unwrap();
+        let body = &lines[start + 1..end];
+        assert!(!body.iter().any(|l| l.contains('…')), "{}: a city column without a figure", lines[start]);
+        // Rows: lines that end on a figure (the English name of each row ends on its unit).
+        let rows = body
+            .iter()
+            .filter(|l| l.split_whitespace().any(|w| w.chars().all(|c| c.is_ascii_digit() || c == '.')))
+            .count();
+        assert!(rows >= 2, "{}: {rows} row(s)", lines[start]);
+    }
 }
