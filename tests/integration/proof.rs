@@ -61,6 +61,13 @@ struct Word {
     text: String,
 }
 
+/// The bilingual book's text, as laid out, its pages one after another.
+fn bilingual_text() -> String {
+    let (_, pdfs) = books();
+    let (_, pdf) = pdfs.iter().find(|(l, _)| l == "bilingual").unwrap();
+    pages(pdf).join("\n")
+}
+
 /// Every page's words with their boxes, from `pdftotext -bbox`.
 fn words(pdf: &Path) -> Vec<Vec<Word>> {
     let html = poppler("pdftotext", &["-bbox"], pdf);
@@ -843,9 +850,7 @@ fn cities_run_in_the_order_of_their_codes_in_profiles_and_every_table() {
     let mut by_english = cities.clone();
     by_english.sort_by(|a, b| a.2.cmp(&b.2));
     assert_ne!(cities, by_english, "the shipped cities must tell the code order from the English one");
-    let (_, pdfs) = books();
-    let (_, pdf) = pdfs.iter().find(|(l, _)| l == "bilingual").unwrap();
-    let text = pages(pdf).join("\n");
+    let text = bilingual_text();
     let lines: Vec<&str> = text.lines().map(str::trim).collect();
     // Profiles: each city's name alone on a line, above its English name.
     let profiles: Vec<&str> = lines
@@ -944,9 +949,7 @@ fn a_per_cent_sign_follows_its_number_without_a_space() {
 /// others are cited.
 #[test]
 fn a_comparisons_source_line_names_only_the_sources_of_its_figures() {
-    let (_, pdfs) = books();
-    let (_, pdf) = pdfs.iter().find(|(l, _)| l == "bilingual").unwrap();
-    let text = pages(pdf).join("\n");
+    let text = bilingual_text();
     let lines: Vec<&str> = text.lines().map(str::trim).collect();
     let start = |t: &str| lines.iter().position(|l| l.starts_with(t) && !l.contains(". .")).unwrap();
     let source_line = |from: usize| lines[from..].iter().find(|l| l.starts_with("资料来源")).unwrap().to_string();
@@ -1061,9 +1064,7 @@ fn a_change_column_gives_its_unit_in_the_header() {
 /// is "…" all the way down (review 3, S-2: 表9-2 held one row, 表6-2 two empty city columns).
 #[test]
 fn a_comparison_has_two_rows_at_least_and_no_empty_city_column() {
-    let (_, pdfs) = books();
-    let (_, pdf) = pdfs.iter().find(|(l, _)| l == "bilingual").unwrap();
-    let text = pages(pdf).join("\n");
+    let text = bilingual_text();
     let lines: Vec<&str> = text.lines().map(str::trim).collect();
     let titles: Vec<usize> = lines
         .iter()
