@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Scale benchmark: build editions of 1x, 10x, ... the shipped cities and print a table of median
-wall time, peak memory, pages and PDF size, and the ratio to an independent Typst (the PyPI
+wall time, peak memory, pages and PDF size, and the ratio to an independent Typst (the Python
 package `typst`, a fresh process per run) compiling the very source our build generates.
 
     python3 benches/scale.py [--copies 1,10,50] [--generated 300] [--runs 3] [--profile release]
