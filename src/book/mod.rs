@@ -1102,19 +1102,13 @@ fn detail_table(number: usize, sector: &Text, mut groups: Vec<Group>, notes: Vec
         }
     }
     // Changes all in per cent (or all in points) say their unit once, in the header.
-    let units: BTreeSet<&str> = rows()
-        .filter(|r| r.change.is_some())
-        .filter_map(|r| r.change_unit)
-        .map(|u| match u {
-            ChangeUnit::Percent => "%",
-            ChangeUnit::Points => "pp",
-        })
-        .collect();
-    if let (Some(change), [unit]) =
-        (columns.iter_mut().find(|c| matches!(c.key, Col::Change)), &units.iter().collect::<Vec<_>>()[..])
-    {
-        let (zh, en) =
-            if **unit == "%" { ("增减（%）", "Change (%)") } else { ("增减（百分点）", "Change (pp)") };
+    let mut units = rows().filter(|r| r.change.is_some()).filter_map(|r| r.change_unit);
+    let shared = units.next().filter(|first| units.all(|u| u == *first));
+    if let (Some(unit), Some(change)) = (shared, columns.iter_mut().find(|c| matches!(c.key, Col::Change))) {
+        let (zh, en) = match unit {
+            ChangeUnit::Percent => ("增减（%）", "Change (%)"),
+            ChangeUnit::Points => ("增减（百分点）", "Change (pp)"),
+        };
         change.header = Text { zh: zh.into(), en: en.into() };
         change.unit_in_header = true;
     }
