@@ -36,7 +36,8 @@ mkdir -p "$work"
 
 stamp "native build"
 cargo build --locked -q
-native="$repo/target/debug/yearbook"
+# Where cargo put it: a CARGO_TARGET_DIR given to CI (a shared build folder) is honoured.
+native="${CARGO_TARGET_DIR:-$repo/target}/debug/yearbook"
 
 # Windows: the stand-in for the bcryptprimitives.dll that Debian's Wine lacks (test only), and a
 # Wine prefix of our own inside target/.
